@@ -1,0 +1,62 @@
+# Two commands for everything: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+FRONT := frontend
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ est requis")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# The web client: npm ci when the lock changes, a build when a source changes.
+$(FRONT)/node_modules/.package-lock.json: $(FRONT)/package-lock.json
+	cd $(FRONT) && npm ci --no-audit --no-fund
+
+FRONT_SOURCES := $(shell find $(FRONT)/src $(FRONT)/public $(FRONT)/index.html $(FRONT)/vite.config.* $(FRONT)/tsconfig*.json -type f 2>/dev/null)
+$(FRONT)/dist/index.html: $(FRONT)/node_modules/.package-lock.json $(FRONT_SOURCES)
+	cd $(FRONT) && npm run build
+
+frontend: $(if $(wildcard $(FRONT)/package.json),$(FRONT)/dist/index.html)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: $(STAMP) frontend seed
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Liaison Santé sur http://$(HOST):$(PORT)/ (comptes de démonstration : voir README.md)"
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) backend.asgi:application
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+
+frontend-test: $(if $(wildcard $(FRONT)/package.json),$(FRONT)/node_modules/.package-lock.json)
+	@if [ -f $(FRONT)/package.json ]; then cd $(FRONT) && npm test; fi
+
+pytest: $(STAMP) frontend
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint frontend-test pytest
+
+e2e: $(STAMP) frontend
+	$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+bench: $(STAMP) frontend
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf var/static var/bench $(FRONT)/dist

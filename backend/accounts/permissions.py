@@ -1,0 +1,42 @@
+"""Default API permission: a signed-in, active user who passed the second factor if required."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import permissions, status
+from rest_framework.request import Request
+
+from backend.accounts.models import ApiToken
+from backend.api.errors import ApiError
+
+
+def otp_satisfied(request: Request) -> bool:
+    if isinstance(request.auth, ApiToken):
+        return True  # integrators authenticate with their token, not a person's second factor
+    if not settings.OTP_REQUIRED:
+        return True
+    is_verified = getattr(request.user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
+class IsSignedIn(permissions.BasePermission):
+    """Authenticated and active, second factor not required (TOTP enrolment itself)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active)
+
+
+class IsVerifiedUser(IsSignedIn):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if not otp_satisfied(request):
+            raise ApiError(
+                "otp_enrollment_required",
+                "La double authentification est obligatoire : activez-la pour continuer.",
+                status.HTTP_403_FORBIDDEN,
+            )
+        return True

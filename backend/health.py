@@ -1,0 +1,57 @@
+"""Liveness, readiness and Prometheus metrics (no authentication, no personal data)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from backend import metrics as platform_metrics
+
+logger = logging.getLogger(__name__)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process answers: nothing else is checked (a liveness probe must not cascade)."""
+    return JsonResponse({"status": "ok"})
+
+
+async def _channel_layer_roundtrip() -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer")
+    channel = await layer.new_channel("readyz.")
+    await layer.send(channel, {"type": "readyz.ping"})
+    message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+    if message.get("type") != "readyz.ping":
+        raise RuntimeError("unexpected channel layer answer")
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # a probe reports, it does not raise
+        logger.warning("readyz database check failed", extra={"code": type(exc).__name__})
+        checks["database"] = "error"
+    try:
+        async_to_sync(_channel_layer_roundtrip)()
+        checks["channel_layer"] = "ok"
+    except Exception as exc:
+        logger.warning("readyz channel layer check failed", extra={"code": type(exc).__name__})
+        checks["channel_layer"] = "error"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503
+    )
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(platform_metrics.render(), content_type="text/plain; version=0.0.4")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MssanteConfig(AppConfig):
+    name = "backend.mssante"
+    label = "mssante"

@@ -1,0 +1,44 @@
+"""Names of a health-document mail: the PDF file name and the ``XDM/1.0/DDM`` subject."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date as Date
+
+__all__ = ["ddm_subject", "pdf_file_name"]
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
+def _ascii_fold(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_only).strip("-")
+
+
+def pdf_file_name(date: Date, doc_type: str, birth_name: str, first_name: str, dossier: str) -> str:
+    """``<AAAAMMJJ>_<type>_<NOM>_<prenom>_<dossier>.pdf``, ASCII letters, digits and hyphens.
+
+    The date format (AAAAMMJJ) and keeping the first name's case are unverified choices.
+    """
+    parts = [
+        date.strftime("%Y%m%d"),
+        _ascii_fold(doc_type),
+        _ascii_fold(birth_name).upper(),
+        _ascii_fold(first_name),
+        _ascii_fold(dossier),
+    ]
+    if not all(parts):
+        raise ValueError("type, nom, prénom et dossier sont obligatoires dans le nom du PDF")
+    return "_".join(parts)[:200] + ".pdf"
+
+
+def ddm_subject(label: str, birth_name: str, first_name: str, birth_date: Date) -> str:
+    """Health-document mail subject: ``XDM/1.0/DDM+<label> <NOM> <prénom> <JJ/MM/AAAA>``.
+
+    Whitespace (line breaks included) is collapsed, so no value can inject a header.
+    """
+    label, first_name = " ".join(label.split()), " ".join(first_name.split())
+    name = " ".join(birth_name.split()).upper()
+    return f"XDM/1.0/DDM+{label} {name} {first_name} {birth_date:%d/%m/%Y}"

@@ -1,0 +1,119 @@
+"""INS check, and creating / finding patients in the user's organisations."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts.access import clinical_organization_ids
+from backend.accounts.models import Organization
+from backend.api.errors import ApiError
+from backend.audit import log as audit
+from backend.patients import actions
+from backend.patients.access import patients_for, require_clinical_access
+from backend.patients.ins import InsError, parse_ins
+from backend.patients.serializers import (
+    InsCheckResultSerializer,
+    InsCheckSerializer,
+    PatientSerializer,
+)
+
+MAX_RESULTS = 50
+
+
+class InsCheckView(APIView):
+    """Validates and decodes an INS; the summary is shown before writing to a patient."""
+
+    @extend_schema(request=InsCheckSerializer, responses=InsCheckResultSerializer)
+    def post(self, request: Request) -> Response:
+        require_clinical_access(request.user)
+        form = InsCheckSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            info = parse_ins(form.validated_data["ins"])
+        except InsError as exc:
+            raise ApiError(exc.code, exc.message, fields={"ins": [exc.message]}) from exc
+        audit.record("patient.ins_checked", actor=request.user, object_type="ins")
+        return Response(
+            {
+                "valid": True,
+                "ins": info.ins,
+                "sex": info.sex,
+                "birth_year": info.birth_year,
+                "birth_month": info.birth_month,
+                "birth_month_source": info.birth_month_source,
+                "birth_department": info.birth_department,
+                "born_abroad": info.born_abroad,
+                "summary": info.summary,
+                "mssante_address": info.mssante_address,
+            }
+        )
+
+
+def _organization_for_new_patient(request: Request, requested: uuid.UUID | None) -> Organization:
+    allowed = clinical_organization_ids(request.user)
+    if requested is not None:
+        if requested not in allowed:
+            raise ApiError(
+                "organization_invalid",
+                "Vous ne pouvez pas créer de patient dans cette structure.",
+                fields={"organization": ["Structure inconnue ou non autorisée."]},
+            )
+        return Organization.objects.get(pk=requested)
+    if len(allowed) != 1:
+        raise ApiError(
+            "organization_required",
+            "Précisez la structure qui tient le dossier du patient.",
+            fields={"organization": ["Ce champ est obligatoire."]},
+        )
+    return Organization.objects.get(pk=next(iter(allowed)))
+
+
+class PatientListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("ins", str, description="INS exact (15 caractères)"),
+            OpenApiParameter("q", str, description="Début du nom de naissance"),
+        ],
+        responses=inline_serializer(
+            "PatientList",
+            {"results": PatientSerializer(many=True), "count": serializers.IntegerField()},
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        require_clinical_access(request.user)
+        patients = patients_for(request.user).select_related("referring_doctor")
+        ins = request.query_params.get("ins", "").strip()
+        query = request.query_params.get("q", "").strip()
+        if ins:
+            try:
+                ins = parse_ins(ins).ins
+            except InsError as exc:
+                raise ApiError(exc.code, exc.message, fields={"ins": [exc.message]}) from exc
+            patients = patients.filter(ins=ins)
+        elif query:
+            patients = patients.filter(birth_name__istartswith=query)
+        else:
+            raise ApiError(
+                "search_required",
+                "Recherchez un patient par son INS ou le début de son nom.",
+                fields={"ins": ["Saisissez un INS ou un nom."]},
+            )
+        found = list(patients.order_by("birth_name", "birth_date")[:MAX_RESULTS])
+        actions.record_patient_reads(request.user, found, context="search")
+        return Response({"results": PatientSerializer(found, many=True).data, "count": len(found)})
+
+    @extend_schema(request=PatientSerializer, responses={201: PatientSerializer})
+    def post(self, request: Request) -> Response:
+        require_clinical_access(request.user)
+        form = PatientSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        organization = _organization_for_new_patient(request, data.pop("organization_id", None))
+        patient = actions.create_patient(request.user, organization, **data)
+        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,45 @@
+"""URL map. API paths follow the contract in shared/DESIGN.md: add, never break."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from backend import health, spa
+from backend.accounts import views as accounts
+from backend.api import errors_views
+from backend.audit import views as audit
+from backend.patients import views as patients
+
+api: list[URLPattern | URLResolver] = [
+    path("auth/csrf", accounts.CsrfView.as_view(), name="auth-csrf"),
+    path("auth/login", accounts.LoginView.as_view(), name="auth-login"),
+    path("auth/logout", accounts.LogoutView.as_view(), name="auth-logout"),
+    path("auth/totp/setup", accounts.TotpSetupView.as_view(), name="auth-totp-setup"),
+    path("auth/totp/confirm", accounts.TotpConfirmView.as_view(), name="auth-totp-confirm"),
+    path("me", accounts.MeView.as_view(), name="me"),
+    path("patients/ins-check", patients.InsCheckView.as_view(), name="patients-ins-check"),
+    path("patients", patients.PatientListView.as_view(), name="patients"),
+    path("audit", audit.AuditListView.as_view(), name="audit"),
+    path("", include("backend.directory.urls")),
+    path("", include("backend.mssante.urls")),
+    path("", include("conversations.urls")),
+    path("", include("teleexpertise.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    re_path(r"^.*$", errors_views.api_not_found),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api)),
+    # Everything else is the web client (client-side routing).
+    re_path(r"^(?!static/|ws/).*$", spa.index, name="spa"),
+]
+
+handler404 = "backend.api.errors_views.page_not_found"
+handler500 = "backend.api.errors_views.server_error"

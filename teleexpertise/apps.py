@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TeleexpertiseConfig(AppConfig):
+    name = "teleexpertise"
+    label = "teleexpertise"

@@ -1,0 +1,95 @@
+"""Shared fixtures: the named personas every authorisation test uses (STYLE.md #9)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from backend import demo
+from backend.accounts.models import User
+
+USING_POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+USING_REDIS = bool(os.environ.get("REDIS_URL"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    skip_redis = pytest.mark.skip(reason="needs Redis (REDIS_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not USING_POSTGRES:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not USING_REDIS:
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2's deliberate slowness would dominate the suite; hashing itself is Django's code.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Personas:
+    """The demo people, by their part in the stories the tests tell."""
+
+    gp: User  # dr.martin, requesting GP (Cabinet médical de la Gare)
+    cardiologist: User  # dr.bernard, expert at CH du Mans
+    dermatologist: User  # dr.petit, expert at CH du Mans
+    nurse: User  # ide.durand, SSIAD: an unrelated clinician for most stories
+    coordinator: User  # coord.leroy, DAC
+    secretary: User  # sec.cardio, member of the cardiology ORG mailbox
+    billing: User  # fact.moreau, billing clerk at CH du Mans
+    admin: User  # admin at CH du Mans
+
+    def all(self) -> dict[str, User]:
+        return dict(vars(self))
+
+
+@pytest.fixture
+def personas(db: Any) -> Personas:
+    demo.seed()
+    users = {u.username: u for u in User.objects.all()}
+    return Personas(
+        gp=users["dr.martin"],
+        cardiologist=users["dr.bernard"],
+        dermatologist=users["dr.petit"],
+        nurse=users["ide.durand"],
+        coordinator=users["coord.leroy"],
+        secretary=users["sec.cardio"],
+        billing=users["fact.moreau"],
+        admin=users["admin"],
+    )
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def as_user() -> Any:
+    return client_for
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The contract's error shape, with the expected status and code."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["fields"], dict)
+    if code is not None:
+        assert body["error"]["code"] == code, body
+    return body["error"]
