@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # trigram / full-text lookups; harmless on SQLite
     "django_otp",
     "django_otp.plugins.otp_totp",
     "rest_framework",
