@@ -1,8 +1,318 @@
+"""The WebSocket at /ws/: thin. It parses and validates a frame, calls the same actions as the
+REST API, and answers with an ack or an error frame. A bad frame never closes the socket."""
+
 from __future__ import annotations
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from backend import metrics
+from backend.api.errors import ApiError
+from backend.observability import client_ip_var, new_request_id, request_id_var
+from conversations import events, presence
+from conversations.serializers import (
+    FrameSerializer,
+    WsMessageDelete,
+    WsMessageEdit,
+    WsMessageSend,
+    WsPresenceQuery,
+    WsPresenceSet,
+    WsRead,
+    WsSync,
+    WsTyping,
+)
+from conversations.ws_handlers import (
+    conversation_members,
+    delete_message,
+    edit_message,
+    mark_read,
+    send_message,
+    sync_messages,
+)
+
+logger = logging.getLogger(__name__)
+TYPING_MIN_INTERVAL = 2.0  # seconds between two relayed "typing" of one socket and conversation
+MEMBERSHIP_TTL = 60.0
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class TokenBucket:
+    """Frame flood guard: `rate` frames per second on average, bursts up to `burst`."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.capacity = rate, float(burst)
+        self.tokens, self.stamp = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+Handler = Callable[["ChatConsumer", dict[str, Any], "str | None"], Awaitable[None]]
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    user: Any = None
+
+    # --- lifecycle -------------------------------------------------------------------------
     async def connect(self) -> None:
-        await self.close(code=4401)
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or getattr(user, "is_service", False):
+            await self.close(code=4401)
+            return
+        session = self.scope.get("session")
+        if settings.OTP_REQUIRED and not (session and session.get(DEVICE_ID_SESSION_KEY)):
+            await self.close(code=4403)
+            return
+        self.user = user
+        self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
+        self.typing_sent: dict[str, float] = {}
+        self.members: dict[str, tuple[float, set[str]]] = {}
+        await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
+        await self.accept()
+        metrics.gauge_add("liaison_ws_connections", 1)
+        before, after = await database_sync_to_async(presence.connect)(user.pk, self.channel_name)
+        contacts, states = await database_sync_to_async(self._contacts_and_states)()
+        await self.send_frame(events.hello(user.pk, states))
+        if before != after:
+            await self._broadcast_presence(contacts, after)
+        self.heartbeat = asyncio.create_task(self._heartbeat())
+
+    def _contacts_and_states(self) -> tuple[set[str], dict[str, str]]:
+        contacts = presence.contacts_of(self.user.pk)
+        return contacts, presence.status_of(contacts)
+
+    async def disconnect(self, code: int) -> None:
+        if self.user is None:
+            return
+        self.heartbeat.cancel()
+        metrics.gauge_add("liaison_ws_connections", -1)
+        await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
+        before, after = await database_sync_to_async(presence.disconnect)(
+            self.user.pk, self.channel_name
+        )
+        if before != after:
+            contacts = await database_sync_to_async(presence.contacts_of)(self.user.pk)
+            await self._broadcast_presence(contacts, after)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+            with contextlib.suppress(Exception):
+                await database_sync_to_async(presence.touch)(self.channel_name)
+
+    # --- frames in -------------------------------------------------------------------------
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        request_id_var.set(new_request_id())
+        client = self.scope.get("client") or [None]
+        client_ip_var.set(client[0])
+        frame_type = "invalid"
+        try:
+            frame, ref = self._parse(text_data, bytes_data)
+            frame_type = frame["type"]
+            handler = HANDLERS.get(frame_type)
+            if handler is None:
+                raise ApiError("unknown_type", f"Type de message inconnu : {frame_type[:40]}.")
+            await handler(self, frame, ref)
+            metrics.inc("liaison_ws_frames_total", type=frame_type, outcome="ok")
+        except ApiError as exc:
+            metrics.inc("liaison_ws_frames_total", type=frame_type, outcome=exc.error_code)
+            await self.send_frame(events.error(exc.error_code, exc.message, exc.ref, exc.fields))
+        except Exception:
+            logger.exception("websocket frame failed", extra={"event": frame_type})
+            metrics.inc("liaison_ws_frames_total", type=frame_type, outcome="server_error")
+            await self.send_frame(
+                events.error("server_error", "Erreur interne : réessayez dans un instant.")
+            )
+
+    def _parse(self, text_data: str | None, bytes_data: bytes | None) -> tuple[dict[str, Any], Any]:
+        if text_data is None:
+            raise ApiError("bad_frame", "Seuls les messages texte JSON sont acceptés.")
+        if len(text_data.encode("utf-8", "surrogatepass")) > settings.WS_MAX_FRAME_BYTES:
+            raise ApiError("frame_too_large", "Message trop volumineux.")
+        if not self.bucket.take():
+            raise ApiError("rate_limited", "Trop de messages envoyés : ralentissez.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError as exc:
+            raise ApiError("bad_json", "Le message n'est pas un JSON valide.") from exc
+        if not isinstance(frame, dict):
+            raise ApiError("bad_frame", "Le message doit être un objet JSON avec un « type ».")
+        header = FrameSerializer(data={"type": frame.get("type"), "ref": frame.get("ref")})
+        if not header.is_valid():
+            ref = frame.get("ref") if isinstance(frame.get("ref"), str) else None
+            raise _with_ref(
+                ApiError(
+                    "bad_frame", "Le message doit avoir un « type » texte.", fields=_fields(header)
+                ),
+                ref,
+            )
+        return frame, header.validated_data.get("ref")
+
+    def validated(
+        self, serializer_class: type[serializers.Serializer], frame: dict[str, Any], ref: Any
+    ) -> dict[str, Any]:
+        form = serializer_class(data=frame)
+        if not form.is_valid():
+            raise _with_ref(
+                ApiError("invalid", "Message incomplet ou invalide.", fields=_fields(form)), ref
+            )
+        return dict(form.validated_data)
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False, default=str))
+
+    # --- frames out ------------------------------------------------------------------------
+    async def deliver(self, event: dict[str, Any]) -> None:
+        frame = event["frame"]
+        # The socket that sent a message already has it in its message.ack.
+        if event.get("origin") == self.channel_name and frame.get("type") == "message.new":
+            return
+        await self.send_frame(frame)
+
+    async def _broadcast_presence(self, user_ids: set[str], status: str) -> None:
+        frame = events.presence(self.user.pk, status)
+        for user_id in user_ids:
+            await self.channel_layer.group_send(
+                events.user_group(user_id), {"type": "deliver", "frame": frame}
+            )
+
+    async def members_of(self, conversation: str, ref: Any) -> set[str]:
+        cached = self.members.get(conversation)
+        if cached and time.monotonic() - cached[0] < MEMBERSHIP_TTL:
+            return cached[1]
+        members = await conversation_members(self.user, conversation, ref)
+        self.members[conversation] = (time.monotonic(), members)
+        return members
+
+
+def _fields(form: serializers.Serializer) -> dict[str, list[str]]:
+    return {
+        name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+        for name, msgs in form.errors.items()
+    }
+
+
+def _with_ref(exc: ApiError, ref: Any) -> ApiError:
+    exc.ref = ref
+    return exc
+
+
+# --- handlers: validate, call an action in a worker thread, answer ---------------------------
+def _guard(handler: Handler) -> Handler:
+    """Attach the frame's ref to any ApiError so the client can match the error."""
+
+    async def wrapped(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+        try:
+            await handler(consumer, frame, ref)
+        except ApiError as exc:
+            if exc.ref is None:
+                exc.ref = ref
+            raise
+        except ValidationError as exc:
+            raise _with_ref(ApiError("invalid", "Message invalide.", fields={}), ref) from exc
+
+    return wrapped
+
+
+@_guard
+async def on_message_send(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsMessageSend, frame, ref)
+    message = await send_message(consumer.user, data, consumer.channel_name)
+    await consumer.send_frame(events.message_ack(data["client_id"], message, ref))
+
+
+@_guard
+async def on_message_edit(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsMessageEdit, frame, ref)
+    await edit_message(consumer.user, data["message"], data["body"])
+
+
+@_guard
+async def on_message_delete(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsMessageDelete, frame, ref)
+    await delete_message(consumer.user, data["message"])
+
+
+@_guard
+async def on_read(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsRead, frame, ref)
+    await mark_read(consumer.user, data["conversation"], data["seq"])
+
+
+@_guard
+async def on_typing(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsTyping, frame, ref)
+    conversation = str(data["conversation"])
+    members = await consumer.members_of(conversation, ref)
+    now = time.monotonic()
+    if now - consumer.typing_sent.get(conversation, 0.0) < TYPING_MIN_INTERVAL:
+        return  # ephemeral: extra typing frames are dropped quietly
+    consumer.typing_sent[conversation] = now
+    typing_frame = events.typing(conversation, consumer.user.pk)
+    for user_id in members - {str(consumer.user.pk)}:
+        await consumer.channel_layer.group_send(
+            events.user_group(user_id), {"type": "deliver", "frame": typing_frame}
+        )
+
+
+@_guard
+async def on_sync(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsSync, frame, ref)
+    messages, more, unknown = await sync_messages(consumer.user, data["cursors"])
+    answer = events.sync(messages, more, ref)
+    if unknown:
+        answer["unknown"] = unknown
+    await consumer.send_frame(answer)
+
+
+@_guard
+async def on_presence_set(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsPresenceSet, frame, ref)
+    before, after = await database_sync_to_async(presence.set_status)(
+        consumer.user.pk, consumer.channel_name, data["status"]
+    )
+    if before != after:
+        contacts = await database_sync_to_async(presence.contacts_of)(consumer.user.pk)
+        await consumer._broadcast_presence(contacts, after)
+
+
+@_guard
+async def on_presence_query(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsPresenceQuery, frame, ref)
+    states = await database_sync_to_async(presence.status_of)(data["users"])
+    await consumer.send_frame({"type": "presence.state", "presence": states, "ref": ref})
+
+
+async def on_ping(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    await database_sync_to_async(presence.touch)(consumer.channel_name)
+    await consumer.send_frame({"type": "pong", "ref": ref})
+
+
+HANDLERS: dict[str, Handler] = {
+    "message.send": on_message_send,
+    "message.edit": on_message_edit,
+    "message.delete": on_message_delete,
+    "read": on_read,
+    "typing": on_typing,
+    "sync": on_sync,
+    "presence.set": on_presence_set,
+    "presence.query": on_presence_query,
+    "ping": on_ping,
+}

@@ -46,6 +46,8 @@ class ApiError(exceptions.APIException):
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+        # The WebSocket client's frame ref, echoed in the error frame.
+        self.ref: str | None = None
 
 
 class NotFound(ApiError):

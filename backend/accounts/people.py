@@ -1,0 +1,42 @@
+"""The "Person" JSON every API and WebSocket frame uses, built in batches (no query per person)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from backend.accounts.models import Membership, User
+
+Person = dict[str, Any]
+
+
+def people_by_id(user_ids: Iterable[uuid.UUID | str]) -> dict[str, Person]:
+    ids = {str(i) for i in user_ids if i}
+    if not ids:
+        return {}
+    users = User.objects.filter(pk__in=ids).select_related("professional")
+    organizations: dict[str, str] = {}
+    memberships = (
+        Membership.objects.filter(professional__user_id__in=ids)
+        .select_related("organization")
+        .order_by("organization__name")
+        .values_list("professional__user_id", "organization__name")
+    )
+    for user_id, name in memberships:
+        organizations.setdefault(str(user_id), name)
+    result: dict[str, Person] = {}
+    for user in users:
+        professional = getattr(user, "professional", None)
+        result[str(user.pk)] = {
+            "id": str(user.pk),
+            "display_name": user.display_name,
+            "title": professional.title if professional else "",
+            "profession_label": professional.profession_label if professional else "",
+            "organization": organizations.get(str(user.pk)),
+        }
+    return result
+
+
+def person(user: User) -> Person:
+    return people_by_id([user.pk])[str(user.pk)]

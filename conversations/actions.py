@@ -1,0 +1,393 @@
+"""Every change to conversations: one transaction each, its audit event inside it, fan-out after.
+
+Ordering: a message's seq comes from its conversation row, locked with SELECT ... FOR UPDATE, so
+concurrent senders get 1, 2, 3 ... without gaps. Idempotency: (sender, client_id) is unique; a
+resend returns the stored message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+
+from backend.accounts.access import has_clinical_access
+from backend.accounts.models import Mailbox, User
+from backend.api.errors import ApiError, Conflict, NotFound
+from backend.audit import log as audit
+from backend.patients.models import Patient
+from conversations import events
+from conversations.access import access_conversation, participant_user_ids
+from conversations.attachments import check_upload
+from conversations.models import Attachment, Conversation, Message, Participant, ReadState
+from conversations.representations import conversation_json, message_json
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message: Message
+    created: bool
+
+
+def _audit_conversation(verb: str, actor: Any, conversation: Conversation, **data: Any) -> None:
+    audit.record(
+        verb,
+        actor=actor,
+        obj=conversation,
+        patient_id=conversation.patient_id,
+        organization=conversation.patient.organization if conversation.patient else None,
+        data=data,
+    )
+
+
+def _require_clinician(user: Any) -> None:
+    if not has_clinical_access(user):
+        raise ApiError(
+            "forbidden",
+            "Votre rôle ne donne pas accès aux conversations.",
+            status.HTTP_403_FORBIDDEN,
+        )
+
+
+def _direct_key(a: uuid.UUID, b: uuid.UUID) -> str:
+    return ":".join(sorted([str(a), str(b)]))
+
+
+def _fan_out_conversation(conversation: Conversation, origin: str | None = None) -> None:
+    for user_id in participant_user_ids(conversation):
+        viewer = User(pk=user_id)
+        frame = events.conversation_new(conversation_json(conversation, viewer))
+        events.send_event_on_commit([user_id], frame, origin=origin)
+
+
+@transaction.atomic
+def create_conversation(
+    creator: User,
+    *,
+    users: Sequence[User],
+    mailboxes: Sequence[Mailbox] = (),
+    title: str = "",
+    patient: Patient | None = None,
+) -> tuple[Conversation, bool]:
+    """Returns (conversation, created). A one-to-one without title nor patient is reused."""
+    _require_clinician(creator)
+    others = [u for u in dict.fromkeys(users) if u.pk != creator.pk]
+    for user in others:
+        if not user.is_active or user.is_service or not has_clinical_access(user):
+            raise ApiError(
+                "participant_not_allowed",
+                f"{user.display_name} ne peut pas participer à une conversation clinique.",
+                fields={"participants": [f"{user.display_name} : destinataire non autorisé."]},
+            )
+    if not others and not mailboxes:
+        raise ApiError(
+            "participants_required",
+            "Choisissez au moins un destinataire.",
+            fields={"participants": ["Choisissez au moins un destinataire."]},
+        )
+    direct = len(others) == 1 and not mailboxes and not title and patient is None
+    key = _direct_key(creator.pk, others[0].pk) if direct else None
+    if key:
+        existing = Conversation.objects.filter(direct_key=key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                kind=Conversation.Kind.DIRECT if direct else Conversation.Kind.GROUP,
+                title=title.strip(),
+                patient=patient,
+                created_by=creator,
+                direct_key=key,
+            )
+    except IntegrityError:
+        # The same one-to-one opened concurrently from the other side: use that one.
+        return Conversation.objects.get(direct_key=key), False
+    Participant.objects.bulk_create(
+        [
+            Participant(conversation=conversation, user=u, added_by=creator)
+            for u in [creator, *others]
+        ]
+        + [Participant(conversation=conversation, mailbox=m, added_by=creator) for m in mailboxes]
+    )
+    _audit_conversation(
+        "conversation.created",
+        creator,
+        conversation,
+        participants=len(others) + 1,
+        mailboxes=len(mailboxes),
+    )
+    _fan_out_conversation(conversation)
+    return conversation, True
+
+
+@transaction.atomic
+def add_participant(actor: User, conversation_id: Any, user: User) -> Conversation:
+    conversation = access_conversation(actor, conversation_id, for_update=True)
+    if conversation.kind == Conversation.Kind.DIRECT:
+        raise Conflict("direct_conversation", "On n'ajoute personne à une conversation à deux.")
+    if not user.is_active or user.is_service or not has_clinical_access(user):
+        raise ApiError("participant_not_allowed", "Ce destinataire n'est pas autorisé.")
+    participant, created = Participant.objects.get_or_create(
+        conversation=conversation, user=user, defaults={"added_by": actor}
+    )
+    if not created and participant.left_at is not None:
+        participant.left_at = None
+        participant.save(update_fields=["left_at"])
+    _audit_conversation("conversation.participant_added", actor, conversation, user=str(user.pk))
+    _post_system_message(conversation, f"{actor.display_name} a ajouté {user.display_name}.")
+    _fan_out_conversation(conversation)
+    return conversation
+
+
+@transaction.atomic
+def remove_participant(actor: User, conversation_id: Any, user: User) -> None:
+    """Anyone may leave; only the creator removes others."""
+    conversation = access_conversation(actor, conversation_id, for_update=True)
+    if user.pk != actor.pk and conversation.created_by_id != actor.pk:
+        raise ApiError("forbidden", "Seul le créateur retire un participant.", 403)
+    participant = Participant.objects.filter(
+        conversation=conversation, user=user, left_at__isnull=True
+    ).first()
+    if participant is None:
+        raise NotFound("Ce participant ne fait pas partie de la conversation.")
+    recipients = participant_user_ids(conversation)
+    participant.left_at = timezone.now()
+    participant.save(update_fields=["left_at"])
+    _audit_conversation("conversation.participant_removed", actor, conversation, user=str(user.pk))
+    text = (
+        f"{user.display_name} a quitté la conversation."
+        if user.pk == actor.pk
+        else f"{actor.display_name} a retiré {user.display_name}."
+    )
+    _post_system_message(conversation, text, recipients=recipients)
+
+
+def _next_seq(conversation: Conversation) -> int:
+    """The caller holds the row lock on `conversation`."""
+    conversation.last_seq += 1
+    conversation.last_activity_at = timezone.now()
+    conversation.save(update_fields=["last_seq", "last_activity_at"])
+    return conversation.last_seq
+
+
+def _post_system_message(
+    conversation: Conversation, text: str, recipients: set[uuid.UUID] | None = None
+) -> Message:
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=_next_seq(conversation),
+        kind=Message.Kind.SYSTEM,
+        client_id=f"system-{uuid.uuid4()}",
+        body=text,
+    )
+    frame = events.message_new(message_json(message))
+    events.send_event_on_commit(recipients or participant_user_ids(conversation), frame)
+    return message
+
+
+def post_system_message(conversation_id: uuid.UUID, text: str) -> Message:
+    """For other features (calls, teleexpertise) that leave a trace in the conversation."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        return _post_system_message(conversation, text)
+
+
+def _validate_body(body: str, has_attachments: bool) -> str:
+    if len(body) > settings.MESSAGE_MAX_CHARS:
+        raise ApiError(
+            "body_too_long",
+            f"Le message dépasse {settings.MESSAGE_MAX_CHARS} caractères.",
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            fields={"body": ["Message trop long."]},
+        )
+    if not body.strip() and not has_attachments:
+        raise ApiError(
+            "body_empty", "Le message est vide.", fields={"body": ["Écrivez un message."]}
+        )
+    return body
+
+
+def send_message(
+    sender: User,
+    conversation_id: Any,
+    *,
+    client_id: str,
+    body: str,
+    attachment_ids: Sequence[uuid.UUID] = (),
+    origin: str | None = None,
+) -> SendResult:
+    """Stores the message once per (sender, client_id) and fans it out after commit."""
+    _validate_body(body, bool(attachment_ids))
+    try:
+        return _send_message(sender, conversation_id, client_id, body, attachment_ids, origin)
+    except IntegrityError:
+        # Two concurrent resends of one client_id in different conversations, or a race the
+        # lock did not cover: the stored one wins.
+        existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+        if existing is None:
+            raise
+        return _existing(existing, conversation_id)
+
+
+def _existing(existing: Message, conversation_id: Any) -> SendResult:
+    if str(existing.conversation_id) != str(conversation_id):
+        raise Conflict("client_id_reused", "Cet identifiant de message est déjà utilisé ailleurs.")
+    return SendResult(existing, created=False)
+
+
+@transaction.atomic
+def _send_message(
+    sender: User,
+    conversation_id: Any,
+    client_id: str,
+    body: str,
+    attachment_ids: Sequence[uuid.UUID],
+    origin: str | None,
+) -> SendResult:
+    conversation = access_conversation(sender, conversation_id, for_update=True)
+    existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+    if existing is not None:
+        return _existing(existing, conversation.pk)
+    attachments = list(
+        Attachment.objects.select_for_update().filter(
+            pk__in=attachment_ids, uploaded_by=sender, message__isnull=True
+        )
+    )
+    if len(attachments) != len(set(attachment_ids)):
+        raise ApiError(
+            "attachment_invalid",
+            "Une pièce jointe est introuvable ou déjà envoyée.",
+            fields={"attachments": ["Pièce jointe introuvable ou déjà envoyée."]},
+        )
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=_next_seq(conversation),
+        sender=sender,
+        client_id=client_id,
+        body=body,
+    )
+    if attachments:
+        Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)
+    # The sender has read what they wrote.
+    ReadState.objects.update_or_create(
+        conversation=conversation, user=sender, defaults={"last_read_seq": message.seq}
+    )
+    _audit_conversation(
+        "message.sent", sender, conversation, message=str(message.pk), attachments=len(attachments)
+    )
+    frame = events.message_new(message_json(message))
+    events.send_event_on_commit(participant_user_ids(conversation), frame, origin=origin)
+    return SendResult(message, created=True)
+
+
+def _own_message(user: User, message_id: Any) -> Message:
+    try:
+        key = uuid.UUID(str(message_id))
+    except ValueError as exc:
+        raise NotFound("Message introuvable.") from exc
+    message = Message.objects.select_for_update().filter(pk=key).first()
+    if message is None:
+        raise NotFound("Message introuvable.")
+    # Participation first, so a non-participant cannot tell "not yours" from "missing".
+    access_conversation(user, message.conversation_id)
+    if message.sender_id != user.pk or message.kind != Message.Kind.USER:
+        raise ApiError("forbidden", "Vous ne pouvez modifier que vos propres messages.", 403)
+    if message.deleted_at is not None:
+        raise Conflict("message_deleted", "Ce message a été supprimé.")
+    return message
+
+
+@transaction.atomic
+def edit_message(user: User, message_id: Any, body: str) -> Message:
+    message = _own_message(user, message_id)
+    _validate_body(body, message.attachments.exists())
+    message.body = body
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "edited_at"])
+    conversation = message.conversation
+    _audit_conversation("message.edited", user, conversation, message=str(message.pk))
+    frame = events.message_updated(message_json(message))
+    events.send_event_on_commit(participant_user_ids(conversation), frame)
+    return message
+
+
+@transaction.atomic
+def delete_message(user: User, message_id: Any) -> Message:
+    """Kept in history as « Message supprimé »: the text is erased, the seq stays."""
+    message = _own_message(user, message_id)
+    message.body = ""
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["body", "deleted_at"])
+    conversation = message.conversation
+    _audit_conversation("message.deleted", user, conversation, message=str(message.pk))
+    frame = events.message_updated(message_json(message))
+    events.send_event_on_commit(participant_user_ids(conversation), frame)
+    return message
+
+
+@transaction.atomic
+def mark_read(user: User, conversation_id: Any, seq: int) -> int:
+    """Moves the user's read cursor forward (never back); returns the stored cursor."""
+    conversation = access_conversation(user, conversation_id)
+    seq = min(seq, conversation.last_seq)
+    state, _ = ReadState.objects.select_for_update().get_or_create(
+        conversation=conversation, user=user
+    )
+    if seq <= state.last_read_seq:
+        return state.last_read_seq
+    state.last_read_seq = seq
+    state.save(update_fields=["last_read_seq", "updated_at"])
+    _audit_conversation("conversation.read", user, conversation, seq=seq)
+    frame = events.read(conversation.pk, user.pk, seq)
+    events.send_event_on_commit(participant_user_ids(conversation), frame)
+    return seq
+
+
+@transaction.atomic
+def record_history_read(user: User, conversation: Conversation, count: int) -> None:
+    """Reading messages about a patient is a read of patient data: it leaves an event."""
+    if conversation.patient_id and count:
+        _audit_conversation("conversation.history_read", user, conversation, messages=count)
+
+
+def upload_attachment(user: User, upload: UploadedFile) -> Attachment:
+    _require_clinician(user)
+    name, content_type = check_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    upload.name = f"{uuid.uuid4().hex}"  # stored under a random name, never the user's
+    with transaction.atomic():
+        attachment = Attachment.objects.create(
+            uploaded_by=user,
+            file=upload,
+            name=name,
+            content_type=content_type,
+            size=upload.size or 0,
+            sha256=digest.hexdigest(),
+        )
+        audit.record(
+            "attachment.uploaded", actor=user, obj=attachment, data={"size": attachment.size}
+        )
+    return attachment
+
+
+@transaction.atomic
+def record_attachment_download(user: User, attachment: Attachment) -> None:
+    conversation = attachment.message.conversation if attachment.message else None
+    audit.record(
+        "attachment.downloaded",
+        actor=user,
+        obj=attachment,
+        patient_id=conversation.patient_id if conversation else None,
+    )

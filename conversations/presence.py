@@ -1,0 +1,93 @@
+"""Presence across sockets, tabs, devices and server processes.
+
+Each open socket is a Connection row refreshed by its consumer; a user is online when one fresh
+connection is online, away when all fresh ones are away, offline otherwise. Rows of a killed
+process stop being refreshed and expire, so nobody stays "online" forever.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import Connection, Participant
+
+HEARTBEAT_SECONDS = 45
+STALE_AFTER = timedelta(seconds=HEARTBEAT_SECONDS * 3)
+OFFLINE = "offline"
+
+
+def _fresh(user_ids: Iterable[Any]) -> Any:
+    return Connection.objects.filter(
+        user_id__in=list(user_ids), last_seen__gte=timezone.now() - STALE_AFTER
+    )
+
+
+def status_of(user_ids: Iterable[uuid.UUID | str]) -> dict[str, str]:
+    ids = [str(u) for u in user_ids]
+    result = dict.fromkeys(ids, OFFLINE)
+    for user_id, status in _fresh(ids).values_list("user_id", "status"):
+        key = str(user_id)
+        if status == Connection.Status.ONLINE or result[key] == OFFLINE:
+            result[key] = status
+    return result
+
+
+def _status(user_id: Any) -> str:
+    return status_of([user_id])[str(user_id)]
+
+
+@transaction.atomic
+def connect(user_id: Any, channel_name: str) -> tuple[str, str]:
+    """Returns (status before, status after)."""
+    before = _status(user_id)
+    Connection.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={
+            "user_id": user_id,
+            "status": Connection.Status.ONLINE,
+            "last_seen": timezone.now(),
+        },
+    )
+    return before, _status(user_id)
+
+
+@transaction.atomic
+def disconnect(user_id: Any, channel_name: str) -> tuple[str, str]:
+    before = _status(user_id)
+    Connection.objects.filter(channel_name=channel_name).delete()
+    return before, _status(user_id)
+
+
+@transaction.atomic
+def set_status(user_id: Any, channel_name: str, status: str) -> tuple[str, str]:
+    before = _status(user_id)
+    Connection.objects.filter(channel_name=channel_name).update(
+        status=status, last_seen=timezone.now()
+    )
+    return before, _status(user_id)
+
+
+def touch(channel_name: str) -> None:
+    Connection.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+
+
+def purge_stale() -> int:
+    deleted, _ = Connection.objects.filter(last_seen__lt=timezone.now() - STALE_AFTER).delete()
+    return deleted
+
+
+def contacts_of(user_id: Any) -> set[str]:
+    """Users who share an active conversation with this user: they see their presence."""
+    conversation_ids = Participant.objects.filter(user_id=user_id, left_at__isnull=True).values(
+        "conversation_id"
+    )
+    others = Participant.objects.filter(
+        conversation_id__in=conversation_ids, left_at__isnull=True, user__isnull=False
+    ).values_list("user_id", flat=True)
+    return {str(u) for u in others if str(u) != str(user_id)}

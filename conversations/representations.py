@@ -1,0 +1,148 @@
+"""JSON of messages and conversations, shared by the REST API and the WebSocket frames.
+
+Built in batches: a page of messages costs a fixed number of queries, whatever its length.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Count, Q
+
+from backend.accounts.people import people_by_id
+from conversations.models import Attachment, Conversation, Message, Participant, ReadState
+
+Json = dict[str, Any]
+
+
+def attachment_json(attachment: Attachment) -> Json:
+    return {
+        "id": str(attachment.pk),
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }
+
+
+def messages_json(messages: Sequence[Message]) -> list[Json]:
+    if not messages:
+        return []
+    people = people_by_id({m.sender_id for m in messages if m.sender_id})
+    files: dict[uuid.UUID, list[Json]] = {}
+    for attachment in Attachment.objects.filter(message__in=messages).order_by("created_at"):
+        files.setdefault(attachment.message_id, []).append(attachment_json(attachment))  # type: ignore[arg-type]
+    result = []
+    for m in messages:
+        deleted = m.deleted_at is not None
+        result.append(
+            {
+                "id": str(m.pk),
+                "conversation": str(m.conversation_id),
+                "seq": m.seq,
+                "kind": m.kind,
+                "sender": people.get(str(m.sender_id)) if m.sender_id else None,
+                "client_id": m.client_id,
+                # A deleted message stays in history as « Message supprimé », without content.
+                "body": "" if deleted else m.body,
+                "attachments": [] if deleted else files.get(m.pk, []),
+                "created_at": m.created_at.isoformat(),
+                "edited_at": m.edited_at.isoformat() if m.edited_at else None,
+                "deleted": deleted,
+            }
+        )
+    return result
+
+
+def message_json(message: Message) -> Json:
+    return messages_json([message])[0]
+
+
+def _display_title(conversation: Conversation, participants: list[Json], viewer_id: str) -> str:
+    if conversation.title:
+        return conversation.title
+    names = [
+        p["user"]["display_name"] if p["kind"] == "user" else p["mailbox"]["display_name"]
+        for p in participants
+        if not (p["kind"] == "user" and p["user"]["id"] == viewer_id)
+    ]
+    return ", ".join(names) or "Conversation"
+
+
+def conversations_json(conversations: Sequence[Conversation], viewer: Any) -> list[Json]:
+    if not conversations:
+        return []
+    viewer_id = str(viewer.pk)
+    participants = list(
+        Participant.objects.filter(conversation__in=conversations, left_at__isnull=True)
+        .select_related("mailbox")
+        .order_by("joined_at")
+    )
+    reads = list(ReadState.objects.filter(conversation__in=conversations))
+    people = people_by_id(
+        {p.user_id for p in participants if p.user_id} | {r.user_id for r in reads}
+    )
+    my_reads = {r.conversation_id: r.last_read_seq for r in reads if str(r.user_id) == viewer_id}
+    # One query each: "unread" is what others wrote after my read cursor, not deleted.
+    after_my_cursor = Q()
+    latest = Q()
+    for c in conversations:
+        after_my_cursor |= Q(conversation=c, seq__gt=my_reads.get(c.pk, 0))
+        latest |= Q(conversation=c, seq=c.last_seq)
+    unread = dict(
+        Message.objects.filter(after_my_cursor, deleted_at__isnull=True)
+        .exclude(sender=viewer)
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values_list("conversation", "n")
+    )
+    last_messages = list(Message.objects.filter(latest))
+    last_json = {m["conversation"]: m for m in messages_json(last_messages)}
+    result = []
+    for c in conversations:
+        mine = [p for p in participants if p.conversation_id == c.pk]
+        parts: list[Json] = []
+        for p in mine:
+            if p.user_id:
+                parts.append({"kind": "user", "user": people.get(str(p.user_id))})
+            elif p.mailbox is not None:
+                parts.append(
+                    {
+                        "kind": "mailbox",
+                        "mailbox": {
+                            "address": p.mailbox.address,
+                            "display_name": p.mailbox.display_name or p.mailbox.address,
+                        },
+                    }
+                )
+        result.append(
+            {
+                "id": str(c.pk),
+                "kind": c.kind,
+                "title": c.title,
+                "display_title": _display_title(c, parts, viewer_id),
+                "patient": (
+                    {"id": str(c.patient.pk), "display_name": c.patient.display_name}
+                    if c.patient
+                    else None
+                ),
+                "participants": parts,
+                "last_message": last_json.get(str(c.pk)),
+                "last_seq": c.last_seq,
+                "unread_count": unread.get(c.pk, 0),
+                "read_state": [
+                    {"user": people.get(str(r.user_id)), "seq": r.last_read_seq}
+                    for r in reads
+                    if r.conversation_id == c.pk
+                ],
+                "created_at": c.created_at.isoformat(),
+                "last_activity_at": c.last_activity_at.isoformat(),
+            }
+        )
+    return result
+
+
+def conversation_json(conversation: Conversation, viewer: Any) -> Json:
+    return conversations_json([conversation], viewer)[0]

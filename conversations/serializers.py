@@ -1,0 +1,121 @@
+"""Input validation for REST bodies and WebSocket frames (one definition for both)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rest_framework import serializers
+
+from backend.api.errors import ApiError
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+class ClientIdField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=64, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not CLIENT_ID.match(value):
+            raise serializers.ValidationError(
+                "Identifiant client invalide (8 à 64 caractères : lettres, chiffres, - _ . :)."
+            )
+        return value
+
+
+class BodyField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        # The length limit is checked by the action (413 body_too_long), not here.
+        super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
+
+
+class MessageSendSerializer(serializers.Serializer):
+    client_id = ClientIdField()
+    body = BodyField()
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=10
+    )
+
+
+class ConversationCreateSerializer(serializers.Serializer):
+    participants = serializers.ListField(
+        child=serializers.CharField(max_length=254), min_length=1, max_length=50
+    )
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    patient = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ReadSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=0)
+
+
+class EditSerializer(serializers.Serializer):
+    body = BodyField()
+
+
+class ParticipantAddSerializer(serializers.Serializer):
+    user = serializers.UUIDField()
+
+
+# --- WebSocket client frames -----------------------------------------------------------------
+class FrameSerializer(serializers.Serializer):
+    type = serializers.CharField(max_length=40)
+    ref = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class WsMessageSend(MessageSendSerializer):
+    conversation = serializers.UUIDField()
+
+
+class WsMessageEdit(serializers.Serializer):
+    message = serializers.UUIDField()
+    body = BodyField()
+
+
+class WsMessageDelete(serializers.Serializer):
+    message = serializers.UUIDField()
+
+
+class WsRead(ReadSerializer):
+    conversation = serializers.UUIDField()
+
+
+class WsTyping(serializers.Serializer):
+    conversation = serializers.UUIDField()
+
+
+class WsSync(serializers.Serializer):
+    cursors = serializers.DictField(child=serializers.IntegerField(min_value=0), allow_empty=True)
+
+    def validate_cursors(self, value: dict[str, int]) -> dict[str, int]:
+        if len(value) > 500:
+            raise serializers.ValidationError("Trop de conversations dans une synchronisation.")
+        return value
+
+
+class WsPresenceSet(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["online", "away"])
+
+
+class WsPresenceQuery(serializers.Serializer):
+    users = serializers.ListField(child=serializers.UUIDField(), max_length=500)
+
+
+def parse_int_param(
+    params: Any, name: str, default: int | None, minimum: int, maximum: int | None = None
+) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(
+            "invalid", f"{name} doit être un entier.", fields={name: ["Entier attendu."]}
+        ) from exc
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"entre {minimum} et {maximum}" if maximum is not None else f">= {minimum}"
+        raise ApiError("invalid", f"{name} doit être {bound}.", fields={name: [f"Valeur {bound}."]})
+    return value

@@ -1,0 +1,247 @@
+"""REST for history and integrators; the WebSocket consumer calls the same actions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts.models import Mailbox, User
+from backend.api.errors import ApiError
+from backend.patients.access import access_patient
+from conversations import actions
+from conversations.access import access_attachment, access_conversation, conversations_for
+from conversations.models import Message
+from conversations.representations import (
+    attachment_json,
+    conversation_json,
+    conversations_json,
+    message_json,
+    messages_json,
+)
+from conversations.serializers import (
+    ConversationCreateSerializer,
+    EditSerializer,
+    MessageSendSerializer,
+    ParticipantAddSerializer,
+    ReadSerializer,
+    parse_int_param,
+)
+
+MAX_CONVERSATIONS = 200
+PAGE_DEFAULT, PAGE_MAX = 50, 200
+# Previews render inside the app; everything else is downloaded, never displayed inline.
+INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]]:
+    users: list[User] = []
+    mailboxes: list[Mailbox] = []
+    unknown: list[str] = []
+    for entry in entries:
+        if "@" in entry:
+            mailbox = Mailbox.objects.filter(
+                address=entry.strip().lower(), kind=Mailbox.Kind.ORGANIZATIONAL, active=True
+            ).first()
+            (mailboxes.append(mailbox) if mailbox else unknown.append(entry))
+            continue
+        try:
+            user = User.objects.filter(pk=uuid.UUID(entry), is_active=True).first()
+        except ValueError:
+            user = None
+        (users.append(user) if user else unknown.append(entry))
+    if unknown:
+        raise ApiError(
+            "participant_unknown",
+            "Destinataire introuvable.",
+            fields={"participants": [f"Inconnu : {e}" for e in unknown]},
+        )
+    return users, mailboxes
+
+
+class ConversationListView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        actions._require_clinician(request.user)
+        conversations = list(
+            conversations_for(request.user)
+            .select_related("patient")
+            .order_by("-last_activity_at")[:MAX_CONVERSATIONS]
+        )
+        return Response({"results": conversations_json(conversations, request.user)})
+
+    @extend_schema(request=ConversationCreateSerializer, responses={201: dict, 200: dict})
+    def post(self, request: Request) -> Response:
+        form = ConversationCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        actions._require_clinician(request.user)
+        data = form.validated_data
+        users, mailboxes = _resolve_participants(data["participants"])
+        patient = access_patient(request.user, data["patient"]) if data.get("patient") else None
+        conversation, created = actions.create_conversation(
+            _user(request),
+            users=users,
+            mailboxes=mailboxes,
+            title=data.get("title", ""),
+            patient=patient,
+        )
+        return Response(
+            conversation_json(conversation, request.user),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class ConversationDetailView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, conversation_id: str) -> Response:
+        conversation = access_conversation(request.user, conversation_id)
+        return Response(conversation_json(conversation, request.user))
+
+
+class MessageListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after_seq", int),
+            OpenApiParameter("before_seq", int),
+            OpenApiParameter("limit", int),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request: Request, conversation_id: str) -> Response:
+        conversation = access_conversation(request.user, conversation_id)
+        params = request.query_params
+        limit = parse_int_param(params, "limit", PAGE_DEFAULT, 1, PAGE_MAX) or PAGE_DEFAULT
+        after = parse_int_param(params, "after_seq", None, 0)
+        before = parse_int_param(params, "before_seq", None, 0)
+        messages = Message.objects.filter(conversation=conversation)
+        if after is not None:
+            page = list(messages.filter(seq__gt=after).order_by("seq")[: limit + 1])
+            has_more = len(page) > limit
+            page = page[:limit]
+        else:
+            if before is not None:
+                messages = messages.filter(seq__lt=before)
+            page = list(messages.order_by("-seq")[: limit + 1])
+            has_more = len(page) > limit
+            page = list(reversed(page[:limit]))
+        actions.record_history_read(_user(request), conversation, len(page))
+        return Response({"messages": messages_json(page), "has_more": has_more})
+
+    @extend_schema(request=MessageSendSerializer, responses={201: dict, 200: dict})
+    def post(self, request: Request, conversation_id: str) -> Response:
+        access_conversation(request.user, conversation_id)
+        form = MessageSendSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        result = actions.send_message(
+            _user(request),
+            conversation_id,
+            client_id=data["client_id"],
+            body=data["body"],
+            attachment_ids=data["attachments"],
+        )
+        return Response(
+            message_json(result.message),
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class MessageDetailView(APIView):
+    @extend_schema(request=EditSerializer, responses={200: dict})
+    def patch(self, request: Request, conversation_id: str, message_id: str) -> Response:
+        access_conversation(request.user, conversation_id)
+        form = EditSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        message = actions.edit_message(_user(request), message_id, form.validated_data["body"])
+        return Response(message_json(message))
+
+    @extend_schema(responses={200: dict})
+    def delete(self, request: Request, conversation_id: str, message_id: str) -> Response:
+        access_conversation(request.user, conversation_id)
+        message = actions.delete_message(_user(request), message_id)
+        return Response(message_json(message))
+
+
+class ReadView(APIView):
+    @extend_schema(request=ReadSerializer, responses={200: dict})
+    def post(self, request: Request, conversation_id: str) -> Response:
+        access_conversation(request.user, conversation_id)
+        form = ReadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        seq = actions.mark_read(_user(request), conversation_id, form.validated_data["seq"])
+        return Response({"conversation": conversation_id, "seq": seq})
+
+
+class ParticipantsView(APIView):
+    @extend_schema(request=ParticipantAddSerializer, responses={200: dict})
+    def post(self, request: Request, conversation_id: str) -> Response:
+        access_conversation(request.user, conversation_id)
+        form = ParticipantAddSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        users, _ = _resolve_participants([str(form.validated_data["user"])])
+        conversation = actions.add_participant(_user(request), conversation_id, users[0])
+        return Response(conversation_json(conversation, request.user))
+
+
+class ParticipantDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, conversation_id: str, user_id: str) -> Response:
+        access_conversation(request.user, conversation_id)
+        users, _ = _resolve_participants([user_id])
+        actions.remove_participant(_user(request), conversation_id, users[0])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AttachmentUploadView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={201: dict},
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApiError(
+                "file_required", "Choisissez un fichier.", fields={"file": ["Fichier manquant."]}
+            )
+        attachment = actions.upload_attachment(_user(request), upload)
+        return Response(attachment_json(attachment), status=status.HTTP_201_CREATED)
+
+
+class AttachmentDownloadView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("inline", int)], responses={200: bytes})
+    def get(self, request: Request, attachment_id: str) -> Any:
+        attachment = access_attachment(request.user, attachment_id)
+        actions.record_attachment_download(_user(request), attachment)
+        inline = (
+            request.query_params.get("inline") == "1" and attachment.content_type in INLINE_TYPES
+        )
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=not inline,
+            filename=attachment.name,
+            content_type=attachment.content_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        if inline:
+            # The PDF preview is framed by the app itself; no other site may frame it.
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            response["Content-Security-Policy"] = "frame-ancestors 'self'"
+        return response

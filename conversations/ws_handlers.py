@@ -1,0 +1,85 @@
+"""The database side of WebSocket frames: small sync functions run in worker threads, calling
+the same actions as the REST API (Channels: database_sync_to_async)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.db.models import Q
+
+from conversations import actions
+from conversations.access import access_conversation, conversations_for, participant_user_ids
+from conversations.models import Message
+from conversations.representations import message_json, messages_json
+
+SYNC_MAX_MESSAGES = 1000
+
+
+@database_sync_to_async
+def send_message(user: Any, data: dict[str, Any], origin: str) -> dict[str, Any]:
+    result = actions.send_message(
+        user,
+        data["conversation"],
+        client_id=data["client_id"],
+        body=data["body"],
+        attachment_ids=data.get("attachments") or [],
+        origin=origin,
+    )
+    return message_json(result.message)
+
+
+@database_sync_to_async
+def edit_message(user: Any, message_id: uuid.UUID, body: str) -> None:
+    actions.edit_message(user, message_id, body)
+
+
+@database_sync_to_async
+def delete_message(user: Any, message_id: uuid.UUID) -> None:
+    actions.delete_message(user, message_id)
+
+
+@database_sync_to_async
+def mark_read(user: Any, conversation_id: uuid.UUID, seq: int) -> None:
+    actions.mark_read(user, conversation_id, seq)
+
+
+@database_sync_to_async
+def conversation_members(user: Any, conversation_id: str, ref: Any) -> set[str]:
+    conversation = access_conversation(user, conversation_id)
+    return {str(u) for u in participant_user_ids(conversation)}
+
+
+@database_sync_to_async
+def sync_messages(
+    user: Any, cursors: dict[str, int]
+) -> tuple[list[dict[str, Any]], bool, list[str]]:
+    """Every message after each cursor, in (conversation, seq) order, up to a cap; `more` says
+    the client should sync again from its new cursors. Unknown ids are listed, not fatal: a
+    client removed from a conversation keeps syncing the others."""
+    keys: dict[uuid.UUID, int] = {}
+    unknown: list[str] = []
+    for raw, seq in cursors.items():
+        try:
+            keys[uuid.UUID(str(raw))] = seq
+        except ValueError:
+            unknown.append(str(raw)[:64])
+    visible = {
+        c.pk: c for c in conversations_for(user).filter(pk__in=keys).select_related("patient")
+    }
+    unknown += [str(k) for k in keys if k not in visible]
+    if not visible:
+        return [], False, unknown
+    after = Q()
+    for key, conversation in visible.items():
+        after |= Q(conversation=conversation, seq__gt=keys[key])
+    page = list(
+        Message.objects.filter(after).order_by("conversation_id", "seq")[: SYNC_MAX_MESSAGES + 1]
+    )
+    more = len(page) > SYNC_MAX_MESSAGES
+    page = page[:SYNC_MAX_MESSAGES]
+    for conversation in visible.values():
+        count = sum(1 for m in page if m.conversation_id == conversation.pk)
+        actions.record_history_read(user, conversation, count)
+    return messages_json(page), more, unknown

@@ -1,0 +1,36 @@
+/** Typed wrappers around the HTTP endpoints used by the messaging screens. */
+import { http, type HttpClient } from "./http";
+import type { Conversation, DirectoryEntry, Id, Me, MessagesPage, Message } from "./types";
+
+export function createApi(client: HttpClient = http) {
+  return {
+    csrf: () => client.csrf(true),
+    login: (username: string, password: string, otp?: string) =>
+      client.post<Me>("/api/auth/login", otp ? { username, password, otp } : { username, password }, { allow401: true }),
+    logout: () => client.post<void>("/api/auth/logout", undefined, { allow401: true }),
+    me: () => client.get<Me>("/api/me", { allow401: true }),
+
+    conversations: () => client.get<{ results: Conversation[] }>("/api/conversations"),
+    createConversation: (data: { participants: (Id | string)[]; title?: string; patient?: Id }) =>
+      client.post<Conversation>("/api/conversations", data),
+    messages: (conversation: Id, params: { before_seq?: number; after_seq?: number; limit?: number } = {}) => {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+      const qs = q.toString();
+      return client.get<MessagesPage>(`/api/conversations/${encodeURIComponent(String(conversation))}/messages${qs ? `?${qs}` : ""}`);
+    },
+    postMessage: (conversation: Id, data: { client_id: string; body: string; attachments: Id[] }) =>
+      client.post<Message>(`/api/conversations/${encodeURIComponent(String(conversation))}/messages`, data),
+    markRead: (conversation: Id, seq: number) =>
+      client.post<unknown>(`/api/conversations/${encodeURIComponent(String(conversation))}/read`, { seq }),
+    directory: (q: string, signal?: AbortSignal) =>
+      client.get<{ results: DirectoryEntry[]; count: number }>(`/api/directory?${new URLSearchParams({ q })}`, { signal }),
+  };
+}
+
+export const api = createApi();
+export type Api = ReturnType<typeof createApi>;
+
+export function attachmentUrl(id: Id, inline = false): string {
+  return `/api/attachments/${encodeURIComponent(String(id))}/download${inline ? "?inline=1" : ""}`;
+}

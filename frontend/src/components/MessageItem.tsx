@@ -1,0 +1,171 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Attachment, Id, Message, Person } from "../api/types";
+import { timeLabel } from "../lib/dates";
+import { isSendShortcut } from "../lib/keys";
+import { personName, sameId } from "../lib/people";
+import { deliveryLabel, type DeliveryStatus } from "../state/receipts";
+import { AttachmentList } from "./Attachments";
+
+export interface MessageView {
+  key: string;
+  seq: number | null;
+  sender: Person | null;
+  body: string;
+  attachments: Attachment[];
+  created_at: string;
+  edited: boolean;
+  deleted: boolean;
+  system: boolean;
+  status?: DeliveryStatus;
+  error?: string;
+}
+
+export function fromMessage(m: Message): MessageView {
+  return {
+    key: `m${m.id}`,
+    seq: m.seq,
+    sender: m.sender,
+    body: m.body,
+    attachments: m.attachments,
+    created_at: m.created_at,
+    edited: !!m.edited_at,
+    deleted: m.deleted,
+    system: m.kind === "system",
+  };
+}
+
+export function MessageItem({
+  view,
+  meId,
+  showAuthor,
+  canModify,
+  onEdit,
+  onDelete,
+  onRetry,
+  onDiscard,
+}: {
+  view: MessageView;
+  meId: Id;
+  showAuthor: boolean;
+  canModify: boolean;
+  onEdit?: (body: string) => void;
+  onDelete?: () => void;
+  onRetry?: () => void;
+  onDiscard?: () => void;
+}) {
+  const mine = !!view.sender && sameId(view.sender.id, meId);
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(view.body);
+  const editRef = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (editing) {
+      editRef.current?.focus();
+      editRef.current?.setSelectionRange(draft.length, draft.length);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [editing]);
+
+  if (view.system) {
+    return (
+      <li class="msg-system" data-testid="message-item" data-seq={view.seq ?? undefined}>
+        {view.body} · <time dateTime={view.created_at}>{timeLabel(view.created_at)}</time>
+      </li>
+    );
+  }
+
+  const saveEdit = () => {
+    const body = draft.trim();
+    if (body && body !== view.body) onEdit?.(body);
+    setEditing(false);
+  };
+
+  const author = personName(view.sender);
+  return (
+    <li
+      class={`msg${mine ? " msg-mine" : ""}${view.deleted ? " msg-deleted" : ""}${view.status ? ` msg-${view.status}` : ""}`}
+      data-testid="message-item"
+      data-seq={view.seq ?? undefined}
+      data-status={view.status}
+    >
+      {showAuthor && (
+        <div class="msg-head">
+          <span class="msg-author">{mine ? "Vous" : author}</span>
+          {view.sender?.profession_label && !mine && <span class="msg-role"> · {view.sender.profession_label}</span>}
+        </div>
+      )}
+      <div class="msg-bubble">
+        {view.deleted ? (
+          <p class="msg-body msg-body-deleted">Message supprimé</p>
+        ) : editing ? (
+          <div class="msg-edit">
+            <label class="visually-hidden" for={`edit-${view.key}`}>
+              Modifier le message
+            </label>
+            <textarea
+              id={`edit-${view.key}`}
+              ref={editRef}
+              value={draft}
+              rows={3}
+              onInput={(e) => setDraft(e.currentTarget.value)}
+              onKeyDown={(e) => {
+                if (isSendShortcut(e)) {
+                  e.preventDefault();
+                  saveEdit();
+                } else if (e.key === "Escape") {
+                  e.preventDefault();
+                  setEditing(false);
+                  setDraft(view.body);
+                }
+              }}
+              data-testid="message-edit-input"
+            />
+            <div class="msg-edit-actions">
+              <button type="button" class="btn btn-secondary btn-small" onClick={() => (setEditing(false), setDraft(view.body))}>
+                Annuler
+              </button>
+              <button type="button" class="btn btn-primary btn-small" onClick={saveEdit} data-testid="message-edit-save">
+                Enregistrer
+              </button>
+            </div>
+          </div>
+        ) : (
+          <>
+            {view.body && <p class="msg-body">{view.body}</p>}
+            <AttachmentList attachments={view.attachments} />
+          </>
+        )}
+        <div class="msg-foot">
+          <time dateTime={view.created_at}>{timeLabel(view.created_at)}</time>
+          {view.edited && !view.deleted && <span class="msg-edited"> · modifié</span>}
+          {mine && view.status && (
+            <span class={`msg-status status-${view.status}`} data-testid="message-status">
+              {" "}
+              · {deliveryLabel(view.status)}
+            </span>
+          )}
+        </div>
+      </div>
+      {view.status === "failed" && (
+        <div class="msg-failed" role="alert">
+          {view.error && <span>{view.error} </span>}
+          <button type="button" class="btn btn-link" onClick={onRetry} data-testid="message-retry">
+            Réessayer
+          </button>
+          <button type="button" class="btn btn-link" onClick={onDiscard}>
+            Abandonner
+          </button>
+        </div>
+      )}
+      {mine && canModify && !view.deleted && !editing && view.seq !== null && (
+        <div class="msg-actions">
+          <button type="button" class="btn btn-link btn-small" onClick={() => (setDraft(view.body), setEditing(true))} data-testid="message-edit" aria-label={`Modifier le message de ${timeLabel(view.created_at)}`}>
+            Modifier
+          </button>
+          <button type="button" class="btn btn-link btn-small btn-link-danger" onClick={onDelete} data-testid="message-delete" aria-label={`Supprimer le message de ${timeLabel(view.created_at)}`}>
+            Supprimer
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}

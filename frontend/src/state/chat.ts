@@ -1,0 +1,605 @@
+/**
+ * Chat state and behaviour: conversation list, message pages, the outbox, live frames,
+ * sync after reconnection, read marks, typing and presence. UI components read the store
+ * and call the controller's methods; nothing here touches the DOM except through `deps`.
+ */
+import type { Api } from "../api/endpoints";
+import { ApiError } from "../api/http";
+import type { Attachment, Conversation, Id, Message, Person, PresenceStatus } from "../api/types";
+import { findPerson, otherUsers, sameId } from "../lib/people";
+import { SyncCursors } from "../ws/cursors";
+import { newClientId, Outbox, type OutboxItem } from "../ws/outbox";
+import { RealtimeSocket, type ServerFrame, type SocketOptions, type SocketStatus } from "../ws/socket";
+import { lastSeq, mergeMessages } from "./messages";
+import { Store } from "./store";
+
+export const TYPING_SEND_INTERVAL_MS = 3000;
+export const TYPING_SHOW_MS = 5000;
+export const PAGE_SIZE = 50;
+
+export interface ConvMessages {
+  items: Message[];
+  hasMore: boolean;
+  status: "loading" | "ready" | "error";
+  loadingOlder: boolean;
+  error?: string;
+}
+
+export interface ChatState {
+  conversations: Conversation[];
+  listStatus: "idle" | "loading" | "ready" | "error";
+  listError?: string;
+  messages: Record<string, ConvMessages>;
+  outbox: OutboxItem[];
+  presence: Record<string, PresenceStatus>;
+  /** conversation -> user id -> Person typing (entries expire after TYPING_SHOW_MS). */
+  typing: Record<string, Record<string, Person | { id: Id; display_name: string; title: null }>>;
+  connection: SocketStatus;
+  retryInMs?: number;
+  notice: string | null;
+}
+
+export interface RealtimeLike {
+  start(): void;
+  stop(): void;
+  send(frame: Record<string, unknown>): boolean;
+  reconnectNow(): void;
+  readonly isOpen: boolean;
+}
+
+export interface ChatDeps {
+  api: Pick<Api, "conversations" | "messages" | "postMessage" | "markRead" | "createConversation">;
+  meId: Id;
+  storage?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | null;
+  createSocket?: (opts: SocketOptions) => RealtimeLike;
+  /** Whether the user is looking at this conversation right now (visible tab, focused window). */
+  isVisible?: (conversation: Id) => boolean;
+  /** A message from someone else arrived live (the app decides whether to notify). */
+  onIncoming?: (message: Message, conversation: Conversation | undefined) => void;
+  /** The socket was refused for authentication reasons: check the session. */
+  onAuthLost?: () => void;
+  now?: () => number;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (h: unknown) => void;
+}
+
+const AUTH_CLOSE_CODES = new Set([4001, 4003, 4401, 4403]);
+
+function key(id: Id): string {
+  return String(id);
+}
+
+function activityTime(c: Conversation): number {
+  return Date.parse(c.last_message?.created_at ?? c.created_at) || 0;
+}
+
+export function sortConversations(list: Conversation[]): Conversation[] {
+  return [...list].sort((a, b) => activityTime(b) - activityTime(a));
+}
+
+function userIdOf(value: unknown): Id | null {
+  if (value && typeof value === "object" && "id" in value) return (value as { id: Id }).id;
+  if (typeof value === "number" || typeof value === "string") return value;
+  return null;
+}
+
+export class ChatController {
+  readonly store: Store<ChatState>;
+  readonly outbox: Outbox;
+  readonly cursors = new SyncCursors();
+  readonly socket: RealtimeLike;
+  private active: string | null = null;
+  private lastTypingSent = new Map<string, number>();
+  private typingTimers = new Map<string, unknown>();
+  private myRead = new Map<string, number>();
+  private pendingSync = new Set<string>();
+  private syncScheduled = false;
+  private refreshTimer: unknown = null;
+  private syncCounter = 0;
+  private stopped = false;
+
+  constructor(private readonly deps: ChatDeps) {
+    this.outbox = new Outbox(deps.storage ?? null, `msg.outbox.${key(deps.meId)}`);
+    this.store = new Store<ChatState>({
+      conversations: [],
+      listStatus: "idle",
+      messages: {},
+      outbox: this.outbox.items(),
+      presence: {},
+      typing: {},
+      connection: "idle",
+      notice: null,
+    });
+    const socketOptions: SocketOptions = {
+      onOpen: (isReconnect) => this.onOpen(isReconnect),
+      onFrame: (f) => this.handleFrame(f),
+      onStatus: (status, info) => this.store.update({ connection: status, retryInMs: info.retryInMs }),
+      onClose: (code) => {
+        if (AUTH_CLOSE_CODES.has(code)) this.deps.onAuthLost?.();
+      },
+    };
+    this.socket = deps.createSocket ? deps.createSocket(socketOptions) : new RealtimeSocket(socketOptions);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private setTimer(fn: () => void, ms: number): unknown {
+    return (this.deps.setTimer ?? ((f, m) => setTimeout(f, m)))(fn, ms);
+  }
+
+  private clearTimer(h: unknown): void {
+    (this.deps.clearTimer ?? ((x) => clearTimeout(x as ReturnType<typeof setTimeout>)))(h);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  start(): void {
+    this.stopped = false;
+    void this.loadConversations();
+    this.socket.start();
+  }
+
+  /** Sign-out: closes the socket and forgets everything, including the outbox copy in sessionStorage. */
+  stop(clearOutbox = true): void {
+    this.stopped = true;
+    this.socket.stop();
+    if (clearOutbox) this.outbox.clear();
+    for (const h of this.typingTimers.values()) this.clearTimer(h);
+    this.typingTimers.clear();
+    if (this.refreshTimer !== null) this.clearTimer(this.refreshTimer);
+  }
+
+  dismissNotice(): void {
+    this.store.update({ notice: null });
+  }
+
+  private onOpen(isReconnect: boolean): void {
+    // 1. re-send what was never acknowledged, with the same client_id (stored once server-side)
+    for (const frame of this.outbox.pendingFrames()) this.socket.send(frame as unknown as Record<string, unknown>);
+    // 2. catch up on everything after our cursors
+    this.sendSync();
+    // 3. presence of the people we talk to
+    this.queryPresence();
+    // 4. the list itself may have changed (new conversations, unread counts)
+    if (isReconnect) void this.loadConversations(true);
+  }
+
+  private sendSync(only?: string[]): void {
+    const cursors = this.cursors.snapshot(only);
+    if (!Object.keys(cursors).length && only) return;
+    this.syncCounter += 1;
+    this.socket.send({ type: "sync", ref: `sync-${this.syncCounter}`, cursors });
+  }
+
+  private requestSync(conversation: Id): void {
+    this.pendingSync.add(key(conversation));
+    if (this.syncScheduled) return;
+    this.syncScheduled = true;
+    queueMicrotask(() => {
+      this.syncScheduled = false;
+      const only = [...this.pendingSync];
+      this.pendingSync.clear();
+      if (this.socket.isOpen) this.sendSync(only);
+    });
+  }
+
+  private queryPresence(): void {
+    const ids = new Set<string>();
+    const users: Id[] = [];
+    for (const c of this.store.get().conversations) {
+      for (const p of otherUsers(c, this.deps.meId)) {
+        if (!ids.has(key(p.id))) {
+          ids.add(key(p.id));
+          users.push(p.id);
+        }
+      }
+    }
+    if (users.length) this.socket.send({ type: "presence.query", users: users.slice(0, 500) });
+  }
+
+  // ---------------------------------------------------------------- conversations
+
+  async loadConversations(silent = false): Promise<void> {
+    if (!silent) this.store.update({ listStatus: "loading", listError: undefined });
+    try {
+      const { results } = await this.deps.api.conversations();
+      if (this.stopped) return;
+      for (const c of results) {
+        // Only conversations whose messages are not loaded take the list's last_seq as cursor:
+        // a loaded conversation's cursor follows the messages actually held.
+        const m = this.store.get().messages[key(c.id)];
+        if (!m) this.cursors.baseline(c.id, c.last_seq);
+        const mine = c.read_state.find((r) => sameId(r.user.id, this.deps.meId));
+        if (mine) this.noteMyRead(c.id, mine.seq);
+      }
+      this.store.update({ conversations: sortConversations(results), listStatus: "ready" });
+      this.queryPresence();
+    } catch (err) {
+      if (!silent) this.store.update({ listStatus: "error", listError: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private scheduleListRefresh(): void {
+    if (this.refreshTimer !== null) return;
+    this.refreshTimer = this.setTimer(() => {
+      this.refreshTimer = null;
+      void this.loadConversations(true);
+    }, 300);
+  }
+
+  conversation(id: Id): Conversation | undefined {
+    return this.store.get().conversations.find((c) => sameId(c.id, id));
+  }
+
+  private patchConversation(id: Id, fn: (c: Conversation) => Conversation): void {
+    this.store.set((s) => {
+      const idx = s.conversations.findIndex((c) => sameId(c.id, id));
+      if (idx < 0) return s;
+      const list = s.conversations.slice();
+      list[idx] = fn(list[idx]);
+      return { ...s, conversations: sortConversations(list) };
+    });
+  }
+
+  upsertConversation(conv: Conversation): void {
+    this.store.set((s) => {
+      const list = s.conversations.filter((c) => !sameId(c.id, conv.id));
+      list.push(conv);
+      return { ...s, conversations: sortConversations(list) };
+    });
+    if (!this.store.get().messages[key(conv.id)]) this.cursors.baseline(conv.id, conv.last_seq);
+    this.queryPresence();
+  }
+
+  async createConversation(data: { participants: (Id | string)[]; title?: string }): Promise<Conversation> {
+    const conv = await this.deps.api.createConversation(data);
+    this.upsertConversation(conv);
+    return conv;
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** The conversation on screen (null: none). Loads its latest page on first open. */
+  setActive(id: Id | null): void {
+    this.active = id === null ? null : key(id);
+    if (id === null) return;
+    const m = this.store.get().messages[key(id)];
+    if (!m || m.status === "error") void this.loadLatest(id);
+    else this.markRead(id);
+  }
+
+  private setMessages(id: Id, fn: (m: ConvMessages | undefined) => ConvMessages): void {
+    this.store.set((s) => ({ ...s, messages: { ...s.messages, [key(id)]: fn(s.messages[key(id)]) } }));
+  }
+
+  async loadLatest(id: Id): Promise<void> {
+    this.setMessages(id, (m) => ({ items: m?.items ?? [], hasMore: m?.hasMore ?? false, loadingOlder: false, status: "loading" }));
+    try {
+      const page = await this.deps.api.messages(id, { limit: PAGE_SIZE });
+      this.setMessages(id, (m) => ({
+        items: mergeMessages(m?.items ?? [], page.messages),
+        hasMore: page.has_more,
+        loadingOlder: false,
+        status: "ready",
+      }));
+      for (const msg of page.messages) this.dropFromOutbox(msg);
+      if (page.messages.length) this.cursors.baseline(id, lastSeq(page.messages));
+      else this.cursors.baseline(id, 0);
+      this.markRead(id);
+    } catch (err) {
+      this.setMessages(id, (m) => ({
+        items: m?.items ?? [],
+        hasMore: m?.hasMore ?? false,
+        loadingOlder: false,
+        status: "error",
+        error: err instanceof Error ? err.message : String(err),
+      }));
+    }
+  }
+
+  /** Infinite scroll upward: the page before the oldest loaded message. */
+  async loadOlder(id: Id): Promise<void> {
+    const m = this.store.get().messages[key(id)];
+    if (!m || !m.hasMore || m.loadingOlder || !m.items.length) return;
+    this.setMessages(id, (x) => ({ ...(x as ConvMessages), loadingOlder: true }));
+    try {
+      const page = await this.deps.api.messages(id, { before_seq: m.items[0].seq, limit: PAGE_SIZE });
+      this.setMessages(id, (x) => ({
+        ...(x as ConvMessages),
+        items: mergeMessages(x?.items ?? [], page.messages),
+        hasMore: page.has_more,
+        loadingOlder: false,
+      }));
+    } catch (err) {
+      this.setMessages(id, (x) => ({ ...(x as ConvMessages), loadingOlder: false }));
+      this.store.update({ notice: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private syncOutboxState(): void {
+    this.store.update({ outbox: this.outbox.items() });
+  }
+
+  /** A stored message carrying one of our client_ids: the outbox copy is no longer needed. */
+  private dropFromOutbox(message: Message): void {
+    if (message.client_id && this.outbox.ack(message.client_id)) this.syncOutboxState();
+  }
+
+  /**
+   * Takes one stored message into the state (live frame, ack, sync answer).
+   * Returns false for a duplicate already known.
+   */
+  ingest(message: Message, opts: { live: boolean }): void {
+    const conv = message.conversation;
+    const k = key(conv);
+    this.dropFromOutbox(message);
+
+    const obs = this.cursors.observe(conv, message.seq);
+    if (obs === "gap") this.requestSync(conv);
+
+    if (this.store.get().messages[k]) {
+      this.setMessages(conv, (m) => ({ ...(m as ConvMessages), items: mergeMessages(m?.items ?? [], [message]) }));
+    }
+
+    const existing = this.conversation(conv);
+    if (!existing) {
+      this.scheduleListRefresh();
+    } else if (message.seq > existing.last_seq) {
+      const fromOther = message.kind === "user" && !!message.sender && !sameId(message.sender.id, this.deps.meId);
+      const visible = this.isVisible(conv);
+      this.patchConversation(conv, (c) => ({
+        ...c,
+        last_seq: message.seq,
+        last_message: message,
+        unread_count: fromOther && !visible ? c.unread_count + 1 : c.unread_count,
+      }));
+      if (fromOther && opts.live) this.deps.onIncoming?.(message, this.conversation(conv));
+    } else if (existing.last_message && sameId(existing.last_message.id, message.id)) {
+      this.patchConversation(conv, (c) => ({ ...c, last_message: message }));
+    }
+
+    if (message.sender) this.clearTyping(conv, message.sender.id);
+    if (this.isVisible(conv)) this.markRead(conv);
+  }
+
+  private isVisible(conv: Id): boolean {
+    if (this.active !== key(conv)) return false;
+    return this.deps.isVisible ? this.deps.isVisible(conv) : true;
+  }
+
+  /** The user pressed send. */
+  send(conversation: Id, body: string, attachments: Attachment[] = []): OutboxItem | null {
+    const text = body.replace(/\s+$/u, "");
+    if (!text.trim() && !attachments.length) return null;
+    const item = this.outbox.add({
+      client_id: newClientId(),
+      conversation,
+      body: text,
+      attachments,
+      created_at: new Date(this.now()).toISOString(),
+    });
+    this.syncOutboxState();
+    this.transmit(item);
+    return item;
+  }
+
+  private transmit(item: OutboxItem): void {
+    if (this.socket.send(Outbox.frameFor(item) as unknown as Record<string, unknown>)) return;
+    // Socket down: try plain HTTP (same client_id, so a later WebSocket resend is harmless).
+    this.deps.api
+      .postMessage(item.conversation, { client_id: item.client_id, body: item.body, attachments: item.attachments.map((a) => a.id) })
+      .then((message) => this.ingest(message, { live: false }))
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.status >= 400 && err.status < 500 && ![401, 408, 429].includes(err.status)) {
+          this.outbox.markFailed(item.client_id, err.message);
+          this.syncOutboxState();
+        }
+        // otherwise it stays pending and goes out again when the socket reconnects
+      });
+  }
+
+  retry(clientId: string): void {
+    const item = this.outbox.retry(clientId);
+    this.syncOutboxState();
+    if (item) this.transmit(item);
+  }
+
+  discard(clientId: string): void {
+    this.outbox.remove(clientId);
+    this.syncOutboxState();
+  }
+
+  edit(message: Message, body: string): boolean {
+    const ok = this.socket.send({ type: "message.edit", ref: `edit:${message.id}`, message: message.id, body });
+    if (!ok) this.store.update({ notice: "Connexion indisponible : la modification n'a pas été envoyée." });
+    return ok;
+  }
+
+  remove(message: Message): boolean {
+    const ok = this.socket.send({ type: "message.delete", ref: `delete:${message.id}`, message: message.id });
+    if (!ok) this.store.update({ notice: "Connexion indisponible : la suppression n'a pas été envoyée." });
+    return ok;
+  }
+
+  // ---------------------------------------------------------------- read marks, typing
+
+  private noteMyRead(conv: Id, seq: number): void {
+    const cur = this.myRead.get(key(conv)) ?? 0;
+    if (seq > cur) this.myRead.set(key(conv), seq);
+  }
+
+  /** Marks the conversation read up to its newest loaded message, if it is on screen. */
+  markRead(conv: Id): void {
+    if (!this.isVisible(conv)) return;
+    const m = this.store.get().messages[key(conv)];
+    const c = this.conversation(conv);
+    const seq = Math.max(m ? lastSeq(m.items) : 0, 0);
+    if (!seq) return;
+    const already = this.myRead.get(key(conv)) ?? 0;
+    if (seq <= already && !(c && c.unread_count > 0)) return;
+    this.noteMyRead(conv, seq);
+    if (!this.socket.send({ type: "read", conversation: conv, seq })) {
+      this.deps.api.markRead(conv, seq).catch(() => {
+        /* best effort; the next visit marks again */
+      });
+    }
+    if (c && c.unread_count !== 0) this.patchConversation(conv, (x) => ({ ...x, unread_count: 0 }));
+  }
+
+  /** Called on each keystroke in the composer; sends at most one `typing` frame per 3 s. */
+  typing(conv: Id): void {
+    const now = this.now();
+    const last = this.lastTypingSent.get(key(conv)) ?? -Infinity;
+    if (now - last < TYPING_SEND_INTERVAL_MS) return;
+    if (this.socket.send({ type: "typing", conversation: conv })) this.lastTypingSent.set(key(conv), now);
+  }
+
+  private clearTyping(conv: Id, userId: Id): void {
+    const k = key(conv);
+    const tk = `${k}:${key(userId)}`;
+    const h = this.typingTimers.get(tk);
+    if (h !== undefined) {
+      this.clearTimer(h);
+      this.typingTimers.delete(tk);
+    }
+    const cur = this.store.get().typing[k];
+    if (!cur || !(key(userId) in cur)) return;
+    const next = { ...cur };
+    delete next[key(userId)];
+    this.store.set((s) => ({ ...s, typing: { ...s.typing, [k]: next } }));
+  }
+
+  // ---------------------------------------------------------------- frames
+
+  handleFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "hello": {
+        const presence = (frame.presence ?? {}) as Record<string, PresenceStatus>;
+        this.store.set((s) => ({ ...s, presence: { ...s.presence, ...presence } }));
+        break;
+      }
+      case "message.ack": {
+        const clientId = String(frame.client_id ?? "");
+        if (clientId && this.outbox.ack(clientId)) this.syncOutboxState();
+        if (frame.message) this.ingest(frame.message as Message, { live: false });
+        break;
+      }
+      case "message.new":
+        if (frame.message) this.ingest(frame.message as Message, { live: true });
+        break;
+      case "message.updated": {
+        const message = frame.message as Message | undefined;
+        if (!message) break;
+        const k = key(message.conversation);
+        if (this.store.get().messages[k]) {
+          this.setMessages(message.conversation, (m) => ({ ...(m as ConvMessages), items: mergeMessages(m?.items ?? [], [message]) }));
+        }
+        const c = this.conversation(message.conversation);
+        if (c?.last_message && sameId(c.last_message.id, message.id)) {
+          this.patchConversation(message.conversation, (x) => ({ ...x, last_message: message }));
+        }
+        break;
+      }
+      case "read": {
+        const conv = frame.conversation as Id;
+        const seq = Number(frame.seq) || 0;
+        const userId = userIdOf(frame.user);
+        if (conv === undefined || userId === null) break;
+        if (sameId(userId, this.deps.meId)) {
+          // read in another tab or device
+          this.noteMyRead(conv, seq);
+          this.patchConversation(conv, (c) => (seq >= c.last_seq ? { ...c, unread_count: 0 } : c));
+        }
+        this.patchConversation(conv, (c) => {
+          const idx = c.read_state.findIndex((r) => sameId(r.user.id, userId));
+          const read_state = c.read_state.slice();
+          if (idx >= 0) {
+            if (read_state[idx].seq >= seq) return c;
+            read_state[idx] = { ...read_state[idx], seq };
+          } else {
+            const user: Person | undefined =
+              frame.user && typeof frame.user === "object" ? (frame.user as Person) : findPerson(c, userId);
+            if (!user) return c;
+            read_state.push({ user, seq });
+          }
+          return { ...c, read_state };
+        });
+        break;
+      }
+      case "typing": {
+        const conv = frame.conversation as Id;
+        const userId = userIdOf(frame.user);
+        if (conv === undefined || userId === null || sameId(userId, this.deps.meId)) break;
+        const c = this.conversation(conv);
+        const fromFrame = frame.user && typeof frame.user === "object" ? (frame.user as Person) : undefined;
+        const person =
+          fromFrame ??
+          c?.participants.flatMap((p) => (p.kind === "user" && sameId(p.user.id, userId) ? [p.user] : []))[0] ?? {
+            id: userId,
+            display_name: "Un participant",
+            title: null,
+          };
+        const k = key(conv);
+        this.store.set((s) => ({ ...s, typing: { ...s.typing, [k]: { ...(s.typing[k] ?? {}), [key(userId)]: person } } }));
+        const tk = `${k}:${key(userId)}`;
+        const prev = this.typingTimers.get(tk);
+        if (prev !== undefined) this.clearTimer(prev);
+        this.typingTimers.set(
+          tk,
+          this.setTimer(() => {
+            this.typingTimers.delete(tk);
+            this.clearTyping(conv, userId);
+          }, TYPING_SHOW_MS),
+        );
+        break;
+      }
+      case "presence": {
+        const userId = userIdOf(frame.user);
+        if (userId === null) break;
+        const status = (frame.status as PresenceStatus) ?? "offline";
+        this.store.set((s) => ({ ...s, presence: { ...s.presence, [key(userId)]: status } }));
+        break;
+      }
+      case "presence.state":
+      case "presence.result": {
+        const presence = (frame.presence ?? {}) as Record<string, PresenceStatus>;
+        this.store.set((s) => ({ ...s, presence: { ...s.presence, ...presence } }));
+        break;
+      }
+      case "sync": {
+        const messages = (Array.isArray(frame.messages) ? frame.messages : []) as Message[];
+        const sorted = [...messages].sort((a, b) => a.seq - b.seq);
+        const maxByConv = new Map<string, { id: Id; seq: number }>();
+        for (const m of sorted) {
+          this.ingest(m, { live: false });
+          const cur = maxByConv.get(key(m.conversation));
+          if (!cur || m.seq > cur.seq) maxByConv.set(key(m.conversation), { id: m.conversation, seq: m.seq });
+        }
+        // the server's answer is gapless after our cursor
+        for (const { id, seq } of maxByConv.values()) this.cursors.baseline(id, seq);
+        if (frame.more) this.sendSync();
+        break;
+      }
+      case "conversation.new": {
+        const conv = frame.conversation as Conversation | undefined;
+        if (conv && typeof conv === "object") this.upsertConversation(conv);
+        break;
+      }
+      case "error": {
+        const ref = typeof frame.ref === "string" ? frame.ref : "";
+        const message = typeof frame.message === "string" ? frame.message : "Une erreur est survenue.";
+        if (ref && this.outbox.has(ref)) {
+          this.outbox.markFailed(ref, message);
+          this.syncOutboxState();
+        } else {
+          this.store.update({ notice: message });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/** Read receipts: « Vu par … » lines and the seen mark of my own messages. */
+import type { Id, Message, Person, ReadState } from "../api/types";
+import { personName, sameId } from "../lib/people";
+
+/**
+ * For each other participant, finds the last loaded message whose seq is <= their read seq
+ * and groups them: Map<message seq, persons>. Only that message carries their name, so each
+ * reader appears once, under the last message they have read. My own read state is ignored,
+ * and so is a reader whose last read message is their own (nothing new for them to "see").
+ */
+export function computeSeenBy(messages: Message[], readState: ReadState[], meId: Id): Map<number, Person[]> {
+  const out = new Map<number, Person[]>();
+  if (!messages.length) return out;
+  for (const r of readState) {
+    if (sameId(r.user.id, meId) || !r.seq) continue;
+    // binary search: last index with seq <= r.seq
+    let lo = 0;
+    let hi = messages.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (messages[mid].seq <= r.seq) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) continue;
+    const seq = messages[found].seq;
+    const list = out.get(seq) ?? [];
+    list.push(r.user);
+    out.set(seq, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => a.display_name.localeCompare(b.display_name, "fr"));
+  return out;
+}
+
+export function seenByLabel(persons: Person[]): string {
+  return `Vu par ${persons.map(personName).join(", ")}`;
+}
+
+/** A message is seen when some other participant's read seq reaches it. */
+export function isSeen(message: Pick<Message, "seq">, readState: ReadState[], meId: Id): boolean {
+  return readState.some((r) => !sameId(r.user.id, meId) && r.seq >= message.seq);
+}
+
+export type DeliveryStatus = "sending" | "failed" | "sent" | "seen";
+
+export function deliveryLabel(status: DeliveryStatus): string {
+  switch (status) {
+    case "sending":
+      return "Envoi…";
+    case "failed":
+      return "Échec de l'envoi";
+    case "sent":
+      return "Envoyé";
+    case "seen":
+      return "Vu";
+  }
+}
