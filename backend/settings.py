@@ -266,6 +266,9 @@ STORAGES = {
     },
 }
 WHITENOISE_ADD_HEADERS_FUNCTION = "backend.spa.static_headers"
+# Outside production the freshly built client is served from frontend/dist without collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
 MEDIA_URL = "/media-not-served/"  # files are only served through access-checked views
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -51,14 +51,22 @@ class Daphne:
         env = {
             **os.environ,
             "DATABASE_URL": test_database_url(),
-            "REDIS_URL": os.environ["REDIS_URL"],
+            "REDIS_URL": os.environ.get("REDIS_URL", ""),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
             **self.env,
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "backend.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "backend.asgi:application",
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -44,15 +44,23 @@ async def test_a_message_sent_through_one_process_reaches_a_socket_on_another(pe
         gp = await open_socket(first, personas.gp)
         cardio = await open_socket(second, personas.cardiologist)
         client_id = str(uuid.uuid4())
-        await gp.send(json.dumps({
-            "type": "message.send", "conversation": str(conversation.pk),
-            "client_id": client_id, "body": "Par deux processus",
-        }))
+        await gp.send(
+            json.dumps(
+                {
+                    "type": "message.send",
+                    "conversation": str(conversation.pk),
+                    "client_id": client_id,
+                    "body": "Par deux processus",
+                }
+            )
+        )
         ack = await next_of(gp, "message.ack")
         received = await next_of(cardio, "message.new")
         assert received["message"]["id"] == ack["message"]["id"]
         assert received["message"]["body"] == "Par deux processus"
-        await cardio.send(json.dumps({"type": "read", "conversation": str(conversation.pk), "seq": 1}))
+        await cardio.send(
+            json.dumps({"type": "read", "conversation": str(conversation.pk), "seq": 1})
+        )
         receipt = await next_of(gp, "read")
         assert receipt["user"] == str(personas.cardiologist.pk)
         await gp.close()
