@@ -202,6 +202,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimum=1)
+# Periodic work (celery beat): catch sends whose task was lost, flag late teleexpertise answers.
+CELERY_BEAT_SCHEDULE = {
+    "mssante-send-pending": {"task": "backend.mssante.tasks.send_pending", "schedule": 60.0},
+}
 
 # --- Authentication --------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -310,6 +314,14 @@ MSSANTE_SMTP_CA_FILE = env("MSSANTE_SMTP_CA_FILE")
 MSSANTE_SMTP_CLIENT_CERT = env("MSSANTE_SMTP_CLIENT_CERT")
 MSSANTE_SMTP_CLIENT_KEY = env("MSSANTE_SMTP_CLIENT_KEY")
 MSSANTE_SOFTWARE_REF = env("MSSANTE_SOFTWARE_REF", "LiaisonSante/0.1")
+MSSANTE_SMTP_TIMEOUT = env_int("MSSANTE_SMTP_TIMEOUT", 30, minimum=1)
+MSSANTE_SMTP_HELO_NAME = env("MSSANTE_SMTP_HELO_NAME", "localhost")
+# Patient mail is limited to 25 MB in total (DOMAIN.md).
+MSSANTE_MAX_MESSAGE_BYTES = env_int("MSSANTE_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
+MSSANTE_SENDING_LEASE_SECONDS = env_int("MSSANTE_SENDING_LEASE_SECONDS", 900, minimum=60)
+MSSANTE_RETRY_DELAYS = tuple(
+    int(v) for v in env_list("MSSANTE_RETRY_DELAYS", ["30", "120", "600", "1800", "3600", "7200"])
+)
 
 # --- Calls -----------------------------------------------------------------------------------
 STUN_URLS = env_list("STUN_URLS", [])

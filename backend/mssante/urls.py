@@ -1,5 +1,15 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from backend.mssante import views
+
+urlpatterns: list[URLPattern] = [
+    path("mssante/check-address", views.CheckAddressView.as_view(), name="mssante-check-address"),
+    path("mssante/messages", views.MessageListView.as_view(), name="mssante-messages"),
+    path(
+        "mssante/messages/<str:message_id>",
+        views.MessageDetailView.as_view(),
+        name="mssante-message",
+    ),
+]
