@@ -33,13 +33,3 @@ def index(request: HttpRequest) -> HttpResponse:
     # The shell changes with each release; the hashed assets are cached by WhiteNoise instead.
     response["Cache-Control"] = "no-cache"
     return response
-
-
-def static_headers(headers: dict[str, str], path: str, url: str) -> None:
-    """WhiteNoise hook: the service worker lives under /static/ but controls the whole app, and
-    it and the manifest must be revalidated so a release reaches users at once."""
-    if url.endswith("/sw.js"):
-        headers["Service-Worker-Allowed"] = "/"
-        headers["Cache-Control"] = "no-cache"
-    elif url.endswith("/manifest.webmanifest"):
-        headers["Cache-Control"] = "no-cache"

@@ -3,7 +3,8 @@ import { computeSeenBy, isSeen, seenByLabel } from "../src/state/receipts";
 import { BOB, CAROL, ME, msg } from "./fixtures";
 
 describe("Vu par", () => {
-  const messages = [msg(1), msg(2), msg(3), msg(5)]; // seq 4 not loaded (or deleted from page)
+  // Written by me; seq 4 not loaded (or deleted from page).
+  const messages = [1, 2, 3, 5].map((seq) => msg(seq, { sender: ME }));
 
   it("puts each reader under the last message they read, excluding me", () => {
     const seen = computeSeenBy(messages, [
@@ -24,6 +25,14 @@ describe("Vu par", () => {
     ], ME.id);
     expect(seen.get(5)!.map((p) => p.display_name)).toEqual(["Bob Durand", "Carole Petit"]);
     expect(seen.size).toBe(1);
+  });
+
+  it("puts a reader under the last message of someone else, never under their own", () => {
+    const mixed = [msg(1, { sender: ME }), msg(2, { sender: BOB }), msg(3, { sender: BOB })];
+    const seen = computeSeenBy(mixed, [{ user: BOB, seq: 3 }], ME.id);
+    expect([...seen.keys()]).toEqual([1]);
+    const onlyHis = computeSeenBy([msg(1, { sender: BOB })], [{ user: BOB, seq: 1 }], ME.id);
+    expect(onlyHis.size).toBe(0);
   });
 
   it("a message is seen when another participant's read seq reaches it", () => {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
@@ -121,6 +123,20 @@ def test_web_client_shell_is_served_for_client_side_routes(client):
         assert response.status_code == 200
         assert b"<html" in response.content.lower()
         assert "csrftoken" in response.cookies
+
+
+@pytest.mark.skipif(not settings.STATICFILES_DIRS, reason="web client not built")
+def test_the_built_client_assets_and_service_worker_are_served(client):
+    index = client.get("/").content.decode()
+    asset = re.search(r'src="(/static/assets/[^"]+\.js)"', index)
+    assert asset, index[:300]
+    script = client.get(asset.group(1))
+    assert script.status_code == 200
+    assert "javascript" in script["Content-Type"]
+    worker = client.get("/static/sw.js")
+    assert worker.status_code == 200
+    assert worker["Service-Worker-Allowed"] == "/"
+    assert worker["Cache-Control"] == "no-cache"
 
 
 @pytest.mark.django_db

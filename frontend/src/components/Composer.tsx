@@ -124,7 +124,10 @@ export function Composer({
       )}
       <div class="composer-row">
         <label class="btn btn-icon composer-attach" title="Joindre un fichier">
-          <span aria-hidden="true">📎</span>
+          {/* An inline icon: emoji glyphs are missing from many workstation fonts. */}
+          <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+          </svg>
           <span class="visually-hidden">Joindre un fichier</span>
           <input
             ref={fileRef}

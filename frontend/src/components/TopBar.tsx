@@ -11,7 +11,7 @@ export function TopBar({ me }: { me: Me }) {
   const org = me.organizations[0]?.name ?? null;
   return (
     <header class="topbar" data-testid="topbar">
-      <a href="/" class="brand" onClick={(e) => linkClick(e, "/")}>
+      <a href="/" class="brand" aria-label="Liaison Santé — accueil" onClick={(e) => linkClick(e, "/")}>
         <img src="/static/icons/icon.svg" alt="" width={28} height={28} />
         <span class="brand-text">Liaison Santé</span>
       </a>

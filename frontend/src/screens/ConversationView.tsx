@@ -216,7 +216,7 @@ export function ConversationView({ chat, meId, conversationId, onBack }: { chat:
             return (
               <Fragment key={view.key}>
                 {sep && (
-                  <li class="day-separator" role="separator" data-testid="day-separator">
+                  <li class="day-separator" data-testid="day-separator">
                     <span>{sep}</span>
                   </li>
                 )}

@@ -4,9 +4,9 @@ import { personName, sameId } from "../lib/people";
 
 /**
  * For each other participant, finds the last loaded message whose seq is <= their read seq
- * and groups them: Map<message seq, persons>. Only that message carries their name, so each
- * reader appears once, under the last message they have read. My own read state is ignored,
- * and so is a reader whose last read message is their own (nothing new for them to "see").
+ * and that someone else wrote, and groups them: Map<message seq, persons>. Only that message
+ * carries their name, so each reader appears once, under the last message of others they have
+ * read (« Vu par X » under X's own message says nothing). My own read state is ignored.
  */
 export function computeSeenBy(messages: Message[], readState: ReadState[], meId: Id): Map<number, Person[]> {
   const out = new Map<number, Person[]>();
@@ -24,6 +24,7 @@ export function computeSeenBy(messages: Message[], readState: ReadState[], meId:
         lo = mid + 1;
       } else hi = mid - 1;
     }
+    while (found >= 0 && sameId(messages[found].sender?.id, r.user.id)) found -= 1;
     if (found < 0) continue;
     const seq = messages[found].seq;
     const list = out.get(seq) ?? [];
