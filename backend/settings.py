@@ -207,6 +207,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimu
 # Periodic work (celery beat): catch sends whose task was lost, flag late teleexpertise answers.
 CELERY_BEAT_SCHEDULE = {
     "mssante-send-pending": {"task": "backend.mssante.tasks.send_pending", "schedule": 60.0},
+    "teleexpertise-flag-overdue": {
+        "task": "teleexpertise.tasks.flag_overdue_requests",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Authentication --------------------------------------------------------------------------

@@ -1,0 +1,386 @@
+"""Teleexpertise state changes: one transaction each, with its audit event (ids and codes, never
+the question nor the report), a system message in the request's conversation and a
+``teleexpertise.updated`` frame to both parties after commit."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import status
+
+from backend.accounts.access import professional_of
+from backend.accounts.models import Professional, User
+from backend.api.errors import ApiError, Conflict, NotFound
+from backend.audit import log as audit
+from backend.patients.access import access_patient, require_clinical_access
+from conversations import actions as conversation_actions
+from conversations import events
+from teleexpertise import acts as act_rules
+from teleexpertise import filing, report_pdf
+from teleexpertise.access import access_request, party_user_ids
+from teleexpertise.models import Act, Consent, ExpertProfile, Report, TeleexpertiseRequest
+from teleexpertise.representations import is_overdue, request_json
+
+S = TeleexpertiseRequest.Status
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    method: str
+    collected_at: datetime.datetime
+    document: uuid.UUID | None = None
+    patient_informed: bool = True
+
+
+def updated_frame(request: TeleexpertiseRequest) -> dict[str, Any]:
+    return {"type": "teleexpertise.updated", "request": request_json(request, clinical=False)}
+
+
+def _audit(verb: str, actor: Any, request: TeleexpertiseRequest, **data: Any) -> None:
+    audit.record(
+        verb,
+        actor=actor,
+        obj=request,
+        patient_id=request.patient_id,
+        organization=request.patient.organization,
+        data={"reference": request.reference, "status": request.status, **data},
+    )
+
+
+def _notify(request: TeleexpertiseRequest, text: str | None) -> None:
+    if text:
+        conversation_actions.post_system_message(request.conversation_id, text)
+    events.send_event_on_commit(party_user_ids(request), updated_frame(request))
+
+
+def _require_expert_of(actor: Any, request: TeleexpertiseRequest) -> None:
+    if request.expert_id != actor.pk:
+        raise ApiError(
+            "forbidden",
+            "Seul l'expert sollicité peut effectuer cette action.",
+            status.HTTP_403_FORBIDDEN,
+        )
+
+
+def _require_status(request: TeleexpertiseRequest, *allowed: str) -> None:
+    if request.status not in allowed:
+        raise Conflict(
+            "invalid_state",
+            f"Action impossible : la demande est « {request.get_status_display().lower()} ».",
+        )
+
+
+def _new_reference(now: datetime.datetime) -> str:
+    return f"TE-{now:%Y}-{uuid.uuid4().hex[:8].upper()}"
+
+
+def _expert_user(expert_id: Any) -> tuple[User, Professional]:
+    try:
+        key = uuid.UUID(str(expert_id))
+    except ValueError:
+        key = None
+    user = (
+        User.objects.filter(pk=key, is_active=True).select_related("professional").first()
+        if key
+        else None
+    )
+    professional = getattr(user, "professional", None) if user else None
+    if user is None or not act_rules.is_expert(professional):
+        message = "Ce professionnel n'est pas un expert (médecin ou sage-femme déclaré expert)."
+        raise ApiError("expert_invalid", message, fields={"expert": [message]})
+    assert professional is not None
+    return user, professional
+
+
+@transaction.atomic
+def create_request(
+    requester: User,
+    *,
+    expert_id: Any,
+    patient_id: Any,
+    question: str,
+    urgency: str,
+    consent: ConsentInput | None,
+    attachment_ids: Sequence[uuid.UUID] = (),
+) -> TeleexpertiseRequest:
+    require_clinical_access(requester)
+    if consent is None:
+        message = "Le consentement du patient doit être recueilli avant la demande."
+        raise ApiError("consent_required", message, fields={"consent": [message]})
+    if consent.method == Consent.Method.WRITTEN and consent.document is None:
+        message = "Joignez le consentement écrit numérisé."
+        raise ApiError("consent_document_required", message, fields={"consent.document": [message]})
+    expert, expert_pro = _expert_user(expert_id)
+    if expert.pk == requester.pk:
+        message = "Vous ne pouvez pas vous adresser une demande à vous-même."
+        raise ApiError("expert_invalid", message, fields={"expert": [message]})
+    profile = ExpertProfile.objects.filter(professional=expert_pro).first()
+    if profile is not None and not profile.accepting:
+        raise Conflict("expert_not_accepting", "Cet expert n'accepte pas de demande actuellement.")
+    patient = access_patient(requester, patient_id)
+    specialty = profile.specialty if profile else expert_pro.specialty
+    conversation, _ = conversation_actions.create_conversation(
+        requester, users=[expert], title=f"Téléexpertise — {specialty or 'avis'}", patient=patient
+    )
+    now = timezone.now()
+    request = TeleexpertiseRequest.objects.create(
+        reference=_new_reference(now),
+        requester=requester,
+        expert=expert,
+        patient=patient,
+        conversation=conversation,
+        specialty=specialty,
+        question=question.strip(),
+        urgency=urgency,
+    )
+    Consent.objects.create(
+        request=request,
+        method=consent.method,
+        collected_at=consent.collected_at,
+        collected_by=requester,
+        patient_informed=consent.patient_informed,
+        document_id=consent.document,
+    )
+    files = [*([consent.document] if consent.document else []), *attachment_ids]
+    # The question opens the exchange, with the consent scan and the prerequisites attached.
+    conversation_actions.send_message(
+        requester,
+        conversation.pk,
+        client_id=f"te-{request.pk}",
+        body=request.question,
+        attachment_ids=list(dict.fromkeys(files)),
+    )
+    _audit(
+        "teleexpertise.requested",
+        requester,
+        request,
+        expert=str(expert.pk),
+        consent_method=consent.method,
+        attachments=len(files),
+    )
+    _notify(
+        request,
+        f"Demande de téléexpertise {request.reference} adressée à {expert.display_name} "
+        "(consentement du patient recueilli).",
+    )
+    return request
+
+
+@transaction.atomic
+def accept_request(actor: User, request_id: Any) -> TeleexpertiseRequest:
+    request = access_request(actor, request_id, for_update=True)
+    _require_expert_of(actor, request)
+    _require_status(request, S.SUBMITTED)
+    request.status, request.accepted_at = S.ACCEPTED, timezone.now()
+    request.save(update_fields=["status", "accepted_at", "updated_at"])
+    _audit("teleexpertise.accepted", actor, request)
+    _notify(request, f"Demande acceptée par {actor.display_name}.")
+    return request
+
+
+@transaction.atomic
+def decline_request(actor: User, request_id: Any, reason: str) -> TeleexpertiseRequest:
+    request = access_request(actor, request_id, for_update=True)
+    _require_expert_of(actor, request)
+    _require_status(request, S.SUBMITTED, S.ACCEPTED)
+    request.status, request.declined_at = S.DECLINED, timezone.now()
+    request.decline_reason = reason.strip()
+    request.save(update_fields=["status", "declined_at", "decline_reason", "updated_at"])
+    _audit("teleexpertise.declined", actor, request)
+    _notify(request, f"Demande déclinée par {actor.display_name}.")
+    return request
+
+
+@transaction.atomic
+def write_report(
+    actor: User,
+    request_id: Any,
+    *,
+    context: str,
+    answer: str,
+    conclusion: str,
+    recommendations: str = "",
+) -> TeleexpertiseRequest:
+    """The expert may rewrite the report until it is filed."""
+    request = access_request(actor, request_id, for_update=True)
+    _require_expert_of(actor, request)
+    _require_status(request, S.ACCEPTED, S.ANSWERED)
+    first = request.status == S.ACCEPTED
+    now = timezone.now()
+    Report.objects.update_or_create(
+        request=request,
+        defaults={
+            "context": context.strip(),
+            "answer": answer.strip(),
+            "conclusion": conclusion.strip(),
+            "recommendations": recommendations.strip(),
+            "written_at": now,
+        },
+    )
+    request.status, request.answered_at = S.ANSWERED, now
+    request.save(update_fields=["status", "answered_at", "updated_at"])
+    _audit("teleexpertise.answered", actor, request, rewritten=not first)
+    _notify(
+        request,
+        f"Compte rendu {'rédigé' if first else 'modifié'} par {actor.display_name}.",
+    )
+    return request
+
+
+def _declare_acts(request: TeleexpertiseRequest, act_date: datetime.date) -> list[Act]:
+    expert = professional_of(request.expert)
+    requester = professional_of(request.requester)
+    assert expert is not None
+    if requester is not None and act_rules.share_an_msp(requester, expert):
+        return []
+    declared = [
+        act_rules.declare(code="TE2", request=request, professional=expert, act_date=act_date)
+    ]
+    if requester is not None and act_rules.may_bill_rqd(requester):
+        declared.append(
+            act_rules.declare(
+                code="RQD",
+                request=request,
+                professional=requester,
+                act_date=act_date,
+                prescriber=expert,
+            )
+        )
+    return declared
+
+
+@transaction.atomic
+def file_request(
+    actor: User,
+    request_id: Any,
+    *,
+    declare_acts: bool = True,
+    now: datetime.datetime | None = None,
+) -> TeleexpertiseRequest:
+    """Freeze the PDF, queue the MSSanté mails, declare TE2/RQD: all or nothing, once."""
+    request = access_request(actor, request_id, for_update=True)
+    _require_expert_of(actor, request)
+    if request.filed_at is not None:
+        raise Conflict("already_filed", "Ce compte rendu est déjà classé et envoyé.")
+    _require_status(request, S.ANSWERED)
+    now = now or timezone.now()
+    report = Report.objects.select_for_update().get(request=request)
+    pdf = report_pdf.render(request, report, dated=timezone.localtime(now))
+    report.pdf, report.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+    report.save(update_fields=["pdf", "pdf_sha256"])
+    messages = filing.send_report(request, pdf)
+    acts = _declare_acts(request, timezone.localdate(now)) if declare_acts else []
+    request.status, request.filed_at = S.FILED, now
+    request.save(update_fields=["status", "filed_at", "updated_at"])
+    _audit(
+        "teleexpertise.filed",
+        actor,
+        request,
+        mails=[str(m.pk) for m in messages],
+        acts=[a.code for a in acts],
+        pdf_sha256=report.pdf_sha256,
+    )
+    _notify(request, f"Compte rendu classé et envoyé par MSSanté par {actor.display_name}.")
+    return request
+
+
+@transaction.atomic
+def close_request(actor: User, request_id: Any) -> TeleexpertiseRequest:
+    request = access_request(actor, request_id, for_update=True)
+    _require_status(request, S.FILED, S.DECLINED)
+    request.status, request.closed_at, request.closed_reason = S.CLOSED, timezone.now(), "closed"
+    request.save(update_fields=["status", "closed_at", "closed_reason", "updated_at"])
+    _audit("teleexpertise.closed", actor, request)
+    _notify(request, f"Demande clôturée par {actor.display_name}.")
+    return request
+
+
+@transaction.atomic
+def withdraw_consent(actor: User, request_id: Any) -> TeleexpertiseRequest:
+    """The patient withdrew: record who and when, close the request; no act is declared after."""
+    request = access_request(actor, request_id, for_update=True)
+    if request.status == S.CLOSED:
+        raise Conflict("invalid_state", "La demande est déjà clôturée.")
+    consent = Consent.objects.select_for_update().get(request=request)
+    now = timezone.now()
+    consent.withdrawn_at, consent.withdrawn_by = now, actor
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    request.status, request.closed_at = S.CLOSED, now
+    request.closed_reason = "consent_withdrawn"
+    request.save(update_fields=["status", "closed_at", "closed_reason", "updated_at"])
+    _audit("teleexpertise.consent_withdrawn", actor, request)
+    _notify(
+        request,
+        f"Retrait du consentement du patient enregistré par {actor.display_name} : "
+        "demande clôturée.",
+    )
+    return request
+
+
+@transaction.atomic
+def flag_overdue(request_id: Any, now: datetime.datetime | None = None) -> bool:
+    """Tell both sides once that the answer is late; True when this call flagged it."""
+    request = (
+        TeleexpertiseRequest.objects.select_for_update()
+        .filter(pk=request_id, overdue_flagged_at__isnull=True)
+        .first()
+    )
+    if request is None or not is_overdue(request, now):
+        return False
+    request.overdue_flagged_at = now or timezone.now()
+    request.save(update_fields=["overdue_flagged_at"])
+    _audit("teleexpertise.overdue", None, request)
+    _notify(request, f"Demande {request.reference} sans réponse dans le délai de 7 jours.")
+    return True
+
+
+@transaction.atomic
+def publish_profile(
+    actor: User, *, specialty: str, description: str, prerequisites: str, accepting: bool
+) -> ExpertProfile:
+    professional = professional_of(actor)
+    if not act_rules.is_expert(professional):
+        raise ApiError(
+            "not_an_expert",
+            "Seul un médecin ou une sage-femme déclaré expert publie un profil d'expert.",
+            status.HTTP_403_FORBIDDEN,
+        )
+    profile, created = ExpertProfile.objects.update_or_create(
+        professional=professional,
+        defaults={
+            "specialty": specialty.strip(),
+            "description": description.strip(),
+            "prerequisites": prerequisites.strip(),
+            "accepting": accepting,
+        },
+    )
+    audit.record(
+        "teleexpertise.profile_published",
+        actor=actor,
+        obj=profile,
+        data={"created": created, "accepting": accepting},
+    )
+    return profile
+
+
+def pdf_of(actor: User, request_id: Any) -> tuple[TeleexpertiseRequest, bytes]:
+    """The filed PDF, or a preview of the current report before filing; the read is audited."""
+    request = access_request(actor, request_id)
+    report = Report.objects.filter(request=request).first()
+    if report is None:
+        raise NotFound("Aucun compte rendu pour cette demande.")
+    pdf = (
+        bytes(report.pdf)
+        if report.pdf
+        else report_pdf.render(request, report, dated=timezone.localtime())
+    )
+    with transaction.atomic():
+        _audit("teleexpertise.report_read", actor, request, filed=bool(report.pdf))
+    return request, pdf

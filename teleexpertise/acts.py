@@ -1,0 +1,143 @@
+"""Billable acts: eligibility, dated tariffs, and the yearly quota held by the database.
+
+Called only from ``teleexpertise.actions`` (inside its transaction). The quota rule (DOMAIN.md):
+at most ``TELEEXPERTISE_ACTS_PER_YEAR`` acts of one code per professional for the same patient in
+a calendar year. Each act takes a numbered slot 1..limit, and (professional, patient_key, code,
+year, slot) is unique: concurrent declarations that pick the same slot collide in the database,
+and the loser recounts. A rejected act keeps its slot (conservative: a rejected claim may be
+resubmitted, and the limit is never exceeded by a later correction).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from backend.accounts.models import Membership, Organization, Professional
+from backend.api.errors import Conflict
+from backend.patients.models import Patient
+from teleexpertise.models import Act, Tariff, TeleexpertiseRequest
+
+# DOMAIN.md, Teleexpertise: RQD may be billed by médecins (10), sages-femmes (50),
+# infirmiers/IPA (60), masseurs-kinésithérapeutes (70), pédicures-podologues (80),
+# orthophonistes (91).
+RQD_PROFESSIONS = frozenset({"10", "50", "60", "70", "80", "91"})
+# DOMAIN.md: the expert (requis) is a doctor or a midwife.
+EXPERT_PROFESSIONS = frozenset({"10", "50"})
+
+# Bounded: each retry follows a real collision, i.e. another act now holds a slot.
+MAX_SLOT_ATTEMPTS = 20
+
+
+def acts_per_year() -> int:
+    return int(getattr(settings, "TELEEXPERTISE_ACTS_PER_YEAR", 4))
+
+
+def is_expert(professional: Professional | None) -> bool:
+    return bool(
+        professional is not None
+        and professional.is_expert
+        and professional.profession_code in EXPERT_PROFESSIONS
+    )
+
+
+def may_bill_rqd(professional: Professional | None) -> bool:
+    return professional is not None and professional.profession_code in RQD_PROFESSIONS
+
+
+def patient_key(patient: Patient) -> str:
+    """The same person counts once across organisations when their INS is qualified."""
+    return patient.ins if patient.is_qualified else f"patient:{patient.pk}"
+
+
+def share_an_msp(a: Professional, b: Professional) -> bool:
+    """DOMAIN.md: no teleexpertise act between two professionals of the same MSP."""
+    msp_of_a = Membership.objects.filter(
+        professional=a, organization__kind=Organization.Kind.MSP
+    ).values("organization_id")
+    return Membership.objects.filter(professional=b, organization_id__in=msp_of_a).exists()
+
+
+def tariff_on(code: str, on: datetime.date) -> Decimal:
+    tariff = Tariff.objects.filter(code=code, valid_from__lte=on).order_by("-valid_from").first()
+    if tariff is None:
+        raise Conflict(
+            "no_tariff",
+            f"Aucun tarif {code} n'est en vigueur au {on:%d/%m/%Y} : l'acte ne peut pas être "
+            "déclaré.",
+        )
+    return tariff.amount
+
+
+def used_slots(professional_id: Any, key: str, code: str, year: int) -> set[int]:
+    return set(
+        Act.objects.filter(
+            professional_id=professional_id, patient_key=key, code=code, year=year
+        ).values_list("slot", flat=True)
+    )
+
+
+def usage(professional_id: Any, patient: Patient, code: str, year: int) -> dict[str, int]:
+    """The "3/4 actes utilisés cette année" figures."""
+    used = len(used_slots(professional_id, patient_key(patient), code, year))
+    return {"used": used, "limit": acts_per_year(), "year": year}
+
+
+def quota_refusal(code: str, professional: Professional, year: int) -> Conflict:
+    limit = acts_per_year()
+    return Conflict(
+        "act_quota_reached",
+        f"Limite atteinte : {limit} actes {code} par an pour ce patient et "
+        f"{professional.display_name} en {year}. Le compteur repart le 1er janvier {year + 1}.",
+    )
+
+
+def declare(
+    *,
+    code: str,
+    request: TeleexpertiseRequest,
+    professional: Professional,
+    act_date: datetime.date,
+    prescriber: Professional | None = None,
+) -> Act:
+    """Insert the act in the first free slot of its year, or raise ``act_quota_reached``."""
+    limit = acts_per_year()
+    key = patient_key(request.patient)
+    year = act_date.year
+    amount = tariff_on(code, act_date)
+    for _attempt in range(MAX_SLOT_ATTEMPTS):
+        taken = used_slots(professional.pk, key, code, year)
+        free = [slot for slot in range(1, limit + 1) if slot not in taken]
+        if not free:
+            raise quota_refusal(code, professional, year)
+        try:
+            # A savepoint: a collision rolls back this insert only, not the caller's work.
+            with transaction.atomic():
+                return Act.objects.create(
+                    code=code,
+                    request=request,
+                    professional=professional,
+                    patient=request.patient,
+                    patient_key=key,
+                    act_date=act_date,
+                    year=year,
+                    slot=free[0],
+                    amount=amount,
+                    am_number=professional.am_number,
+                    prescriber_am_number=prescriber.am_number if prescriber else "",
+                    request_date=request.created_at.date(),
+                )
+        except IntegrityError:
+            if Act.objects.filter(request=request, code=code).exists():
+                raise Conflict(
+                    "act_already_declared", f"L'acte {code} de cette demande est déjà déclaré."
+                ) from None
+            continue  # another declaration took that slot: recount
+    raise Conflict(
+        "act_declaration_busy",
+        "Trop de déclarations simultanées pour ce patient : réessayez dans un instant.",
+    )

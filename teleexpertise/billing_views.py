@@ -1,0 +1,128 @@
+"""Billing review API: acts of the organisation's professionals, nothing clinical."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.api.errors import ApiError
+from teleexpertise import billing
+from teleexpertise.serializers import ActTransitionSerializer
+
+PAGE_DEFAULT, PAGE_MAX = 50, 500
+FILTERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="Date d'acte minimale (AAAA-MM-JJ)"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Date d'acte maximale (AAAA-MM-JJ)"),
+    OpenApiParameter("code", str, enum=["TE2", "RQD"]),
+    OpenApiParameter("status", str, enum=["declared", "transmitted", "paid", "rejected"]),
+    OpenApiParameter("professional", OpenApiTypes.UUID, description="Identifiant utilisateur"),
+]
+DENIED = {403: OpenApiResponse(description="Réservé à la facturation (ou administration).")}
+
+
+def _int(value: str | None, default: int, name: str, maximum: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ApiError("invalid", "Entier positif attendu.", fields={name: ["Entier attendu."]})
+    return min(number, maximum)
+
+
+class ActListView(APIView):
+    @extend_schema(
+        summary="Actes déclarés (facturation)",
+        description="{acts: [...], count, limit, offset, totals: {count, amount, by_code, "
+        "by_status}}. Aucun contenu clinique.",
+        parameters=[
+            *FILTERS,
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses={200: OpenApiTypes.OBJECT, **DENIED},
+    )
+    def get(self, request: Request) -> Response:
+        queryset = billing.filtered(request.user, request.query_params)
+        limit = _int(request.query_params.get("limit"), PAGE_DEFAULT, "limit", PAGE_MAX)
+        offset = _int(request.query_params.get("offset"), 0, "offset", 10**9)
+        page = list(queryset[offset : offset + limit])
+        return Response(
+            {
+                "acts": [billing.act_row(a) for a in page],
+                "count": queryset.count(),
+                "limit": limit,
+                "offset": offset,
+                "totals": billing.totals(queryset),
+            }
+        )
+
+
+def _download(data: bytes, content_type: str, extension: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    name = f"actes-teleexpertise-{timezone.localdate():%Y%m%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class ActCsvView(APIView):
+    @extend_schema(
+        summary="Export CSV (Excel français : ';', virgule décimale, UTF-8 BOM)",
+        parameters=FILTERS,
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, **DENIED},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        queryset = billing.filtered(request.user, request.query_params)
+        data = billing.to_csv(queryset)
+        billing.record_export(request.user, "csv", queryset.count())
+        return _download(data, "text/csv; charset=utf-8", "csv")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ActXlsxView(APIView):
+    @extend_schema(
+        summary="Export XLSX",
+        parameters=FILTERS,
+        responses={(200, XLSX): OpenApiTypes.BINARY, **DENIED},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        queryset = billing.filtered(request.user, request.query_params)
+        data = billing.to_xlsx(queryset)
+        billing.record_export(request.user, "xlsx", queryset.count())
+        return _download(data, XLSX, "xlsx")
+
+
+class ActTransitionView(APIView):
+    @extend_schema(
+        summary="Changer le statut d'un acte",
+        description="declared -> transmitted | rejected ; transmitted -> paid | rejected. "
+        "Un rejet exige une note. 409 `invalid_transition` sinon.",
+        request=ActTransitionSerializer,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            **DENIED,
+            404: OpenApiResponse(description="Acte introuvable."),
+            409: OpenApiResponse(description="Transition impossible."),
+        },
+    )
+    def post(self, request: Request, act_id: str) -> Response:
+        billing.require_billing_access(request.user)
+        serializer = ActTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        act = billing.transition_act(
+            request.user,
+            act_id,
+            serializer.validated_data["status"],
+            serializer.validated_data["note"],
+        )
+        return Response({"act": billing.act_row(act)})

@@ -1,0 +1,167 @@
+"""The JSON the API and the ``teleexpertise.updated`` frame carry."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from backend.accounts.models import Professional
+from backend.accounts.people import people_by_id
+from backend.patients.models import Patient
+from teleexpertise import acts as act_rules
+from teleexpertise.models import Act, ExpertProfile, TeleexpertiseRequest
+
+Json = dict[str, Any]
+OPEN_STATUSES = (TeleexpertiseRequest.Status.SUBMITTED, TeleexpertiseRequest.Status.ACCEPTED)
+
+
+def _iso(value: datetime.datetime | datetime.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def answer_days() -> int:
+    return int(getattr(settings, "TELEEXPERTISE_ANSWER_DAYS", 7))
+
+
+def due_at(request: TeleexpertiseRequest) -> datetime.datetime:
+    return request.created_at + datetime.timedelta(days=answer_days())
+
+
+def is_overdue(request: TeleexpertiseRequest, now: datetime.datetime | None = None) -> bool:
+    return request.status in OPEN_STATUSES and (now or timezone.now()) > due_at(request)
+
+
+def patient_json(patient: Patient) -> Json:
+    """Identity traits only (what the report and the bills show)."""
+    return {
+        "id": str(patient.pk),
+        "display_name": patient.display_name,
+        "birth_name": patient.birth_name,
+        "first_names": list(patient.first_names),
+        "used_name": patient.used_name,
+        "birth_date": _iso(patient.birth_date),
+        "sex": patient.sex,
+        "identity_status": patient.identity_status,
+        "ins": patient.ins if patient.is_qualified else None,
+    }
+
+
+def _professional_extra(professional: Professional | None) -> Json:
+    if professional is None:
+        return {"rpps": None, "specialty": ""}
+    return {"rpps": professional.rpps, "specialty": professional.specialty}
+
+
+def quota_json(request: TeleexpertiseRequest, year: int | None = None) -> Json:
+    year = year or timezone.localdate().year
+    result: Json = {}
+    expert = getattr(request.expert, "professional", None)
+    requester = getattr(request.requester, "professional", None)
+    if expert is not None:
+        result["TE2"] = act_rules.usage(expert.pk, request.patient, "TE2", year)
+    if act_rules.may_bill_rqd(requester):
+        assert requester is not None
+        result["RQD"] = act_rules.usage(requester.pk, request.patient, "RQD", year)
+    return result
+
+
+def act_json(act: Act) -> Json:
+    return {
+        "id": str(act.pk),
+        "code": act.code,
+        "act_date": _iso(act.act_date),
+        "amount": str(act.amount),
+        "status": act.status,
+        "slot": act.slot,
+        "year": act.year,
+    }
+
+
+def request_json(request: TeleexpertiseRequest, *, clinical: bool = True) -> Json:
+    """``clinical=False`` drops the question, decline reason and report (WebSocket frames)."""
+    people = people_by_id([request.requester_id, request.expert_id])
+    requester = {
+        **people[str(request.requester_id)],
+        **_professional_extra(getattr(request.requester, "professional", None)),
+    }
+    expert = {
+        **people[str(request.expert_id)],
+        **_professional_extra(getattr(request.expert, "professional", None)),
+    }
+    consent = getattr(request, "consent", None)
+    data: Json = {
+        "id": str(request.pk),
+        "reference": request.reference,
+        "status": request.status,
+        "urgency": request.urgency,
+        "specialty": request.specialty,
+        "requester": requester,
+        "expert": expert,
+        "patient": patient_json(request.patient),
+        "conversation": str(request.conversation_id),
+        "created_at": _iso(request.created_at),
+        "updated_at": _iso(request.updated_at),
+        "accepted_at": _iso(request.accepted_at),
+        "declined_at": _iso(request.declined_at),
+        "answered_at": _iso(request.answered_at),
+        "filed_at": _iso(request.filed_at),
+        "closed_at": _iso(request.closed_at),
+        "closed_reason": request.closed_reason or None,
+        "due_at": _iso(due_at(request)),
+        "overdue": is_overdue(request),
+        "consent": None,
+        "acts": [act_json(a) for a in request.acts.order_by("code")],
+        "report_pdf": (
+            f"/api/teleexpertise/requests/{request.pk}/report.pdf"
+            if hasattr(request, "report")
+            else None
+        ),
+    }
+    if consent is not None:
+        data["consent"] = {
+            "method": consent.method,
+            "collected_at": _iso(consent.collected_at),
+            "collected_by": people_by_id([consent.collected_by_id]).get(
+                str(consent.collected_by_id)
+            ),
+            "patient_informed": consent.patient_informed,
+            "document": str(consent.document_id) if consent.document_id else None,
+            "withdrawn_at": _iso(consent.withdrawn_at),
+            "withdrawn_by": (
+                str(consent.withdrawn_by_id) if consent.withdrawn_by_id is not None else None
+            ),
+        }
+    if clinical:
+        data["question"] = request.question
+        data["decline_reason"] = request.decline_reason or None
+        data["quota"] = quota_json(request)
+        report = getattr(request, "report", None)
+        data["report"] = (
+            {
+                "context": report.context,
+                "question": request.question,
+                "answer": report.answer,
+                "conclusion": report.conclusion,
+                "recommendations": report.recommendations,
+                "written_at": _iso(report.written_at),
+            }
+            if report is not None
+            else None
+        )
+    return data
+
+
+def expert_json(professional: Professional, profile: ExpertProfile | None) -> Json:
+    person = people_by_id([professional.user_id]).get(str(professional.user_id), {})
+    return {
+        **person,
+        "rpps": professional.rpps,
+        "specialty": profile.specialty if profile else professional.specialty,
+        "description": profile.description if profile else "",
+        "prerequisites": profile.prerequisites if profile else "",
+        "accepting": profile.accepting if profile else True,
+        "published": profile is not None,
+    }

@@ -1,0 +1,91 @@
+"""Input validation only; the actions decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from teleexpertise.models import Act, Consent, TeleexpertiseRequest
+
+REQUIRED: dict[str, Any] = {
+    "required": "Ce champ est obligatoire.",
+    "blank": "Ce champ est obligatoire.",
+}
+
+
+class ConsentSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Consent.Method.choices)
+    collected_at = serializers.DateTimeField()
+    document = serializers.UUIDField(required=False, allow_null=True)
+    patient_informed = serializers.BooleanField(required=False, default=True)
+
+    def validate_collected_at(self, value: Any) -> Any:
+        if value > timezone.now():
+            raise serializers.ValidationError("Le consentement ne peut pas être daté du futur.")
+        return value
+
+    def validate_patient_informed(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError("Le patient doit avoir été informé.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["method"] == Consent.Method.WRITTEN and not attrs.get("document"):
+            raise serializers.ValidationError(
+                {"document": "Joignez le consentement écrit numérisé."}
+            )
+        return attrs
+
+
+class RequestCreateSerializer(serializers.Serializer):
+    expert = serializers.UUIDField()
+    patient = serializers.UUIDField()
+    question = serializers.CharField(max_length=10000, error_messages=REQUIRED)
+    urgency = serializers.ChoiceField(
+        choices=TeleexpertiseRequest.Urgency.choices, default=TeleexpertiseRequest.Urgency.NORMAL
+    )
+    consent = ConsentSerializer(
+        error_messages={
+            "required": "Le consentement du patient est obligatoire.",
+            "null": "Le consentement du patient est obligatoire.",
+        }
+    )
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=20
+    )
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, error_messages=REQUIRED)
+
+
+class ReportSerializer(serializers.Serializer):
+    # Declared fields are popped by DRF's metaclass: no clash with Serializer.context.
+    context = serializers.CharField(max_length=20000, error_messages=REQUIRED)  # type: ignore[assignment]
+    answer = serializers.CharField(max_length=20000, error_messages=REQUIRED)
+    conclusion = serializers.CharField(max_length=10000, error_messages=REQUIRED)
+    recommendations = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
+
+
+class FileSerializer(serializers.Serializer):
+    declare_acts = serializers.BooleanField(required=False, default=True)
+
+
+class ExpertProfileSerializer(serializers.Serializer):
+    specialty = serializers.CharField(max_length=100, error_messages=REQUIRED)
+    description = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    prerequisites = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    accepting = serializers.BooleanField(required=False, default=True)
+
+
+class ActTransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Act.Status.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
