@@ -115,6 +115,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "backend.observability.RequestIdMiddleware",
+    "backend.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backend.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
