@@ -36,7 +36,8 @@ seed: migrate
 run: $(STAMP) frontend seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Liaison Santé sur http://$(HOST):$(PORT)/ (comptes de démonstration : voir README.md)"
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) backend.asgi:application
+	@# -v 0: daphne's access log prints query strings, and /api/patients?ins= carries an INS.
+	$(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) backend.asgi:application
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
