@@ -1,18 +1,54 @@
 import type { ComponentChildren } from "preact";
+import { useEffect } from "preact/hooks";
+import type { Me } from "./api/types";
 import { TopBar } from "./components/TopBar";
-import { matchPath, usePath } from "./lib/router";
+import { canAccess, homePath, isBillingOnly, isExpert } from "./lib/roles";
+import { matchPath, navigate, usePath } from "./lib/router";
+import { BillingScreen } from "./screens/billing/Billing";
 import { LoginScreen } from "./screens/Login";
 import { MessagingScreen } from "./screens/Messaging";
+import { WritePatientScreen } from "./screens/patient/WritePatient";
+import { ExpertProfileScreen } from "./screens/teleexpertise/ExpertProfile";
+import { NewRequestScreen } from "./screens/teleexpertise/NewRequest";
+import { RequestListScreen } from "./screens/teleexpertise/RequestList";
+import { RequestPageScreen } from "./screens/teleexpertise/RequestPage";
 import { getChat, session } from "./state/session";
 import { useStore } from "./state/store";
 
-/**
- * Route table. Later features add entries here (e.g. "/teleexpertise", "/teleexpertise/:id",
- * "/appels", "/facturation", "/annuaire") with their own screen under src/screens/.
- */
+function Forbidden() {
+  return (
+    <div class="page" data-testid="forbidden">
+      <h1>Accès non autorisé</h1>
+      <p>Votre rôle ne donne pas accès à cette page.</p>
+    </div>
+  );
+}
+
+/** Route table: path -> screen, with role checks (billing-only users see the billing screen only). */
+export function routeScreen(me: Me, path: string): ComponentChildren {
+  if (!canAccess(me, path)) return <Forbidden />;
+  if (path === "/facturation") return <BillingScreen />;
+  if (path === "/patient/ecrire") return <WritePatientScreen me={me} />;
+  if (path === "/teleexpertise") return <RequestListScreen me={me} />;
+  if (path === "/teleexpertise/nouvelle") return <NewRequestScreen />;
+  if (path === "/teleexpertise/profil") return isExpert(me) ? <ExpertProfileScreen /> : <Forbidden />;
+  const te = matchPath("/teleexpertise/:id", path);
+  if (te) return <RequestPageScreen key={te.id} me={me} id={te.id} />;
+  const chat = getChat();
+  const conv = matchPath("/conversations/:id", path);
+  if (conv) return <MessagingScreen chat={chat} me={me} conversationId={conv.id} />;
+  return <MessagingScreen chat={chat} me={me} conversationId={null} />;
+}
+
 export function App() {
   const state = useStore(session);
   const path = usePath();
+  const me = state.me;
+  const redirectHome = !!me && state.status === "authenticated" && path === "/" && isBillingOnly(me);
+
+  useEffect(() => {
+    if (redirectHome && me) navigate(homePath(me), { replace: true });
+  }, [redirectHome, me]);
 
   if (state.status === "loading") {
     return (
@@ -21,21 +57,16 @@ export function App() {
       </div>
     );
   }
-  if (state.status === "anonymous" || !state.me) return <LoginScreen />;
+  if (state.status === "anonymous" || !me) return <LoginScreen />;
 
-  const me = state.me;
-  const chat = getChat();
-  let screen: ComponentChildren;
-  const conv = matchPath("/conversations/:id", path);
-  if (conv) screen = <MessagingScreen chat={chat} me={me} conversationId={conv.id} />;
-  else screen = <MessagingScreen chat={chat} me={me} conversationId={null} />;
+  const screen = redirectHome ? null : routeScreen(me, path);
 
   return (
     <div class="app">
       <a class="skip-link" href="#main">
         Aller au contenu
       </a>
-      <TopBar me={me} />
+      <TopBar me={me} path={path} />
       <main id="main" class="app-main">
         {screen}
       </main>

@@ -2,19 +2,39 @@ import { useState } from "preact/hooks";
 import type { Me } from "../api/types";
 import { notificationPermission, requestNotificationPermission } from "../lib/notify";
 import { personName } from "../lib/people";
+import { homePath, navItems, sectionOf } from "../lib/roles";
 import { linkClick } from "../lib/router";
 import { logout } from "../state/session";
 
-export function TopBar({ me }: { me: Me }) {
+export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
   const [perm, setPerm] = useState(notificationPermission());
   const [busy, setBusy] = useState(false);
   const org = me.organizations[0]?.name ?? null;
+  const home = homePath(me);
+  const items = navItems(me);
+  const current = sectionOf(path);
   return (
     <header class="topbar" data-testid="topbar">
-      <a href="/" class="brand" aria-label="Liaison Santé — accueil" onClick={(e) => linkClick(e, "/")}>
+      <a href={home} class="brand" aria-label="Liaison Santé — accueil" onClick={(e) => linkClick(e, home)}>
         <img src="/static/icons/icon.svg" alt="" width={28} height={28} />
         <span class="brand-text">Liaison Santé</span>
       </a>
+      {items.length > 1 && (
+        <nav class="mainnav" aria-label="Navigation principale" data-testid="main-nav">
+          {items.map((it) => (
+            <a
+              key={it.section}
+              href={it.href}
+              class="mainnav-link"
+              aria-current={it.section === current ? "page" : undefined}
+              onClick={(e) => linkClick(e, it.href)}
+              data-testid={`nav-${it.section}`}
+            >
+              {it.label}
+            </a>
+          ))}
+        </nav>
+      )}
       <div class="topbar-right">
         {perm === "default" && (
           <button

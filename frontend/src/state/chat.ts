@@ -58,6 +58,8 @@ export interface ChatDeps {
   onIncoming?: (message: Message, conversation: Conversation | undefined) => void;
   /** The socket was refused for authentication reasons: check the session. */
   onAuthLost?: () => void;
+  /** A `teleexpertise.updated` frame arrived (its `request` is passed on as is). */
+  onTeleexpertiseUpdated?: (request: unknown) => void;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (h: unknown) => void;
@@ -587,6 +589,9 @@ export class ChatController {
         if (conv && typeof conv === "object") this.upsertConversation(conv);
         break;
       }
+      case "teleexpertise.updated":
+        this.deps.onTeleexpertiseUpdated?.(frame.request);
+        break;
       case "error": {
         const ref = typeof frame.ref === "string" ? frame.ref : "";
         const message = typeof frame.message === "string" ? frame.message : "Une erreur est survenue.";

@@ -6,6 +6,7 @@ import { notifyIncoming } from "../lib/notify";
 import { navigate } from "../lib/router";
 import { ChatController } from "./chat";
 import { Store } from "./store";
+import { emitTeleexpertiseUpdated } from "./teleexpertise";
 
 export interface SessionState {
   status: "loading" | "anonymous" | "authenticated";
@@ -40,6 +41,7 @@ function startChat(me: Me): void {
     isVisible: () => document.visibilityState === "visible" && document.hasFocus(),
     onIncoming: (message) => notifyIncoming(message, () => navigate(`/conversations/${encodeURIComponent(String(message.conversation))}`)),
     onAuthLost: () => void checkSession(),
+    onTeleexpertiseUpdated: emitTeleexpertiseUpdated,
   });
   chat.start();
 }
