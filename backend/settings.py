@@ -335,6 +335,11 @@ STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = env("TURN_SECRET")
 TURN_CREDENTIAL_TTL = env_int("TURN_CREDENTIAL_TTL", 3600, minimum=60)
+# An unanswered call ends as missed after this many seconds.
+CALL_RING_SECONDS = env_int("CALL_RING_SECONDS", 45, minimum=5)
+# The "test my camera and network" peer: its lifetime and how many one process runs at once.
+CALL_ECHO_SECONDS = env_int("CALL_ECHO_SECONDS", 60, minimum=5)
+CALL_ECHO_MAX_PEERS = env_int("CALL_ECHO_MAX_PEERS", 8, minimum=1)
 if TURN_URLS and not TURN_SECRET:
     raise ImproperlyConfigured("TURN_URLS needs TURN_SECRET (the coturn static-auth-secret).")
 
