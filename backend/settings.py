@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.static_headers import static_headers
 
@@ -118,6 +120,8 @@ MIDDLEWARE = [
     "backend.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backend.security.ContentSecurityPolicyMiddleware",
+    # Before WhiteNoise, which answers static files itself: they get X-Frame-Options too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -126,7 +130,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -178,7 +181,15 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # After a Redis restart pooled connections are dead: a health check before
+                # reuse and one retry on connection errors deliver the next event live.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "health_check_interval": 2,
+                        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+                    }
+                ],
                 "prefix": env("CHANNEL_LAYER_PREFIX", "liaison") or "liaison",
             },
         }

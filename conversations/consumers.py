@@ -21,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 from backend import metrics
 from backend.api.errors import ApiError
 from backend.observability import client_ip_var, new_request_id, request_id_var
-from conversations import events, presence
+from conversations import events, presence, ws_calls
 from conversations.serializers import (
     FrameSerializer,
     WsMessageDelete,
@@ -103,6 +103,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.heartbeat.cancel()
         metrics.gauge_add("liaison_ws_connections", -1)
+        try:
+            await ws_calls.leave_calls_of_channel(self.channel_name)  # a dropped socket hangs up
+        except Exception:
+            logger.exception("leaving calls on disconnect failed", extra={"event": "call.hangup"})
         await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
         before, after = await database_sync_to_async(presence.disconnect)(
             self.user.pk, self.channel_name
@@ -150,7 +154,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise ApiError("rate_limited", "Trop de messages envoyés : ralentissez.")
         try:
             frame = json.loads(text_data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise ApiError("bad_json", "Le message n'est pas un JSON valide.") from exc
         if not isinstance(frame, dict):
             raise ApiError("bad_frame", "Le message doit être un objet JSON avec un « type ».")
@@ -181,8 +185,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- frames out ------------------------------------------------------------------------
     async def deliver(self, event: dict[str, Any]) -> None:
         frame = event["frame"]
-        # The socket that sent a message already has it in its message.ack.
-        if event.get("origin") == self.channel_name and frame.get("type") == "message.new":
+        # The socket that sent a message already has it in its message.ack (calls: their ack).
+        kind = str(frame.get("type", ""))
+        if event.get("origin") == self.channel_name and (
+            kind == "message.new" or kind.startswith("call.")
+        ):
             return
         await self.send_frame(frame)
 
@@ -315,4 +322,5 @@ HANDLERS: dict[str, Handler] = {
     "presence.set": on_presence_set,
     "presence.query": on_presence_query,
     "ping": on_ping,
+    **{name: _guard(handler) for name, handler in ws_calls.CALL_HANDLERS.items()},
 }

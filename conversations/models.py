@@ -193,3 +193,7 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"Connection {self.user_id}"
+
+
+from conversations.models_calls import Call, CallParticipant  # noqa: E402, F401
+from conversations.models_exports import Export  # noqa: E402,F401

@@ -60,8 +60,18 @@ class ParticipantAddSerializer(serializers.Serializer):
 
 
 # --- WebSocket client frames -----------------------------------------------------------------
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's CharField turns 0 or true into "0" or "True", and the consumer
+    reads the raw frame's type (a {"type": 0} frame crashed it as a server error)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class FrameSerializer(serializers.Serializer):
-    type = serializers.CharField(max_length=40)
+    type = StrictCharField(max_length=40)
     ref = serializers.CharField(max_length=64, required=False, allow_null=True)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from conversations import views
+from conversations import calls_views, views
 
 urlpatterns = [
     path("conversations", views.ConversationListView.as_view(), name="conversations"),
@@ -41,5 +41,37 @@ urlpatterns = [
         "attachments/<str:attachment_id>/download",
         views.AttachmentDownloadView.as_view(),
         name="attachment-download",
+    ),
+]
+
+urlpatterns += [
+    path("calls/ice-servers", calls_views.IceServersView.as_view(), name="call-ice-servers"),
+    path("calls/echo", calls_views.echo_view, name="call-echo"),
+    path(
+        "conversations/<str:conversation_id>/calls",
+        calls_views.CallLogView.as_view(),
+        name="conversation-calls",
+    ),
+]
+
+# Conversation syntheses (PDF) and their MSSanté sending.
+from conversations import exports_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "conversations/<str:conversation_id>/synthesis",
+        exports_views.SynthesisView.as_view(),
+        name="conversation-synthesis",
+    ),
+    path("exports/<str:export_id>", exports_views.ExportDetailView.as_view(), name="export"),
+    path(
+        "exports/<str:export_id>/download",
+        exports_views.ExportDownloadView.as_view(),
+        name="export-download",
+    ),
+    path(
+        "exports/<str:export_id>/send",
+        exports_views.ExportSendView.as_view(),
+        name="export-send",
     ),
 ]

@@ -5,32 +5,21 @@ from __future__ import annotations
 
 import datetime
 import io
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from backend.accounts.models import Professional, User
+from backend.pdf import FONT, FONT_BOLD, register_fonts
 from teleexpertise.models import Report, TeleexpertiseRequest
 
-# Vera ships with reportlab and covers Latin-1, so French accents render (Helvetica's
-# built-in encoding would too, but a TTF is embedded and renders the same everywhere).
-FONT, FONT_BOLD = "TE-Vera", "TE-Vera-Bold"
-_FONTS_DIR = Path(reportlab.__file__).parent / "fonts"
-
-
-def _register_fonts() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(_FONTS_DIR / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONTS_DIR / "VeraBd.ttf")))
+# Vera (embedded TTF, Latin-1): French accents render the same everywhere. See backend/pdf.py.
+_register_fonts = register_fonts
 
 
 def _styles() -> dict[str, ParagraphStyle]:

@@ -128,7 +128,7 @@ def _iter_domains(raw: IO[bytes]) -> Iterator[str]:
     stack: list[str] = []
     reader = _NoDtdReader(raw)
     # The source is guarded by _NoDtdReader (no DTD, hence no entity), see the module docstring.
-    for event, elem in ET.iterparse(reader, events=("start", "end")):  # noqa: S314
+    for event, elem in ET.iterparse(reader, events=("start", "end")):  # noqa: S314  # nosec B314
         if event == "start":
             stack.append(elem.tag)
             continue

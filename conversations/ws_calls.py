@@ -1,0 +1,126 @@
+"""Call frames over /ws/: validate, run the call action in a worker thread, answer, relay.
+
+`call.signal` (SDP offers and answers, ICE candidates) is relayed and never stored: only to the
+addressee's socket in the call, or to all of their sockets before they joined.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from channels.db import database_sync_to_async
+from rest_framework import serializers, status
+
+from backend.api.errors import ApiError
+from conversations import calls, events
+
+if TYPE_CHECKING:
+    from conversations.consumers import ChatConsumer
+
+SIGNAL_MAX_BYTES = 32 * 1024
+
+
+class WsCallInvite(serializers.Serializer):
+    conversation = serializers.UUIDField()
+
+
+class WsCallRef(serializers.Serializer):
+    call = serializers.UUIDField()
+
+
+class WsCallDecline(WsCallRef):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class WsCallSignal(WsCallRef):
+    to = serializers.UUIDField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "data" (the contract's name) would shadow Serializer.data if declared as an attribute.
+        fields = super().get_fields()
+        fields["data"] = serializers.DictField()
+        return fields
+
+
+# --- database side -------------------------------------------------------------------------
+@database_sync_to_async
+def _invite(user: Any, conversation: Any, channel: str) -> dict[str, Any]:
+    return calls.call_json(calls.invite(user, conversation, channel))
+
+
+@database_sync_to_async
+def _accept(user: Any, call: Any, channel: str) -> dict[str, Any]:
+    return calls.call_json(calls.accept(user, call, channel))
+
+
+@database_sync_to_async
+def _decline(user: Any, call: Any, reason: str) -> dict[str, Any]:
+    return calls.call_json(calls.decline(user, call, reason))
+
+
+@database_sync_to_async
+def _hangup(user: Any, call: Any) -> dict[str, Any]:
+    return calls.call_json(calls.hangup(user, call))
+
+
+_signal_route = database_sync_to_async(calls.signal_route)
+leave_calls_of_channel = database_sync_to_async(calls.leave_calls_of_channel)
+
+
+# --- handlers (wrapped by consumers._guard) --------------------------------------------------
+def _with_ref(frame: dict[str, Any], ref: str | None) -> dict[str, Any]:
+    return {**frame, "ref": ref}
+
+
+async def on_call_invite(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsCallInvite, frame, ref)
+    call = await _invite(consumer.user, data["conversation"], consumer.channel_name)
+    await consumer.send_frame(calls.ringing_frame(call, ref))
+
+
+async def on_call_accept(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsCallRef, frame, ref)
+    call = await _accept(consumer.user, data["call"], consumer.channel_name)
+    await consumer.send_frame(_with_ref(calls.accept_frame(call, consumer.user.pk), ref))
+
+
+async def on_call_decline(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsCallDecline, frame, ref)
+    call = await _decline(consumer.user, data["call"], data["reason"])
+    answer = calls.decline_frame(call, consumer.user.pk, data["reason"])
+    await consumer.send_frame(_with_ref(answer, ref))
+
+
+async def on_call_hangup(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsCallRef, frame, ref)
+    call = await _hangup(consumer.user, data["call"])
+    await consumer.send_frame(_with_ref(calls.hangup_frame(call, consumer.user.pk), ref))
+
+
+async def on_call_signal(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+    data = consumer.validated(WsCallSignal, frame, ref)
+    if len(json.dumps(data["data"]).encode()) > SIGNAL_MAX_BYTES:
+        raise ApiError(
+            "signal_too_large",
+            "Signal trop volumineux.",
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    route = await _signal_route(consumer.user, data["call"], data["to"])
+    relayed = {
+        "type": "deliver",
+        "frame": calls.signal_frame(route.call_id, consumer.user.pk, data["data"]),
+    }
+    if route.channel_name:
+        await consumer.channel_layer.send(route.channel_name, relayed)
+    else:
+        await consumer.channel_layer.group_send(events.user_group(route.user_id), relayed)
+
+
+CALL_HANDLERS = {
+    "call.invite": on_call_invite,
+    "call.accept": on_call_accept,
+    "call.decline": on_call_decline,
+    "call.hangup": on_call_hangup,
+    "call.signal": on_call_signal,
+}

@@ -1,0 +1,1 @@
+"""Reliability suite (issue 10): crashes, restarts, fuzzing, security, supply chain."""
