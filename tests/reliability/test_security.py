@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from django.urls import Resolver404, resolve
 from rest_framework.test import APIClient
 
 from conversations import actions
@@ -236,20 +235,108 @@ def test_a_message_id_under_another_conversation_is_refused(personas, objects):
     assert Message.objects.get(pk=objects["message"]).body == "ECG joint"
 
 
-def resolves(path: str) -> bool:
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return False
-    return match.func.__name__ != "api_not_found"
-
-
-def test_mssante_message_ids_of_others_are_refused(personas):
+def test_mssante_message_ids_of_others_are_refused(personas, settings, tmp_path):
+    from backend.accounts.models import Mailbox
+    from backend.mssante.actions import queue_message
     from backend.mssante.models import OutboundMessage
 
-    message = OutboundMessage.objects.first()
-    if message is None:
-        pytest.skip("no outbound MSSanté message in the demo data")
-    for who in OUTSIDERS:
+    settings.MSSANTE_OUTBOX_DIR = tmp_path
+    mailbox = Mailbox.objects.get(kind="PER", professional__user=personas.gp)
+    colleague = Mailbox.objects.get(kind="PER", professional__user=personas.cardiologist)
+    message = queue_message(
+        actor=personas.gp,
+        sender_mailbox=mailbox,
+        recipients=[colleague.address],
+        subject="Compte rendu",
+        text="Bonjour",
+    )
+    for who in [*OUTSIDERS, "cardiologist"]:
         response = client_for(getattr(personas, who)).get(f"/api/mssante/messages/{message.pk}")
-        assert response.status_code in (403, 404)
+        assert response.status_code in (403, 404), who
+        assert_error(response, response.status_code)
+    assert_error(client_for(None).get(f"/api/mssante/messages/{message.pk}"), 401)
+    assert client_for(personas.gp).get(f"/api/mssante/messages/{message.pk}").status_code == 200
+    assert OutboundMessage.objects.count() == 1
+
+
+@pytest.fixture
+def filed_request(personas, settings, tmp_path):
+    """A request from the GP to the cardiologist, filed: its two acts exist."""
+    from teleexpertise import actions as te
+    from tests.integration.test_teleexpertise_factories import (
+        answered_request,
+        ensure_tariffs,
+        lefebvre,
+    )
+
+    settings.MSSANTE_OUTBOX_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path
+    ensure_tariffs()
+    request = answered_request(personas.gp, personas.cardiologist, lefebvre())
+    return te.file_request(personas.cardiologist, request.pk)
+
+
+@pytest.mark.parametrize("who", [*OUTSIDERS, None], ids=lambda w: w or "anonymous")
+def test_teleexpertise_request_ids_of_others_are_refused(personas, filed_request, who):
+    from teleexpertise.models import Act
+
+    user = getattr(personas, who) if who else None
+    client = client_for(user)
+    r = filed_request.pk
+    state = (filed_request.status, Act.objects.count())
+    for method, path, payload in [
+        ("get", f"/api/teleexpertise/requests/{r}", None),
+        ("post", f"/api/teleexpertise/requests/{r}/accept", {}),
+        ("post", f"/api/teleexpertise/requests/{r}/decline", {"reason": "x"}),
+        ("post", f"/api/teleexpertise/requests/{r}/report", {"answer": "x", "conclusion": "x"}),
+        ("post", f"/api/teleexpertise/requests/{r}/file", {}),
+        ("post", f"/api/teleexpertise/requests/{r}/consent/withdraw", {}),
+        ("get", f"/api/teleexpertise/requests/{r}/report.pdf", None),
+    ]:
+        response = getattr(client, method)(path, payload, format="json")
+        expected = (401,) if user is None else (403, 404)
+        assert response.status_code in expected, (who, method, path, response.status_code)
+        assert_error(response, response.status_code)
+    filed_request.refresh_from_db()
+    assert (filed_request.status, Act.objects.count()) == state
+
+
+def test_acts_of_other_structures_cannot_be_moved_by_billing_or_clinicians(personas, filed_request):
+    from teleexpertise.models import Act
+
+    te2 = Act.objects.get(code="TE2")  # the cardiologist's act: CH du Mans bills it
+    rqd = Act.objects.get(code="RQD")  # the GP's act: her practice bills it
+    payload = {"status": "transmitted", "note": ""}
+    # The CH du Mans clerk does not see the practice's act.
+    response = client_for(personas.billing).post(
+        f"/api/billing/acts/{rqd.pk}/transition", payload, format="json"
+    )
+    assert_error(response, 404)
+    for who in ("gp", "cardiologist", "nurse", "secretary"):
+        response = client_for(getattr(personas, who)).post(
+            f"/api/billing/acts/{te2.pk}/transition", payload, format="json"
+        )
+        assert response.status_code in (403, 404), who
+    assert set(Act.objects.values_list("status", flat=True)) == {"declared"}
+
+
+def test_export_ids_of_others_are_refused(personas, settings, tmp_path):
+    from conversations.exports import request_synthesis
+    from conversations.models import Export
+
+    settings.MEDIA_ROOT = tmp_path
+    conversation, _ = actions.create_conversation(personas.gp, users=[personas.cardiologist])
+    actions.send_message(personas.gp, conversation.pk, client_id="export-0001", body="Bilan")
+    export = request_synthesis(personas.gp, conversation.pk)
+    for who in [*OUTSIDERS, None]:
+        client = client_for(getattr(personas, who) if who else None)
+        for method, path, payload in [
+            ("get", f"/api/exports/{export.pk}", None),
+            ("get", f"/api/exports/{export.pk}/download", None),
+            ("post", f"/api/exports/{export.pk}/send", {"recipients": ["x@demo.mssante.fr"]}),
+        ]:
+            response = getattr(client, method)(path, payload, format="json")
+            expected = (401,) if who is None else (403, 404)
+            assert response.status_code in expected, (who, path, response.status_code)
+            assert_error(response, response.status_code)
+    assert Export.objects.count() == 1
