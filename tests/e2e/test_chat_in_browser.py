@@ -35,6 +35,11 @@ def test_two_clinicians_exchange_messages_see_receipts_attachments_and_survive_a
     personas, server: Daphne, browser, tmp_path
 ):
     actions.create_conversation(personas.gp, users=[personas.cardiologist])
+    visitor = browser.new_context(**DESKTOP).new_page()
+    visitor.goto(server.base + "/")
+    visitor.get_by_test_id("login-form").wait_for()
+    assert serious_accessibility_violations(visitor) == []
+    screenshot(visitor, "desktop-sign-in")
     gp = open_conversation_page(browser, server.base, "dr.martin", DESKTOP)
     cardio = open_conversation_page(browser, server.base, "dr.bernard", DESKTOP)
     assert serious_accessibility_violations(gp) == []
