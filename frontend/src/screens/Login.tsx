@@ -67,9 +67,9 @@ export function LoginScreen() {
       <form class="login-card" onSubmit={onSubmit} data-testid="login-form" aria-busy={busy} noValidate>
         <div class="login-brand">
           <img src="/static/icons/icon.svg" alt="" width={48} height={48} />
-          <h1>Messagerie sécurisée santé</h1>
+          <h1>Liaison Santé</h1>
         </div>
-        <p class="muted">Connectez-vous avec votre identifiant professionnel.</p>
+        <p class="muted">Messagerie sécurisée des professionnels de santé. Connectez-vous avec votre identifiant professionnel.</p>
 
         {error && (
           <div class={locked ? "alert alert-warning" : "alert alert-error"} role="alert" data-testid="login-error">
