@@ -2,9 +2,12 @@ import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import type { Me } from "./api/types";
 import { TopBar } from "./components/TopBar";
-import { canAccess, homePath, isBillingOnly, isExpert } from "./lib/roles";
+import { canAccess, hasClinical, homePath, isBillingOnly, isExpert } from "./lib/roles";
 import { matchPath, navigate, usePath } from "./lib/router";
 import { BillingScreen } from "./screens/billing/Billing";
+import { CallLayer } from "./screens/calls/CallLayer";
+import { NetworkTestScreen } from "./screens/calls/NetworkTest";
+import { DirectoryScreen } from "./screens/directory/DirectoryScreen";
 import { LoginScreen } from "./screens/Login";
 import { MessagingScreen } from "./screens/Messaging";
 import { WritePatientScreen } from "./screens/patient/WritePatient";
@@ -28,10 +31,12 @@ function Forbidden() {
 export function routeScreen(me: Me, path: string): ComponentChildren {
   if (!canAccess(me, path)) return <Forbidden />;
   if (path === "/facturation") return <BillingScreen />;
+  if (path === "/annuaire") return <DirectoryScreen me={me} createConversation={hasClinical(me) ? (d) => getChat().createConversation(d) : null} />;
   if (path === "/patient/ecrire") return <WritePatientScreen me={me} />;
   if (path === "/teleexpertise") return <RequestListScreen me={me} />;
   if (path === "/teleexpertise/nouvelle") return <NewRequestScreen />;
   if (path === "/teleexpertise/profil") return isExpert(me) ? <ExpertProfileScreen /> : <Forbidden />;
+  if (path === "/test-reseau") return <NetworkTestScreen />;
   const te = matchPath("/teleexpertise/:id", path);
   if (te) return <RequestPageScreen key={te.id} me={me} id={te.id} />;
   const chat = getChat();
@@ -70,6 +75,7 @@ export function App() {
       <main id="main" class="app-main">
         {screen}
       </main>
+      {hasClinical(me) && <CallLayer chat={getChat()} me={me} />}
     </div>
   );
 }

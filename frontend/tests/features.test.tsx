@@ -38,7 +38,7 @@ describe("role-based navigation", () => {
   it("billing-only users see billing only", () => {
     const u = me([["billing"]], { mailboxes: [] });
     expect(isBillingOnly(u)).toBe(true);
-    expect(navItems(u).map((i) => i.section)).toEqual(["billing"]);
+    expect(navItems(u).map((i) => i.section)).toEqual(["billing", "directory"]);
     expect(homePath(u)).toBe("/facturation");
     expect(canAccess(u, "/")).toBe(false);
     expect(canAccess(u, "/teleexpertise")).toBe(false);
@@ -48,13 +48,13 @@ describe("role-based navigation", () => {
   });
   it("clinicians see messaging, teleexpertise and patient writing, not billing", () => {
     const u = me([["clinician"]]);
-    expect(navItems(u).map((i) => i.section)).toEqual(["messaging", "teleexpertise", "patient"]);
+    expect(navItems(u).map((i) => i.section)).toEqual(["messaging", "teleexpertise", "patient", "directory"]);
     expect(canAccess(u, "/facturation")).toBe(false);
     expect(homePath(u)).toBe("/");
   });
   it("billing + clinical roles (across organisations) see both", () => {
     const u = me([["clinician"], ["billing"]]);
-    expect(navItems(u).map((i) => i.section)).toEqual(["messaging", "teleexpertise", "patient", "billing"]);
+    expect(navItems(u).map((i) => i.section)).toEqual(["messaging", "teleexpertise", "patient", "billing", "directory"]);
     expect(isBillingOnly(u)).toBe(false);
   });
   it("admin counts as billing", () => {
@@ -147,7 +147,7 @@ describe("UI pieces", () => {
       render(<TopBar me={me([["clinician"], ["billing"]])} path="/teleexpertise/4" />, root!);
     });
     const links = Array.from(root.querySelectorAll(".mainnav-link"));
-    expect(links.map((l) => l.textContent)).toEqual(["Messagerie", "Téléexpertise", "Écrire à un patient", "Facturation"]);
+    expect(links.map((l) => l.textContent)).toEqual(["Messagerie", "Téléexpertise", "Écrire à un patient", "Facturation", "Annuaire"]);
     expect(root.querySelector('[aria-current="page"]')!.textContent).toBe("Téléexpertise");
     await act(async () => {
       render(<TopBar me={me([["billing"]], { mailboxes: [] })} path="/facturation" />, root!);

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { Me } from "../api/types";
 import { notificationPermission, requestNotificationPermission } from "../lib/notify";
 import { personName } from "../lib/people";
-import { homePath, navItems, sectionOf } from "../lib/roles";
+import { hasClinical, homePath, navItems, sectionOf } from "../lib/roles";
 import { linkClick } from "../lib/router";
 import { logout } from "../state/session";
 
@@ -56,6 +56,19 @@ export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
             </span>
           )}
         </div>
+        {hasClinical(me) && (
+          <a
+            href="/test-reseau"
+            class="topbar-echo-link"
+            title="Tester ma caméra et mon réseau"
+            aria-current={path === "/test-reseau" ? "page" : undefined}
+            onClick={(e) => linkClick(e, "/test-reseau")}
+            data-testid="nav-network-test"
+          >
+            <span class="topbar-echo-icon" aria-hidden="true" />
+            <span class="topbar-echo-text">Tester caméra et réseau</span>
+          </a>
+        )}
         <button
           type="button"
           class="btn btn-secondary btn-small"

@@ -21,11 +21,16 @@ export function isBillingOnly(me: Me): boolean {
   return hasBilling(me) && !hasClinical(me);
 }
 
+/** Directory search: clinical staff and billing staff alike (no health data in it). */
+export function hasDirectory(me: Me): boolean {
+  return hasClinical(me) || hasBilling(me);
+}
+
 export function isExpert(me: Me): boolean {
   return !!(me.professional as { is_expert?: boolean } | null)?.is_expert;
 }
 
-export type Section = "messaging" | "teleexpertise" | "patient" | "billing";
+export type Section = "messaging" | "teleexpertise" | "patient" | "billing" | "directory";
 
 export interface NavItem {
   section: Section;
@@ -41,6 +46,8 @@ export function navItems(me: Me): NavItem[] {
     if (me.mailboxes.length) items.push({ section: "patient", href: "/patient/ecrire", label: "Écrire à un patient" });
   }
   if (hasBilling(me)) items.push({ section: "billing", href: "/facturation", label: "Facturation" });
+  // the directory holds no health data: every signed-in role may search it (billing staff included)
+  if (hasDirectory(me)) items.push({ section: "directory", href: "/annuaire", label: "Annuaire" });
   return items;
 }
 
@@ -49,12 +56,14 @@ export function sectionOf(path: string): Section {
   if (path.startsWith("/teleexpertise")) return "teleexpertise";
   if (path.startsWith("/facturation")) return "billing";
   if (path.startsWith("/patient")) return "patient";
+  if (path.startsWith("/annuaire")) return "directory";
   return "messaging";
 }
 
 export function canAccess(me: Me, path: string): boolean {
   const s = sectionOf(path);
   if (s === "billing") return hasBilling(me);
+  if (s === "directory") return hasDirectory(me);
   if (s === "patient") return hasClinical(me) && me.mailboxes.length > 0;
   return hasClinical(me);
 }

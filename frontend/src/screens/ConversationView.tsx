@@ -9,6 +9,8 @@ import { separatorBefore } from "../lib/dates";
 import { otherUsers, personName, sameId } from "../lib/people";
 import type { ChatController } from "../state/chat";
 import { computeSeenBy, isSeen, seenByLabel } from "../state/receipts";
+import { CallButton } from "./calls/CallButton";
+import { SynthesisButton } from "./synthesis/SynthesisDialog";
 import { useStore } from "../state/store";
 
 export function typingLabel(names: string[]): string | null {
@@ -178,6 +180,8 @@ export function ConversationView({ chat, meId, conversationId, onBack }: { chat:
             Patient : {conv.patient.display_name}
           </span>
         )}
+        <CallButton chat={chat} meId={meId} conversationId={conversationId} />
+        <SynthesisButton conversation={conv} />
       </header>
 
       <div class="messages-scroll" ref={scrollRef} onScroll={onScroll} data-testid="message-list">

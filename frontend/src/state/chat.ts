@@ -60,6 +60,8 @@ export interface ChatDeps {
   onAuthLost?: () => void;
   /** A `teleexpertise.updated` frame arrived (its `request` is passed on as is). */
   onTeleexpertiseUpdated?: (request: unknown) => void;
+  /** An `export.updated` frame arrived (conversation synthesis progress; its `export` is passed on as is). */
+  onExportUpdated?: (exp: unknown) => void;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (h: unknown) => void;
@@ -99,6 +101,16 @@ export class ChatController {
   private refreshTimer: unknown = null;
   private syncCounter = 0;
   private stopped = false;
+  /** Extra frame listeners (e.g. the call manager); they see every frame before the switch below. */
+  private frameListeners = new Set<(frame: ServerFrame) => void>();
+
+  /** Subscribes to every server frame; returns the unsubscribe function. */
+  addFrameListener(listener: (frame: ServerFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => {
+      this.frameListeners.delete(listener);
+    };
+  }
 
   constructor(private readonly deps: ChatDeps) {
     this.outbox = new Outbox(deps.storage ?? null, `msg.outbox.${key(deps.meId)}`);
@@ -476,6 +488,13 @@ export class ChatController {
   // ---------------------------------------------------------------- frames
 
   handleFrame(frame: ServerFrame): void {
+    for (const l of [...this.frameListeners]) {
+      try {
+        l(frame);
+      } catch {
+        /* a listener's bug must not break the chat */
+      }
+    }
     switch (frame.type) {
       case "hello": {
         const presence = (frame.presence ?? {}) as Record<string, PresenceStatus>;
@@ -592,9 +611,13 @@ export class ChatController {
       case "teleexpertise.updated":
         this.deps.onTeleexpertiseUpdated?.(frame.request);
         break;
+      case "export.updated":
+        this.deps.onExportUpdated?.(frame.export);
+        break;
       case "error": {
         const ref = typeof frame.ref === "string" ? frame.ref : "";
         const message = typeof frame.message === "string" ? frame.message : "Une erreur est survenue.";
+        if (ref.startsWith("call:")) break; // answered by the call manager (its own listener)
         if (ref && this.outbox.has(ref)) {
           this.outbox.markFailed(ref, message);
           this.syncOutboxState();

@@ -6,6 +6,7 @@ import { notifyIncoming } from "../lib/notify";
 import { navigate } from "../lib/router";
 import { ChatController } from "./chat";
 import { Store } from "./store";
+import { emitExportUpdated } from "./exports";
 import { emitTeleexpertiseUpdated } from "./teleexpertise";
 
 export interface SessionState {
@@ -42,6 +43,7 @@ function startChat(me: Me): void {
     onIncoming: (message) => notifyIncoming(message, () => navigate(`/conversations/${encodeURIComponent(String(message.conversation))}`)),
     onAuthLost: () => void checkSession(),
     onTeleexpertiseUpdated: emitTeleexpertiseUpdated,
+    onExportUpdated: emitExportUpdated,
   });
   chat.start();
 }
