@@ -1,13 +1,45 @@
-"""The Celery app. In the embedded default, tasks run eagerly in the calling process."""
+"""The Celery app. In the embedded default, tasks run eagerly in the calling process.
+
+Task metrics: the publishing process counts what it queues, the process that runs a task counts
+its outcome (success, failure, retry) in `backend.metrics`.
+"""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import after_task_publish, task_failure, task_retry, task_success
+
+from backend import metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 app = Celery("liaison")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _task_name(sender: Any) -> str:
+    return str(getattr(sender, "name", sender) or "unknown")
+
+
+@after_task_publish.connect(weak=False)
+def _count_published(sender: Any = None, **_: Any) -> None:
+    metrics.inc("liaison_tasks_published_total", task=_task_name(sender))
+
+
+@task_success.connect(weak=False)
+def _count_success(sender: Any = None, **_: Any) -> None:
+    metrics.inc("liaison_tasks_total", task=_task_name(sender), outcome="success")
+
+
+@task_failure.connect(weak=False)
+def _count_failure(sender: Any = None, **_: Any) -> None:
+    metrics.inc("liaison_tasks_total", task=_task_name(sender), outcome="failure")
+
+
+@task_retry.connect(weak=False)
+def _count_retry(sender: Any = None, **_: Any) -> None:
+    metrics.inc("liaison_tasks_total", task=_task_name(sender), outcome="retry")

@@ -1,15 +1,17 @@
-"""Liveness, readiness and Prometheus metrics (no authentication, no personal data)."""
+"""Liveness, readiness and Prometheus metrics (no personal data; metrics behind METRICS_TOKEN)."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from backend import metrics as platform_metrics
 
@@ -55,6 +57,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
+    """The Prometheus exposition of this process. With METRICS_TOKEN set, only a scraper that
+    sends `Authorization: Bearer <token>` sees it; anyone else gets a plain 404."""
+    token = getattr(settings, "METRICS_TOKEN", None)
+    if token:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise Http404
     return HttpResponse(platform_metrics.render(), content_type="text/plain; version=0.0.4")
 
 

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "backend.observability.RequestIdMiddleware",
+    "backend.metrics.MetricsMiddleware",
     "backend.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backend.security.ContentSecurityPolicyMiddleware",
@@ -207,6 +208,7 @@ else:
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -363,6 +365,9 @@ MESSAGE_MAX_CHARS = env_int("MESSAGE_MAX_CHARS", 20000, minimum=100)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
 WS_RATE_PER_SECOND = env_int("WS_RATE_PER_SECOND", 20, minimum=1)
 WS_RATE_BURST = env_int("WS_RATE_BURST", 60, minimum=1)
+
+# --- Metrics: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when it is set ---
+METRICS_TOKEN = env("METRICS_TOKEN")
 
 # --- Logging: JSON lines with the request id, never bodies -----------------------------------
 LOG_LEVEL = (env("LOG_LEVEL", "INFO") or "INFO").upper()

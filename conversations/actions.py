@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 
+from backend import metrics
 from backend.accounts.access import has_clinical_access
 from backend.accounts.models import Mailbox, User
 from backend.api.errors import ApiError, Conflict, NotFound
@@ -275,6 +276,7 @@ def _send_message(
         client_id=client_id,
         body=body,
     )
+    metrics.inc("liaison_messages_sent_total")
     if attachments:
         Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)
     # The sender has read what they wrote.

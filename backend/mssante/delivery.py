@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend import metrics
 from backend.audit import log as audit
 from backend.mssante.models import OutboundMessage, OutboundRecipient
 
@@ -70,6 +71,7 @@ def _audit_outcome(message: OutboundMessage, recipient: OutboundRecipient, verb:
     if verb == "mssante.failed":
         data["reason"] = recipient.reason
     audit.record(verb, obj=message, patient_id=message.patient_id, data=data)
+    metrics.inc("liaison_mssante_sends_total", status=verb.removeprefix("mssante."))
 
 
 def _refresh_status(message: OutboundMessage) -> None:
