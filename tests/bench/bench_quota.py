@@ -88,6 +88,17 @@ def run(quick: bool) -> dict[str, Any]:
     if connection.vendor != "postgresql":
         print("bench_quota: needs PostgreSQL (set DATABASE_URL); skipped.")
         return {}
+    # Its own migrated database (with the seeded tariffs): DATABASE_URL may name any database.
+    old_name = connection.settings_dict["NAME"]
+    connection.settings_dict["TEST"]["NAME"] = f"bench_quota_{old_name}"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        return _race(quick)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _race(quick: bool) -> dict[str, Any]:
     from backend.api.errors import ApiError
     from teleexpertise import acts as act_rules
     from teleexpertise.models import Act, TeleexpertiseRequest

@@ -1,0 +1,115 @@
+"""Idle connections: how many signed-in, idle WebSockets one daphne process holds, and its memory
+per socket. Opens BENCH_IDLE sockets (default 2,000, quick 300) in steps, one user each (users in
+conversations of 2, so connecting broadcasts presence as in real use), and reads the process RSS
+after each step once the sockets are quiet. Memory per socket is the RSS growth from the first
+to the last step divided by the sockets added. Stops at the first step that fails to open.
+
+Uses the same database as the other server benches: PostgreSQL + Redis when DATABASE_URL and
+REDIS_URL are set (a throw-away `bench_<random>` database), else the embedded default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from typing import Any
+
+from tests.bench.support import BenchDatabase, Server, env_int, open_socket, populate, table
+
+SETTLE_SECONDS = 2
+
+
+async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[dict[str, Any]]:
+    sockets: list[Any] = []
+    rows = []
+    gate = asyncio.Semaphore(50)
+    stats = server.stats
+    await asyncio.sleep(SETTLE_SECONDS)
+    rows.append({"sockets": 0, "rss_mb": round(stats.rss_mb(), 1), "open_seconds": 0.0})
+
+    async def one(session: str) -> Any:
+        async with gate:
+            return await open_socket(server, session, timeout=60)
+
+    try:
+        for target in steps:
+            started = time.perf_counter()
+            batch = sessions[len(sockets) : target]
+            opened = await asyncio.gather(*(one(s) for s in batch), return_exceptions=True)
+            good = [ws for ws in opened if not isinstance(ws, BaseException)]
+            failed = len(opened) - len(good)
+            sockets.extend(good)
+            seconds = time.perf_counter() - started
+            await asyncio.sleep(SETTLE_SECONDS)
+            rows.append(
+                {
+                    "sockets": len(sockets),
+                    "failed": failed,
+                    "rss_mb": round(stats.rss_mb(), 1),
+                    "open_seconds": round(seconds, 1),
+                    "opens_per_s": round(len(good) / max(seconds, 1e-6), 1),
+                }
+            )
+            print(
+                f"  {len(sockets)} sockets ouverts ({failed} échecs), RSS {rows[-1]['rss_mb']} Mo",
+                flush=True,
+            )
+            if failed:
+                break
+        # Every socket still answers: a ping on a sample of them.
+        alive = 0
+        for ws in sockets[:: max(1, len(sockets) // 50)]:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.ping(), 10)
+                alive += 1
+        rows[-1]["sample_alive"] = alive
+    finally:
+        closing = [asyncio.wait_for(ws.close(), 10) for ws in sockets]
+        await asyncio.gather(*closing, return_exceptions=True)
+    return rows
+
+
+def run(quick: bool) -> dict[str, Any]:
+    total = env_int("BENCH_IDLE", 300 if quick else 2000)
+    steps = sorted({max(1, total * k // 4) for k in (1, 2, 3, 4)})
+    database_url = os.environ.get("DATABASE_URL", "")
+    postgres = database_url.startswith(("postgres://", "postgresql://"))
+    redis_url = os.environ.get("REDIS_URL", "") if postgres else ""
+    with BenchDatabase(postgres=postgres) as db:
+        world = populate(db, total, 2)
+        server = Server(db.env(), redis_url).start()
+        try:
+            rows = asyncio.run(_hold(server, [u["session"] for u in world["users"]], steps))
+        finally:
+            server.stop()
+    first, last = rows[1] if len(rows) > 1 else rows[0], rows[-1]
+    added = last["sockets"] - first["sockets"]
+    per_socket_kb = (last["rss_mb"] - first["rss_mb"]) * 1024 / added if added > 0 else None
+    overall_kb = (last["rss_mb"] - rows[0]["rss_mb"]) * 1024 / max(1, last["sockets"])
+    setup = "pg+redis" if postgres else "embarqué"
+    print(f"un processus daphne ({setup}) :")
+    table(
+        rows,
+        [
+            ("sockets", "sockets"),
+            ("failed", "échecs"),
+            ("rss_mb", "RSS Mo"),
+            ("open_seconds", "ouverture s"),
+            ("opens_per_s", "ouvertures/s"),
+        ],
+    )
+    print(
+        f"mémoire par socket : {per_socket_kb and round(per_socket_kb, 1)} Ko "
+        f"(entre {first['sockets']} et {last['sockets']} sockets), "
+        f"{overall_kb:.1f} Ko en moyenne depuis 0"
+    )
+    return {
+        "setup": setup,
+        "sockets_held": last["sockets"],
+        "sample_alive": last.get("sample_alive"),
+        "kb_per_socket": per_socket_kb and round(per_socket_kb, 1),
+        "kb_per_socket_from_zero": round(overall_kb, 1),
+        "steps": rows,
+    }
