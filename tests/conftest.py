@@ -44,6 +44,14 @@ def _close_worker_thread_connections(django_db_setup: Any, django_db_blocker: An
 
 
 @pytest.fixture(autouse=True)
+def _no_server_outlives_its_test() -> Any:
+    yield
+    from tests.servers import stop_all
+
+    stop_all()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness would dominate the suite; hashing itself is Django's code.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,11 +3,13 @@ and the real Redis. Each process is started, waited for (/healthz), and killed a
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -16,6 +18,8 @@ from typing import Any
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every process started here, so that none outlives its test (see stop_all and conftest.py).
+_started: list[Daphne] = []
 
 
 def free_port() -> int:
@@ -38,6 +42,11 @@ class Daphne:
         self.port = port or free_port()
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object
+
+    def log_tail(self, size: int = 2000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-size:]
 
     @property
     def base(self) -> str:
@@ -70,12 +79,15 @@ class Daphne:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe: nobody reads a pipe while the test runs, and a full one would
+            # block the server mid-test.
+            stderr=self.log,
         )
+        _started.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"daphne exited: {self.log_tail()}")
             try:
                 with urllib.request.urlopen(f"{self.base}/healthz", timeout=1) as answer:  # noqa: S310
                     if answer.status == 200:
@@ -88,10 +100,23 @@ class Daphne:
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
-            self.process.wait(timeout=20)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
 
     def __enter__(self) -> Daphne:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
         self.kill(signal.SIGTERM)
+
+
+def stop_all() -> None:
+    """Kills what a test started and left running (a server restarted after a crash test)."""
+    while _started:
+        _started.pop().kill()
+
+
+atexit.register(stop_all)
