@@ -66,6 +66,15 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def scrub_traceback(text: str) -> str:
+    """PostgreSQL errors quote row values ("DETAIL:  Key (ins)=(2850377...) already exists"):
+    such lines may carry an INS or a name, so they never reach the logs."""
+    return "\n".join(
+        "DETAIL: (retiré des journaux)" if line.lstrip().startswith("DETAIL:") else line
+        for line in text.splitlines()
+    )
+
+
 class JsonFormatter(logging.Formatter):
     # Only these extra attributes are copied: an accidental extra={"body": ...} never reaches logs.
     ALLOWED_EXTRA = ("event", "user_id", "conversation_id", "code", "status", "duration_ms")
@@ -82,5 +91,5 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)
         if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
+            payload["exc"] = scrub_traceback(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False, default=str)

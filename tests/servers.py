@@ -59,12 +59,13 @@ class Daphne:
     def start(self, timeout: float = 30) -> Daphne:
         env = {
             **os.environ,
-            "DATABASE_URL": test_database_url(),
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
             **self.env,
         }
+        if "DATABASE_URL" not in self.env:
+            env["DATABASE_URL"] = test_database_url()
         self.process = subprocess.Popen(
             [
                 sys.executable,

@@ -20,24 +20,19 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.servers import Daphne
+from tests.servers import free_port as free_port  # re-exported for the benches
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = ROOT / "var" / "bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def env_int(name: str, default: int) -> int:
@@ -252,22 +247,11 @@ class ProcStats:
         return 0.0
 
 
-class Server:
-    """One daphne process on loopback with the given environment."""
+class Server(Daphne):
+    """One daphne process on loopback with the bench's own database and environment."""
 
     def __init__(self, env: dict[str, str], redis_url: str = "", **settings_env: str) -> None:
-        self.port = free_port()
-        self.env = child_env({**env, **settings_env}, redis_url)
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = BENCH_DIR / f"daphne_{self.port}.log"
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/"
+        super().__init__(None, **child_env({**env, **settings_env}, redis_url))
 
     @property
     def stats(self) -> ProcStats:
@@ -275,45 +259,11 @@ class Server:
         return ProcStats(self.process.pid)
 
     def start(self, timeout: float = 60) -> Server:
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "backend.asgi:application",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise TimeoutError("daphne did not start")
+        super().start(timeout)
+        return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.unlink(missing_ok=True)
+        self.kill(signal.SIGTERM)
 
 
 async def open_socket(server: Server, session: str, timeout: float = 30) -> Any:

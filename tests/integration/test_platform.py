@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import re
 import subprocess
@@ -15,6 +17,7 @@ from django.test import override_settings
 
 from backend.accounts.identifiers import is_valid_finess, is_valid_rpps
 from backend.accounts.models import Organization, Professional
+from backend.observability import JsonFormatter
 from backend.patients.ins import parse_ins
 from backend.patients.models import Patient
 from tests.conftest import assert_error
@@ -170,3 +173,16 @@ def test_seed_demo_is_refused_in_production():
     with pytest.raises(CommandError, match="refusé en production"):
         call_command("seed_demo")
     assert Organization.objects.count() == 0
+
+
+def test_log_lines_never_carry_database_row_values():
+    try:
+        raise ValueError(
+            "duplicate key value violates unique constraint\n"
+            "DETAIL:  Key (organization_id, ins)=(1, 285037728417346) already exists."
+        )
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    line = json.loads(JsonFormatter().format(record))
+    assert "285037728417346" not in line["exc"]
+    assert "duplicate key" in line["exc"]
