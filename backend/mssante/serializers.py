@@ -33,19 +33,13 @@ class SendMessageSerializer(serializers.Serializer):
     )
     subject = serializers.CharField(max_length=250, allow_blank=True, default="")
     body = serializers.CharField(max_length=MAX_BODY, allow_blank=True, trim_whitespace=False)
-    # Conversation attachments are not wired yet: only an empty list is accepted.
-    attachments = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    # Ids from POST /api/attachments (own uploads, or files of the user's conversations).
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=10
+    )
     patient = serializers.UUIDField(required=False, allow_null=True, default=None)
     close_exchange = serializers.BooleanField(required=False, default=False)
     read_receipt = serializers.BooleanField(required=False, default=False)
-
-    def validate_attachments(self, value: list[object]) -> list[object]:
-        if value:
-            raise serializers.ValidationError(
-                "Les pièces jointes ne peuvent pas encore être envoyées par MSSanté depuis "
-                "cette page."
-            )
-        return value
 
 
 class RecipientSerializer(serializers.ModelSerializer):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.api.errors import ApiError
+from backend.api.errors import ApiError, NotFound
 from backend.mssante import actions
 from backend.mssante.access import access_message, access_sender_mailbox, messages_for
+from backend.mssante.mime import MimeAttachment
 from backend.mssante.serializers import (
     CheckAddressResultSerializer,
     CheckAddressSerializer,
@@ -19,9 +23,27 @@ from backend.mssante.serializers import (
 )
 from backend.mssante.trust import check_address_now
 from backend.patients.access import access_patient, require_clinical_access
+from conversations.access import access_attachment
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+
+
+def mime_attachments(user: Any, attachment_ids: list[uuid.UUID]) -> list[MimeAttachment]:
+    """Files the user may read: their own uploads, or attachments of their conversations."""
+    files = []
+    for attachment_id in attachment_ids:
+        try:
+            attachment = access_attachment(user, attachment_id)
+        except NotFound as exc:
+            raise ApiError(
+                "attachment_invalid",
+                "Une pièce jointe est introuvable.",
+                fields={"attachments": ["Pièce jointe introuvable."]},
+            ) from exc
+        with attachment.file.open("rb") as handle:
+            files.append(MimeAttachment(attachment.name, attachment.content_type, handle.read()))
+    return files
 
 
 class CheckAddressView(APIView):
@@ -107,6 +129,7 @@ class MessageListView(APIView):
             recipients=data["to"],
             subject=data["subject"],
             text=data["body"],
+            attachments=mime_attachments(request.user, data["attachments"]),
             patient=patient,
             close_exchange=data["close_exchange"],
             read_receipt=data["read_receipt"],

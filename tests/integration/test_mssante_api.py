@@ -5,6 +5,7 @@ INS), following the outbox, and who may do what. Mail goes through a real SMTP r
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from backend.mssante.models import OutboundMessage
@@ -309,3 +310,31 @@ def test_clinicians_send_from_their_mailboxes_and_see_only_their_outbox(
         assert_error(detail, 404)
     listed = {m["id"] for m in client.get(MESSAGES).json()["results"]}
     assert response.json()["id"] in listed and (gp_message in listed) == sees_gp_message
+
+
+def test_an_uploaded_file_goes_with_the_mail(personas, send, as_user, relay):
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    upload = as_user(personas.gp).post(
+        "/api/attachments",
+        {"file": SimpleUploadedFile("bilan sanguin.pdf", pdf, "application/pdf")},
+        format="multipart",
+    )
+    assert upload.status_code == 201, upload.content
+    response = send(personas.gp, GP, [CARDIOLOGIST], attachments=[upload.json()["id"]])
+    assert response.status_code == 202, response.content
+    [mail] = relay.messages
+    [part] = list(mail.parse().iter_attachments())
+    assert part.get_filename() == "bilan sanguin.pdf"
+    assert part.get_content() == pdf
+
+
+def test_someone_elses_file_cannot_be_attached(personas, send, as_user, relay):
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    upload = as_user(personas.nurse).post(
+        "/api/attachments",
+        {"file": SimpleUploadedFile("notes.pdf", pdf, "application/pdf")},
+        format="multipart",
+    )
+    response = send(personas.gp, GP, [CARDIOLOGIST], attachments=[upload.json()["id"]])
+    assert_error(response, 400, "attachment_invalid")
+    assert relay.messages == []
