@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../../api/http";
 import { mssApi, type InsCheck, type MssMessage } from "../../api/mssante";
-import type { Me } from "../../api/types";
+import type { Attachment, Me } from "../../api/types";
+import { Uploader } from "../../components/Uploader";
 import { formatDateTime, recipientStatusLabel, summarySentence } from "../../lib/format";
 
 export function normalizeIns(v: string): string {
@@ -18,6 +19,7 @@ export function WritePatientScreen({ me }: { me: Me }) {
   const [subject, setSubject] = useState("");
   const [body, setBody] = useState("");
   const [close, setClose] = useState(false);
+  const [files, setFiles] = useState<Attachment[]>([]);
   const [sendError, setSendError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [sent, setSent] = useState<string | null>(null);
@@ -69,11 +71,12 @@ export function WritePatientScreen({ me }: { me: Me }) {
     setBusy(true);
     setSendError(null);
     try {
-      await mssApi.send({ from, to: [check.mssante_address], subject: subject.trim(), body, attachments: [], close_exchange: close, read_receipt: false });
+      await mssApi.send({ from, to: [check.mssante_address], subject: subject.trim(), body, attachments: files.map((f) => String(f.id)), close_exchange: close, read_receipt: false });
       setSent("Message envoyé au patient.");
       setSubject("");
       setBody("");
       setClose(false);
+      setFiles([]);
       setIns("");
       reset();
       setReload((n) => n + 1);
@@ -176,6 +179,7 @@ export function WritePatientScreen({ me }: { me: Me }) {
             <textarea id="pw-body" rows={8} value={body} onInput={(e) => setBody(e.currentTarget.value)} aria-invalid={!!fieldErrors.body} data-testid="patient-body" />
             {fieldErrors.body && <p class="field-error">{fieldErrors.body}</p>}
           </div>
+          <Uploader label="Pièces jointes (facultatif)" testId="patient-attachments" multiple files={files} onChange={setFiles} />
           <div class="field">
             <label class="checkbox">
               <input type="checkbox" checked={close} onChange={(e) => setClose(e.currentTarget.checked)} data-testid="patient-close" /> Clore l'échange (le patient ne pourra pas répondre)
