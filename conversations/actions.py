@@ -20,7 +20,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from backend import metrics
-from backend.accounts.access import has_clinical_access
+from backend.accounts.access import can_take_part, require_clinical_access
 from backend.accounts.models import Mailbox, User
 from backend.api.errors import ApiError, Conflict, NotFound
 from backend.audit import log as audit
@@ -49,13 +49,11 @@ def _audit_conversation(verb: str, actor: Any, conversation: Conversation, **dat
     )
 
 
-def _require_clinician(user: Any) -> None:
-    if not has_clinical_access(user):
-        raise ApiError(
-            "forbidden",
-            "Votre rôle ne donne pas accès aux conversations.",
-            status.HTTP_403_FORBIDDEN,
-        )
+CONVERSATIONS_FORBIDDEN = "Votre rôle ne donne pas accès aux conversations."
+
+
+def require_clinician(user: Any) -> None:
+    require_clinical_access(user, CONVERSATIONS_FORBIDDEN)
 
 
 def _direct_key(a: uuid.UUID, b: uuid.UUID) -> str:
@@ -79,10 +77,10 @@ def create_conversation(
     patient: Patient | None = None,
 ) -> tuple[Conversation, bool]:
     """Returns (conversation, created). A one-to-one without title nor patient is reused."""
-    _require_clinician(creator)
+    require_clinician(creator)
     others = [u for u in dict.fromkeys(users) if u.pk != creator.pk]
     for user in others:
-        if not user.is_active or user.is_service or not has_clinical_access(user):
+        if not can_take_part(user):
             raise ApiError(
                 "participant_not_allowed",
                 f"{user.display_name} ne peut pas participer à une conversation clinique.",
@@ -135,7 +133,7 @@ def add_participant(actor: User, conversation_id: Any, user: User) -> Conversati
     conversation = access_conversation(actor, conversation_id, for_update=True)
     if conversation.kind == Conversation.Kind.DIRECT:
         raise Conflict("direct_conversation", "On n'ajoute personne à une conversation à deux.")
-    if not user.is_active or user.is_service or not has_clinical_access(user):
+    if not can_take_part(user):
         raise ApiError("participant_not_allowed", "Ce destinataire n'est pas autorisé.")
     participant, created = Participant.objects.get_or_create(
         conversation=conversation, user=user, defaults={"added_by": actor}
@@ -291,13 +289,17 @@ def _send_message(
     return SendResult(message, created=True)
 
 
-def _own_message(user: User, message_id: Any) -> Message:
+def _own_message(user: User, message_id: Any, conversation_id: Any = None) -> Message:
+    """The user's own message; when the caller names a conversation (REST paths), the message
+    must belong to it."""
     try:
         key = uuid.UUID(str(message_id))
     except ValueError as exc:
         raise NotFound("Message introuvable.") from exc
     message = Message.objects.select_for_update().filter(pk=key).first()
-    if message is None:
+    if message is None or (
+        conversation_id is not None and str(message.conversation_id) != str(conversation_id)
+    ):
         raise NotFound("Message introuvable.")
     # Participation first, so a non-participant cannot tell "not yours" from "missing".
     access_conversation(user, message.conversation_id)
@@ -309,8 +311,8 @@ def _own_message(user: User, message_id: Any) -> Message:
 
 
 @transaction.atomic
-def edit_message(user: User, message_id: Any, body: str) -> Message:
-    message = _own_message(user, message_id)
+def edit_message(user: User, message_id: Any, body: str, conversation_id: Any = None) -> Message:
+    message = _own_message(user, message_id, conversation_id)
     _validate_body(body, message.attachments.exists())
     message.body = body
     message.edited_at = timezone.now()
@@ -323,9 +325,9 @@ def edit_message(user: User, message_id: Any, body: str) -> Message:
 
 
 @transaction.atomic
-def delete_message(user: User, message_id: Any) -> Message:
+def delete_message(user: User, message_id: Any, conversation_id: Any = None) -> Message:
     """Kept in history as « Message supprimé »: the text is erased, the seq stays."""
-    message = _own_message(user, message_id)
+    message = _own_message(user, message_id, conversation_id)
     message.body = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["body", "deleted_at"])
@@ -362,25 +364,32 @@ def record_history_read(user: User, conversation: Conversation, count: int) -> N
 
 
 def upload_attachment(user: User, upload: UploadedFile) -> Attachment:
-    _require_clinician(user)
+    require_clinician(user)
     name, content_type = check_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    upload.name = f"{uuid.uuid4().hex}"  # stored under a random name, never the user's
-    with transaction.atomic():
-        attachment = Attachment.objects.create(
-            uploaded_by=user,
-            file=upload,
-            name=name,
-            content_type=content_type,
-            size=upload.size or 0,
-            sha256=digest.hexdigest(),
-        )
-        audit.record(
-            "attachment.uploaded", actor=user, obj=attachment, data={"size": attachment.size}
-        )
+    # The file is written before the transaction (slow I/O outside it), under a random name,
+    # never the user's; if the transaction fails, the file goes too.
+    field = Attachment._meta.get_field("file")
+    stored = field.storage.save(field.generate_filename(Attachment(), uuid.uuid4().hex), upload)
+    try:
+        with transaction.atomic():
+            attachment = Attachment.objects.create(
+                uploaded_by=user,
+                file=stored,
+                name=name,
+                content_type=content_type,
+                size=upload.size or 0,
+                sha256=digest.hexdigest(),
+            )
+            audit.record(
+                "attachment.uploaded", actor=user, obj=attachment, data={"size": attachment.size}
+            )
+    except BaseException:
+        field.storage.delete(stored)
+        raise
     return attachment
 
 

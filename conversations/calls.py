@@ -120,7 +120,7 @@ def _key(call_id: Any) -> uuid.UUID:
 
 def _locked_call(user: Any, call_id: Any) -> Call:
     """The call, locked, if the user takes part in its conversation; one "not found" otherwise."""
-    actions._require_clinician(user)
+    actions.require_clinician(user)
     key = _key(call_id)
     if not Call.objects.filter(pk=key, conversation__in=conversations_for(user)).exists():
         raise NotFound("Appel introuvable.")
@@ -217,7 +217,7 @@ def _expire_overdue_in(conversation_id: Any) -> None:
 
 def invite(user: Any, conversation_id: Any, channel_name: str = "") -> Call:
     """Starts a call that rings on every socket of the other participants."""
-    actions._require_clinician(user)
+    actions.require_clinician(user)
     access_conversation(user, conversation_id)
     _expire_overdue_in(conversation_id)
     return _invite(user, conversation_id, channel_name)
@@ -368,7 +368,7 @@ def signal_route(user: Any, call_id: Any, to: Any) -> SignalRoute:
     """Where a `call.signal` goes: both ends take part in the call's conversation, the call is
     not over. Nothing is stored: SDP and ICE candidates are relayed, never kept."""
     expire_if_unanswered(call_id)
-    actions._require_clinician(user)
+    actions.require_clinician(user)
     key = _key(call_id)
     call = Call.objects.filter(pk=key, conversation__in=conversations_for(user)).first()
     if call is None:
@@ -388,7 +388,7 @@ def signal_route(user: Any, call_id: Any, to: Any) -> SignalRoute:
 
 def call_log(user: Any, conversation_id: Any) -> list[Json]:
     """The conversation's calls, newest first (unanswered ones past the ring time as missed)."""
-    actions._require_clinician(user)
+    actions.require_clinician(user)
     access_conversation(user, conversation_id)
     _expire_overdue_in(conversation_id)
     with transaction.atomic():
@@ -421,7 +421,7 @@ def turn_credentials(user_id: Any, secret: str, ttl: int, now: float | None = No
 
 
 def ice_servers(user: Any) -> Json:
-    actions._require_clinician(user)
+    actions.require_clinician(user)
     ttl = int(settings.TURN_CREDENTIAL_TTL)
     servers: list[Json] = []
     if settings.STUN_URLS:

@@ -42,7 +42,7 @@ class EchoCheckView(APIView):
     def post(self, request: Request) -> Response:
         form = EchoOfferSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        actions._require_clinician(request.user)
+        actions.require_clinician(request.user)
         return Response({"user": str(request.user.pk), **form.validated_data})
 
 

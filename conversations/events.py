@@ -68,17 +68,25 @@ def error(code: str, message: str, ref: str | None = None, fields: Json | None =
 
 
 # --- Fan-out ---------------------------------------------------------------------------------
-def _dispatch(user_ids: list[str], frame: Json, origin: str | None) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    payload = {"type": "deliver", "frame": frame, "origin": origin}
+async def _group_send_all(layer: Any, user_ids: list[str], payload: Json) -> None:
     for user_id in user_ids:
         try:
-            async_to_sync(layer.group_send)(user_group(user_id), payload)
+            await layer.group_send(user_group(user_id), payload)
         except Exception:
             # Fan-out is best effort: the message is stored, clients resync from their cursor.
-            logger.exception("fan-out failed", extra={"event": frame.get("type")})
+            logger.exception("fan-out failed", extra={"event": payload["frame"].get("type")})
+
+
+def _dispatch(user_ids: list[str], frame: Json, origin: str | None) -> None:
+    layer = get_channel_layer()
+    if layer is None or not user_ids:
+        return
+    payload = {"type": "deliver", "frame": frame, "origin": origin}
+    try:
+        # One hop into the event loop for all recipients, not one per recipient.
+        async_to_sync(_group_send_all)(layer, user_ids, payload)
+    except Exception:
+        logger.exception("fan-out failed", extra={"event": frame.get("type")})
 
 
 def send_event_on_commit(

@@ -15,9 +15,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
-from backend.accounts.access import has_clinical_access
 from backend.accounts.models import Mailbox, Professional, User
 from backend.accounts.people import people_by_id
 from backend.api.errors import ApiError, Conflict, NotFound
@@ -27,6 +25,7 @@ from backend.mssante.actions import HealthDocument, MimeAttachment, queue_messag
 from backend.patients.models import Patient
 from conversations import events
 from conversations.access import access_conversation, conversations_for
+from conversations.actions import require_clinician
 from conversations.models import Attachment, Conversation, Message, Participant, ReadState
 from conversations.models_exports import Export
 from conversations.synthesis_pdf import (
@@ -50,24 +49,15 @@ PROGRESS_STEP = 10
 
 
 # --- Access ----------------------------------------------------------------------------------
-def _require_clinician(user: Any) -> None:
-    if not has_clinical_access(user):
-        raise ApiError(
-            "forbidden",
-            "Votre rôle ne donne pas accès aux conversations.",
-            status.HTTP_403_FORBIDDEN,
-        )
-
-
 def access_export_conversation(user: Any, conversation_id: Any) -> Conversation:
     """A conversation the user may export: 403 for non-clinical roles, 404 for non-participants."""
-    _require_clinician(user)
+    require_clinician(user)
     return access_conversation(user, conversation_id)
 
 
 def access_export(user: Any, export_id: Any) -> Export:
     """The export if `user` (clinical role) takes part in its conversation; one 404 otherwise."""
-    _require_clinician(user)
+    require_clinician(user)
     try:
         key = uuid.UUID(str(export_id))
     except ValueError as exc:

@@ -54,13 +54,19 @@ def _resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]
             mailbox = Mailbox.objects.filter(
                 address=entry.strip().lower(), kind=Mailbox.Kind.ORGANIZATIONAL, active=True
             ).first()
-            (mailboxes.append(mailbox) if mailbox else unknown.append(entry))
+            if mailbox is None:
+                unknown.append(entry)
+            else:
+                mailboxes.append(mailbox)
             continue
         try:
             user = User.objects.filter(pk=uuid.UUID(entry), is_active=True).first()
         except ValueError:
             user = None
-        (users.append(user) if user else unknown.append(entry))
+        if user is None:
+            unknown.append(entry)
+        else:
+            users.append(user)
     if unknown:
         raise ApiError(
             "participant_unknown",
@@ -73,7 +79,7 @@ def _resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]
 class ConversationListView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        actions._require_clinician(request.user)
+        actions.require_clinician(request.user)
         conversations = list(
             conversations_for(request.user)
             .select_related("patient")
@@ -85,7 +91,7 @@ class ConversationListView(APIView):
     def post(self, request: Request) -> Response:
         form = ConversationCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        actions._require_clinician(request.user)
+        actions.require_clinician(request.user)
         data = form.validated_data
         users, mailboxes = _resolve_participants(data["participants"])
         patient = access_patient(request.user, data["patient"]) if data.get("patient") else None
@@ -163,13 +169,15 @@ class MessageDetailView(APIView):
         access_conversation(request.user, conversation_id)
         form = EditSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        message = actions.edit_message(_user(request), message_id, form.validated_data["body"])
+        message = actions.edit_message(
+            _user(request), message_id, form.validated_data["body"], conversation_id
+        )
         return Response(message_json(message))
 
     @extend_schema(responses={200: dict})
     def delete(self, request: Request, conversation_id: str, message_id: str) -> Response:
         access_conversation(request.user, conversation_id)
-        message = actions.delete_message(_user(request), message_id)
+        message = actions.delete_message(_user(request), message_id, conversation_id)
         return Response(message_json(message))
 
 

@@ -4,7 +4,6 @@ layer (Redis when REDIS_URL is set)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from typing import Any
 
@@ -97,7 +96,3 @@ async def connect(user: Any | None, origin: bytes = b"http://testserver") -> Soc
     hello = await socket.receive()
     assert hello["type"] == "hello", hello
     return socket
-
-
-def dumps(frame: Any) -> str:
-    return json.dumps(frame)

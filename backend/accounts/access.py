@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from rest_framework import status
+
 from backend.accounts.models import Membership, Professional
+from backend.api.errors import ApiError
 
 # Roles that may see clinical content (patients, messages, requests, reports).
 CLINICAL_ROLES = frozenset(
@@ -44,3 +47,16 @@ def has_clinical_access(user: Any) -> bool:
     if professional is None:
         return False
     return Membership.objects.filter(professional=professional, role__in=CLINICAL_ROLES).exists()
+
+
+def require_clinical_access(
+    user: Any, message: str = "Votre rôle ne donne pas accès aux données cliniques."
+) -> None:
+    """403 for billing-only staff (and anyone without a clinical role)."""
+    if not has_clinical_access(user):
+        raise ApiError("forbidden", message, status.HTTP_403_FORBIDDEN)
+
+
+def can_take_part(user: Any) -> bool:
+    """May be a participant of clinical exchanges: an active human with a clinical role."""
+    return bool(user.is_active and not user.is_service and has_clinical_access(user))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,24 +31,24 @@ def _normalise_username(username: str) -> str:
     return username.strip().lower()[:128]
 
 
-def _recent_failures(**filters: Any) -> AuditEvent | None:
-    """The oldest failure inside the window when the limit is reached, else None."""
+def _blocking_failure_at(**filters: Any) -> datetime | None:
+    """When the limit is reached inside the window: the time of the oldest counted failure."""
     since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
     failures = AuditEvent.objects.filter(verb=LOGIN_FAILED, at__gte=since, **filters)
     limit = settings.LOGIN_MAX_FAILURES * (IP_FAILURE_FACTOR if "ip" in filters else 1)
     recent = list(failures.order_by("-at").values_list("at", flat=True)[:limit])
     if len(recent) < limit:
         return None
-    return AuditEvent(at=recent[-1])
+    return recent[-1]
 
 
 def _check_lockout(username: str, ip: str | None) -> None:
-    blocking = _recent_failures(object_id=username)
+    blocking = _blocking_failure_at(object_id=username)
     if blocking is None and ip:
-        blocking = _recent_failures(ip=ip)
+        blocking = _blocking_failure_at(ip=ip)
     if blocking is None:
         return
-    unlock_at = blocking.at + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    unlock_at = blocking + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
     wait = max(1, int((unlock_at - timezone.now()).total_seconds()) + 1)
     minutes = max(1, round(wait / 60))
     raise ApiError(

@@ -1,5 +1,4 @@
-"""API representations of people. Every person carries the user's `id`, which other endpoints
-take to name a person."""
+"""Sign-in input and the `/api/me` representation (other people: backend/accounts/people.py)."""
 
 from __future__ import annotations
 
@@ -10,45 +9,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import serializers
 
 from backend.accounts.models import Mailbox, Membership, User
-
-
-def primary_organization_name(user: User) -> str | None:
-    professional = getattr(user, "professional", None)
-    if professional is None:
-        return None
-    membership = (
-        Membership.objects.filter(professional=professional)
-        .select_related("organization")
-        .order_by("organization__name")
-        .first()
-    )
-    return membership.organization.name if membership else None
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
-    title = serializers.SerializerMethodField()
-    profession_label = serializers.SerializerMethodField()
-    organization = serializers.SerializerMethodField()
-
-    def _professional(self, user: User) -> Any:
-        return getattr(user, "professional", None)
-
-    def get_title(self, user: User) -> str:
-        professional = self._professional(user)
-        return professional.title if professional else ""
-
-    def get_profession_label(self, user: User) -> str:
-        professional = self._professional(user)
-        return professional.profession_label if professional else ""
-
-    def get_organization(self, user: User) -> str | None:
-        # Callers listing many people pass a prefetched map to avoid one query per person.
-        names: dict[Any, str | None] | None = self.context.get("organization_names")
-        if names is not None and user.pk in names:
-            return names[user.pk]
-        return primary_organization_name(user)
 
 
 class LoginSerializer(serializers.Serializer):

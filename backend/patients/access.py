@@ -6,20 +6,12 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import status
 
-from backend.accounts.access import clinical_organization_ids, has_clinical_access
-from backend.api.errors import ApiError, NotFound
+from backend.accounts.access import clinical_organization_ids, require_clinical_access
+from backend.api.errors import NotFound
 from backend.patients.models import Patient
 
-
-def require_clinical_access(user: Any) -> None:
-    if not has_clinical_access(user):
-        raise ApiError(
-            "forbidden",
-            "Votre rôle ne donne pas accès aux données cliniques.",
-            status.HTTP_403_FORBIDDEN,
-        )
+__all__ = ["access_patient", "patients_for", "require_clinical_access"]
 
 
 def patients_for(user: Any) -> QuerySet[Patient]:

@@ -4,6 +4,7 @@ attachments, and the authorisation matrix for every endpoint."""
 from __future__ import annotations
 
 import uuid
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -219,6 +220,11 @@ def test_inline_preview_only_for_images_and_pdf(personas, as_user):
     response = gp.get(f"/api/attachments/{image['id']}/download?inline=1")
     assert response["Content-Disposition"].startswith("inline")
     assert response["Content-Type"] == "image/png"
+    # Any other type is downloaded, even when a preview is asked for.
+    notes = upload(gp, "notes.txt", b"Bilan du jour").json()
+    send(gp, conversation, "notes", attachments=[notes["id"]])
+    response = gp.get(f"/api/attachments/{notes['id']}/download?inline=1")
+    assert response["Content-Disposition"].startswith("attachment;")
 
 
 @pytest.mark.parametrize(
@@ -331,3 +337,27 @@ def test_participants_see_it_and_can_add_a_colleague_to_a_group(personas, as_use
     )
     assert left.status_code == 204
     assert_error(as_user(personas.nurse).get(f"/api/conversations/{conversation.pk}"), 404)
+
+
+def test_a_message_is_only_reachable_under_its_own_conversation(personas, as_user):
+    first = new_conversation(personas)
+    second = new_conversation(personas, title="autre")
+    gp = as_user(personas.gp)
+    message = send(gp, second, "dans la seconde").json()
+    url = f"/api/conversations/{first.pk}/messages/{message['id']}"
+    assert_error(gp.patch(url, {"body": "déplacé"}, format="json"), 404)
+    assert_error(gp.delete(url), 404)
+    stored = Message.objects.get(pk=message["id"])
+    assert (stored.body, stored.deleted_at) == ("dans la seconde", None)
+
+
+def test_an_upload_whose_transaction_fails_leaves_no_file(personas, as_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    # Injected fault: nothing in normal use makes the audit insert fail.
+    with (
+        mock.patch("conversations.actions.audit.record", side_effect=RuntimeError("boom")),
+        pytest.raises(RuntimeError),
+    ):
+        upload(as_user(personas.gp), "ecg.pdf", PDF)
+    assert Attachment.objects.count() == 0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
