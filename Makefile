@@ -8,7 +8,7 @@ FRONT := frontend
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e
+.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e operator operator-stop
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ est requis")'
@@ -58,6 +58,14 @@ e2e: $(STAMP) frontend
 
 bench: $(STAMP) frontend
 	$(PY) -m tests.bench
+
+# Two test MSSanté operators (Postfix + Dovecot) on loopback, for trying the real transport.
+operator: $(STAMP)
+	tests/operator/install.sh
+	$(PY) -m tests.operator start
+
+operator-stop: $(STAMP)
+	$(PY) -m tests.operator stop
 
 clean:
 	rm -rf var/static var/bench $(FRONT)/dist
