@@ -19,6 +19,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 app = Celery("liaison")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The conversations app keeps its tasks in its wings.
+app.autodiscover_tasks(["conversations.calls", "conversations.syntheses"])
 
 
 def _task_name(sender: Any) -> str:

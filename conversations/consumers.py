@@ -21,7 +21,8 @@ from rest_framework.exceptions import ValidationError
 from backend import metrics
 from backend.api.errors import ApiError
 from backend.observability import client_ip_var, new_request_id, request_id_var
-from conversations import events, presence, ws_calls
+from conversations import events, presence
+from conversations.calls import signalling as ws_calls
 from conversations.serializers import (
     FrameSerializer,
     WsMessageDelete,

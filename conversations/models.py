@@ -195,5 +195,7 @@ class Connection(models.Model):
         return f"Connection {self.user_id}"
 
 
-from conversations.models_calls import Call, CallParticipant  # noqa: E402, F401
-from conversations.models_exports import Export  # noqa: E402,F401
+# The wings' models belong to this app (label "conversations", migrations here): importing them
+# registers them with the app, and `conversations.models.Call` keeps working.
+from conversations.calls.models import Call, CallParticipant  # noqa: E402, F401
+from conversations.syntheses.models import Export  # noqa: E402, F401

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from conversations import calls_views, views
+from conversations import views
+from conversations.calls import views as calls_views
+from conversations.syntheses import views as exports_views
 
 urlpatterns = [
     path("conversations", views.ConversationListView.as_view(), name="conversations"),
@@ -55,8 +57,6 @@ urlpatterns += [
 ]
 
 # Conversation syntheses (PDF) and their MSSanté sending.
-from conversations import exports_views  # noqa: E402
-
 urlpatterns += [
     path(
         "conversations/<str:conversation_id>/synthesis",

@@ -10,7 +10,7 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conversations.synthesis_pdf import (
+from conversations.syntheses.pdf import (
     AttachmentInfo,
     MessageData,
     Person,

@@ -25,7 +25,8 @@ from django.test import AsyncClient
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 
-from conversations import actions, echo
+from conversations import actions
+from conversations.calls import echo
 from conversations.models import Call, Conversation, Message
 from tests.servers import Daphne
 from tests.wsclient import session_cookie

@@ -13,7 +13,8 @@ from asgiref.sync import sync_to_async
 from django.db.models import F
 
 from backend.audit.models import AuditEvent
-from conversations import actions, calls
+from conversations import actions
+from conversations.calls import lifecycle as calls
 from conversations.models import Call, CallParticipant, Conversation, Message
 from tests.conftest import assert_error, client_for
 from tests.support.mssante import eager_tasks

@@ -17,9 +17,12 @@ from pypdf import PdfReader
 from backend.audit.models import AuditEvent
 from backend.mssante.models import OutboundMessage
 from backend.patients.models import Patient
-from conversations import actions, events, exports
+from conversations import actions, events
 from conversations.models import Conversation, Export, Message
-from conversations.synthesis_pdf import content_digest
+from conversations.syntheses import actions as exports
+from conversations.syntheses import rendering
+from conversations.syntheses.pdf import content_digest
+from conversations.syntheses.rendering import render_export, synthesis_data
 from tests.conftest import assert_error
 from tests.support.mssante import attachments, eager_tasks, zip_members
 
@@ -144,7 +147,7 @@ def test_the_synthesis_pdf_has_everyone_every_message_accents_pages_and_its_fing
         assert f"page {number} / {total}" in page
         assert export.document_id in page
     # The footer fingerprint is the digest of the messages' canonical serialisation.
-    data_export = exports.synthesis_data(export)
+    data_export = synthesis_data(export)
     assert content_digest(data_export.messages) == export.content_sha256
     # The requester followed the progress over the WebSocket, up to 100.
     updates = [f["export"] for users, f in frames if f["type"] == "export.updated"]
@@ -331,14 +334,14 @@ def test_the_task_is_idempotent_and_a_failure_is_a_code_without_health_content(
 ):
     export = done_export(personas, as_user, django_capture_on_commit_callbacks)
     stored = (export.file.name, export.sha256)
-    assert exports.render_export(str(export.pk)) == "skipped"
+    assert render_export(str(export.pk)) == "skipped"
     export.refresh_from_db()
     assert (export.file.name, export.sha256) == stored
 
     def broken(*args, **kwargs):
         raise RuntimeError(f"cannot render {ACCENTS}")
 
-    monkeypatch.setattr(exports, "render", broken)
+    monkeypatch.setattr(rendering, "render", broken)
     conversation = export.conversation
     response = synthesis(as_user(personas.gp), conversation, django_capture_on_commit_callbacks)
     assert response.status_code == 202
@@ -379,7 +382,7 @@ def test_a_thousand_message_conversation_costs_a_fixed_number_of_queries(
     export = exports.request_synthesis(personas.gp, conversation.pk)
     # Claim, data (messages, attachments, reads, people, participants), ~10 progress saves, store.
     with django_assert_max_num_queries(40):
-        assert exports.render_export(str(export.pk)) == "done"
+        assert render_export(str(export.pk)) == "done"
     export.refresh_from_db()
     assert (export.status, export.progress) == ("done", 100)
     with export.file.open("rb") as handle:

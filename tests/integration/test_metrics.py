@@ -14,7 +14,7 @@ from backend import metrics
 from backend.mssante.actions import queue_message
 from backend.mssante.tasks import send_outbound
 from conversations import actions
-from conversations.tasks import expire_unanswered_call
+from conversations.calls.tasks import expire_unanswered_call
 from tests.support.mssante import per_mailbox
 from tests.support.smtp_server import SmtpRelay
 

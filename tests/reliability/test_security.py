@@ -321,8 +321,8 @@ def test_acts_of_other_structures_cannot_be_moved_by_billing_or_clinicians(perso
 
 
 def test_export_ids_of_others_are_refused(personas, settings, tmp_path):
-    from conversations.exports import request_synthesis
     from conversations.models import Export
+    from conversations.syntheses.actions import request_synthesis
 
     settings.MEDIA_ROOT = tmp_path
     conversation, _ = actions.create_conversation(personas.gp, users=[personas.cardiologist])

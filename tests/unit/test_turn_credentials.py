@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 
-from conversations.calls import turn_credentials
+from conversations.calls.turn import turn_credentials
 
 SECRET = "coturn-static-auth-secret"
 NOW = 1_800_000_000.0

@@ -14,13 +14,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import error_body
-from conversations import actions, calls
+from conversations import actions
+from conversations.calls import actions as calls
+from conversations.calls import turn
 
 
 class IceServersView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        return Response(calls.ice_servers(request.user))
+        return Response(turn.ice_servers(request.user))
 
 
 class CallLogView(APIView):
@@ -57,7 +59,7 @@ async def echo_view(request: HttpRequest) -> HttpResponse:
     data = checked.data
     try:
         # aiortc is imported on first use: the rest of the API does not depend on it.
-        from conversations import echo
+        from conversations.calls import echo
     except ImportError:
         body = error_body("echo_unavailable", "Le test réseau n'est pas disponible ici.")
         return JsonResponse(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 
 from backend.accounts.models import User
 from backend.mssante.models import OutboundMessage
-from conversations import exports
+from conversations.syntheses import actions as exports
+from conversations.syntheses.access import access_export, access_export_conversation
+from conversations.syntheses.representations import export_json
 
 
 def _user(request: Request) -> User:
@@ -60,7 +62,7 @@ class SynthesisView(APIView):
     )
     def post(self, request: Request, conversation_id: str) -> Response:
         """Queue the PDF synthesis of the conversation (optionally messages from_seq..to_seq)."""
-        exports.access_export_conversation(request.user, conversation_id)
+        access_export_conversation(request.user, conversation_id)
         form = SynthesisRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -68,14 +70,14 @@ class SynthesisView(APIView):
             _user(request), conversation_id, data.get("from_seq"), data.get("to_seq")
         )
         export.refresh_from_db()
-        return Response({"export": exports.export_json(export)}, status=status.HTTP_202_ACCEPTED)
+        return Response({"export": export_json(export)}, status=status.HTTP_202_ACCEPTED)
 
 
 class ExportDetailView(APIView):
     @extend_schema(responses={200: ExportSchema})
     def get(self, request: Request, export_id: str) -> Response:
-        export = exports.access_export(request.user, export_id)
-        return Response(exports.export_json(export))
+        export = access_export(request.user, export_id)
+        return Response(export_json(export))
 
 
 class ExportDownloadView(APIView):
@@ -111,7 +113,7 @@ class ExportSendView(APIView):
     )
     def post(self, request: Request, export_id: str) -> Response:
         """Send the synthesis over MSSanté to colleagues and/or the patient's record (XDM)."""
-        exports.access_export(request.user, export_id)
+        access_export(request.user, export_id)
         form = ExportSendSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data

@@ -1,4 +1,6 @@
-"""Call frames over /ws/: validate, run the call action in a worker thread, answer, relay.
+"""Call signalling over /ws/: the call frames' handlers, and where a signal goes.
+
+Each frame is validated, its call action runs in a worker thread, the answer and relays follow.
 
 `call.signal` (SDP offers and answers, ICE candidates) is relayed and never stored: only to the
 addressee's socket in the call, or to all of their sockets before they joined.
@@ -7,13 +9,33 @@ addressee's socket in the call, or to all of their sockets before they joined.
 from __future__ import annotations
 
 import json
+import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from rest_framework import serializers, status
 
-from backend.api.errors import ApiError
-from conversations import calls, events
+from backend.api.errors import ApiError, NotFound
+from conversations import actions, events
+from conversations.access import conversations_for, participant_user_ids
+from conversations.calls import actions as calls
+from conversations.calls.lifecycle import (
+    call_key,
+    conversation_of,
+    expire_if_unanswered,
+    joined,
+    require_open,
+)
+from conversations.calls.models import Call
+from conversations.calls.representations import (
+    accept_frame,
+    call_json,
+    decline_frame,
+    hangup_frame,
+    ringing_frame,
+    signal_frame,
+)
 
 if TYPE_CHECKING:
     from conversations.consumers import ChatConsumer
@@ -43,28 +65,57 @@ class WsCallSignal(WsCallRef):
         return fields
 
 
+@dataclass(frozen=True)
+class SignalRoute:
+    call_id: uuid.UUID
+    user_id: uuid.UUID
+    channel_name: str  # the addressee's socket in the call, or "" for all of their sockets
+
+
+def signal_route(user: Any, call_id: Any, to: Any) -> SignalRoute:
+    """Where a `call.signal` goes: both ends take part in the call's conversation, the call is
+    not over. Nothing is stored: SDP and ICE candidates are relayed, never kept."""
+    expire_if_unanswered(call_id)
+    actions.require_clinician(user)
+    key = call_key(call_id)
+    call = Call.objects.filter(pk=key, conversation__in=conversations_for(user)).first()
+    if call is None:
+        raise NotFound("Appel introuvable.")
+    require_open(call)
+    try:
+        target = uuid.UUID(str(to))
+    except ValueError as exc:
+        raise NotFound("Destinataire introuvable dans cet appel.") from exc
+    if target == user.pk:
+        raise ApiError("invalid", "On ne s'envoie pas de signal à soi-même.")
+    if target not in participant_user_ids(conversation_of(call)):
+        raise NotFound("Destinataire introuvable dans cet appel.")
+    stretch = joined(call).filter(user_id=target).exclude(channel_name="").first()
+    return SignalRoute(call.pk, target, stretch.channel_name if stretch else "")
+
+
 # --- database side -------------------------------------------------------------------------
 @database_sync_to_async
 def _invite(user: Any, conversation: Any, channel: str) -> dict[str, Any]:
-    return calls.call_json(calls.invite(user, conversation, channel))
+    return call_json(calls.invite(user, conversation, channel))
 
 
 @database_sync_to_async
 def _accept(user: Any, call: Any, channel: str) -> dict[str, Any]:
-    return calls.call_json(calls.accept(user, call, channel))
+    return call_json(calls.accept(user, call, channel))
 
 
 @database_sync_to_async
 def _decline(user: Any, call: Any, reason: str) -> dict[str, Any]:
-    return calls.call_json(calls.decline(user, call, reason))
+    return call_json(calls.decline(user, call, reason))
 
 
 @database_sync_to_async
 def _hangup(user: Any, call: Any) -> dict[str, Any]:
-    return calls.call_json(calls.hangup(user, call))
+    return call_json(calls.hangup(user, call))
 
 
-_signal_route = database_sync_to_async(calls.signal_route)
+_signal_route = database_sync_to_async(signal_route)
 leave_calls_of_channel = database_sync_to_async(calls.leave_calls_of_channel)
 
 
@@ -76,26 +127,26 @@ def _with_ref(frame: dict[str, Any], ref: str | None) -> dict[str, Any]:
 async def on_call_invite(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallInvite, frame, ref)
     call = await _invite(consumer.user, data["conversation"], consumer.channel_name)
-    await consumer.send_frame(calls.ringing_frame(call, ref))
+    await consumer.send_frame(ringing_frame(call, ref))
 
 
 async def on_call_accept(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallRef, frame, ref)
     call = await _accept(consumer.user, data["call"], consumer.channel_name)
-    await consumer.send_frame(_with_ref(calls.accept_frame(call, consumer.user.pk), ref))
+    await consumer.send_frame(_with_ref(accept_frame(call, consumer.user.pk), ref))
 
 
 async def on_call_decline(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallDecline, frame, ref)
     call = await _decline(consumer.user, data["call"], data["reason"])
-    answer = calls.decline_frame(call, consumer.user.pk, data["reason"])
+    answer = decline_frame(call, consumer.user.pk, data["reason"])
     await consumer.send_frame(_with_ref(answer, ref))
 
 
 async def on_call_hangup(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallRef, frame, ref)
     call = await _hangup(consumer.user, data["call"])
-    await consumer.send_frame(_with_ref(calls.hangup_frame(call, consumer.user.pk), ref))
+    await consumer.send_frame(_with_ref(hangup_frame(call, consumer.user.pk), ref))
 
 
 async def on_call_signal(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
@@ -109,7 +160,7 @@ async def on_call_signal(consumer: ChatConsumer, frame: dict[str, Any], ref: str
     route = await _signal_route(consumer.user, data["call"], data["to"])
     relayed = {
         "type": "deliver",
-        "frame": calls.signal_frame(route.call_id, consumer.user.pk, data["data"]),
+        "frame": signal_frame(route.call_id, consumer.user.pk, data["data"]),
     }
     if route.channel_name:
         await consumer.channel_layer.send(route.channel_name, relayed)

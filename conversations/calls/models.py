@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+MAX_PARTICIPANTS = 4  # a full mesh: each browser sends its media to every other one
+
 
 class Call(models.Model):
     class State(models.TextChoices):

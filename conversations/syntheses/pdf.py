@@ -1,5 +1,5 @@
 """The conversation synthesis as a PDF, from plain data (no database): the renderer is fed by
-`conversations.exports.synthesis_data` in production and by in-memory objects in the benchmark.
+`rendering.synthesis_data` in production and by in-memory objects in the benchmark.
 
 Content: title, patient identity (when the conversation is about one), participants (name,
 profession, organisation, RPPS), every message with author and time, its attachments, the

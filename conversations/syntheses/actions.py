@@ -1,0 +1,217 @@
+"""Conversation syntheses: request one, download it, send it over MSSanté (the rendering itself is
+`rendering`, run by the Celery task).
+
+Each state change writes its audit event in its transaction (never the health content); the
+rendering task and the WebSocket frames run after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.accounts.models import Mailbox, User
+from backend.api.errors import ApiError, Conflict
+from backend.mssante.access import access_sender_mailbox
+from backend.mssante.actions import HealthDocument, MimeAttachment, queue_message
+from conversations.syntheses.access import access_export, access_export_conversation
+from conversations.syntheses.models import Export
+from conversations.syntheses.rendering import SYNTHESIS_TITLE
+from conversations.syntheses.representations import audit_export
+from conversations.syntheses.tasks import render_synthesis
+
+logger = logging.getLogger(__name__)
+Json = dict[str, Any]
+
+RELATED_TYPE = "conversations.export"
+# LOINC 34133-9 "Summary of episode note" (synthèse) as the CDA/XDM document type.
+SYNTHESIS_TYPE_CODE = "34133-9"
+
+
+def _check_range(from_seq: int | None, to_seq: int | None, last_seq: int) -> None:
+    def refuse(field: str, message: str) -> ApiError:
+        return ApiError("invalid_range", message, fields={field: [message]})
+
+    if from_seq is not None and from_seq < 1:
+        raise refuse("from_seq", "Le premier message doit être numéroté 1 ou plus.")
+    if to_seq is not None and to_seq < 1:
+        raise refuse("to_seq", "Le dernier message doit être numéroté 1 ou plus.")
+    if from_seq is not None and to_seq is not None and from_seq > to_seq:
+        raise refuse("to_seq", "Le dernier message précède le premier.")
+    if from_seq is not None and from_seq > last_seq:
+        raise refuse("from_seq", "La conversation ne compte pas autant de messages.")
+
+
+@transaction.atomic
+def request_synthesis(
+    user: User, conversation_id: Any, from_seq: int | None = None, to_seq: int | None = None
+) -> Export:
+    """Queue the synthesis of a conversation (or of a range of its messages) for `user`."""
+    conversation = access_export_conversation(user, conversation_id)
+    _check_range(from_seq, to_seq, conversation.last_seq)
+    export_id = uuid.uuid4()
+    export = Export.objects.create(
+        id=export_id,
+        conversation=conversation,
+        requested_by=user,
+        from_seq=from_seq,
+        to_seq=to_seq,
+        document_id=f"SYN-{timezone.localdate():%Y%m%d}-{export_id.hex[:12].upper()}",
+    )
+    audit_export(
+        "export.requested",
+        user,
+        export,
+        conversation,
+        from_seq=from_seq,
+        to_seq=to_seq,
+        document_id=export.document_id,
+    )
+    transaction.on_commit(lambda: _schedule(export.pk))
+    return export
+
+
+def _schedule(export_id: uuid.UUID) -> None:
+    try:
+        render_synthesis.delay(str(export_id))
+    except Exception:
+        # The export stays "queued"; a new request or a re-run of the task renders it.
+        logger.exception("synthesis: could not schedule export %s", export_id)
+
+
+def open_download(user: User, export_id: Any) -> tuple[Export, Any]:
+    """The export and its open file; audited as a read when the conversation has a patient."""
+    export = access_export(user, export_id)
+    if export.status != Export.Status.DONE or not export.file:
+        raise Conflict("export_not_ready", "La synthèse n'est pas encore prête.")
+    handle = export.file.open("rb")
+    if export.conversation.patient_id is not None:
+        with transaction.atomic():
+            audit_export("export.downloaded", user, export, export.conversation)
+    return export, handle
+
+
+def _sender_mailbox(user: User, address: str | None) -> Mailbox:
+    if address:
+        return access_sender_mailbox(user, address)
+    mailbox = (
+        Mailbox.objects.filter(kind=Mailbox.Kind.PERSONAL, professional__user=user, active=True)
+        .order_by("created_at")
+        .first()
+    )
+    if mailbox is None:
+        raise Conflict(
+            "no_mssante_mailbox",
+            "Vous n'avez pas de BAL MSSanté personnelle active : choisissez une BAL d'envoi.",
+        )
+    return mailbox
+
+
+def _refuse(code: str, message: str, field: str) -> ApiError:
+    return ApiError(code, message, fields={field: [message]})
+
+
+def send_export(
+    user: User,
+    export_id: Any,
+    recipients: list[str],
+    to_patient_record: bool,
+    sender: str | None = None,
+) -> list[uuid.UUID]:
+    """Queue the synthesis to colleagues (one mail) and/or to the patient's record (another
+    mail, to the patient's MSSanté address, as a health document: PDF + IHE_XDM.ZIP).
+
+    One transaction: both mails are queued or none. Returns the OutboundMessage ids.
+    """
+    export = access_export(user, export_id)
+    if export.status != Export.Status.DONE or not export.file:
+        raise Conflict("export_not_ready", "La synthèse n'est pas encore prête.")
+    recipients = list(dict.fromkeys(a.strip().lower() for a in recipients if a.strip()))
+    if not recipients and not to_patient_record:
+        raise _refuse(
+            "recipients_required",
+            "Choisissez au moins un destinataire ou le dossier du patient.",
+            "recipients",
+        )
+    if any(a.endswith("@patient.mssante.fr") for a in recipients):
+        raise _refuse(
+            "patient_address_in_recipients",
+            "Pour envoyer au patient, choisissez « dossier du patient » : son adresse ne "
+            "figure jamais parmi celles des professionnels.",
+            "recipients",
+        )
+    conversation = export.conversation
+    patient = conversation.patient
+    if to_patient_record and (patient is None or not patient.is_qualified):
+        raise _refuse(
+            "patient_not_qualified",
+            "Cette conversation ne concerne pas un patient à l'identité qualifiée (INS "
+            "qualifié) : la synthèse ne peut pas être versée à son dossier.",
+            "to_patient_record",
+        )
+    mailbox = _sender_mailbox(user, sender)
+    with export.file.open("rb") as handle:
+        pdf = handle.read()
+    document = (
+        HealthDocument(
+            pdf=pdf,
+            title=SYNTHESIS_TITLE,
+            type_code=SYNTHESIS_TYPE_CODE,
+            type_display="Synthèse",
+            patient=patient,
+            dossier=export.document_id,
+        )
+        if patient is not None and patient.is_qualified
+        else None
+    )
+    common: Json = {
+        "actor": user,
+        "sender_mailbox": mailbox,
+        "subject": f"{SYNTHESIS_TITLE} {export.document_id}",
+        "text": (
+            f"Veuillez trouver ci-joint la synthèse de conversation {export.document_id}.\n"
+            f"{user.display_name}"
+        ),
+        "related_object": (RELATED_TYPE, export.pk),
+        "patient": patient,
+    }
+    sent: list[uuid.UUID] = []
+    with transaction.atomic():
+        if recipients:
+            attachments = (
+                []
+                if document is not None
+                else [MimeAttachment(f"{export.document_id}.pdf", "application/pdf", pdf)]
+            )
+            message = queue_message(
+                recipients=recipients, attachments=attachments, health_document=document, **common
+            )
+            sent.append(message.pk)
+            audit_export(
+                "export.sent",
+                user,
+                export,
+                conversation,
+                message=str(message.pk),
+                recipients=len(recipients),
+                patient_record=False,
+            )
+        if to_patient_record and patient is not None and patient.mssante_address:
+            message = queue_message(
+                recipients=[patient.mssante_address], health_document=document, **common
+            )
+            sent.append(message.pk)
+            audit_export(
+                "export.sent",
+                user,
+                export,
+                conversation,
+                message=str(message.pk),
+                recipients=1,
+                patient_record=True,
+            )
+    return sent
