@@ -8,14 +8,33 @@ FRONT := frontend
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e operator operator-stop
+.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e operator operator-stop lock
 
-$(STAMP): pyproject.toml
+# Dependencies come from the hashed lock files only (requirements/, written by `make lock`):
+# every install gets exactly the bytes that were reviewed. dev.txt pins the same versions as
+# prod.txt (it is compiled with prod.txt as constraint) plus the tools.
+LOCK_PROD := requirements/prod.txt
+LOCK_DEV := requirements/dev.txt
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --no-config --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command "make lock"
+
+$(STAMP): pyproject.toml $(LOCK_PROD) $(LOCK_DEV)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ est requis")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	@# (the grep hides this machine's notices about its empty local indexes, not errors)
+	set -o pipefail; $(PY) -m pip install --quiet --require-hashes -r $(LOCK_DEV) 2>&1 \
+		| { grep -v "^WARNING: Location" || true; }
+	$(PY) -m pip check
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Regenerate the lock files after a change of pyproject.toml (resolves against the package
+# index with uv, which reads no pip configuration, so the result depends on pyproject.toml only).
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
+	$(UV_COMPILE) -o $(LOCK_PROD)
+	$(UV_COMPILE) --extra dev --constraint $(LOCK_PROD) -o $(LOCK_DEV)
 
 # The web client: npm ci when the lock changes, a build when a source changes.
 $(FRONT)/node_modules/.package-lock.json: $(FRONT)/package-lock.json

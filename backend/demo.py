@@ -123,6 +123,9 @@ PEOPLE = (
     DemoPerson("coord.leroy", "", "Marc", "Leroy", "dac", (R.COORDINATOR,)),
     DemoPerson("sec.cardio", "", "Nadia", "Roux", "ch-mans", (R.SECRETARY,), mailbox=False),
     DemoPerson("fact.moreau", "", "Luc", "Moreau", "ch-mans", (R.BILLING,), mailbox=False),
+    # Billing clerk who also belongs to the cardiology team mailbox (to follow acts addressed to
+    # it): membership of a team never carries clinical access to a non-clinician.
+    DemoPerson("fact.girard", "", "Inès", "Girard", "ch-mans", (R.BILLING,), mailbox=False),
     DemoPerson("admin", "", "Anne", "Admin", "ch-mans", (R.ADMIN,), mailbox=False),
 )
 
@@ -263,7 +266,7 @@ def seed() -> dict[str, int]:
             "responsible": pros["dr.bernard"],
         },
     )
-    secretariat.members.add(pros["sec.cardio"], pros["dr.bernard"])
+    secretariat.members.add(pros["sec.cardio"], pros["dr.bernard"], pros["fact.girard"])
     service_user, _ = User.objects.get_or_create(
         username="svc.dpi-ch-mans", defaults={"is_service": True}
     )

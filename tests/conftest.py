@@ -69,6 +69,8 @@ class Personas:
     coordinator: User  # coord.leroy, DAC
     secretary: User  # sec.cardio, member of the cardiology ORG mailbox
     billing: User  # fact.moreau, billing clerk at CH du Mans
+    # fact.girard: billing clerk AND member of the cardiology ORG mailbox (no clinical access)
+    billing_mailbox_member: User
     admin: User  # admin at CH du Mans
 
     def all(self) -> dict[str, User]:
@@ -87,6 +89,7 @@ def personas(db: Any) -> Personas:
         coordinator=users["coord.leroy"],
         secretary=users["sec.cardio"],
         billing=users["fact.moreau"],
+        billing_mailbox_member=users["fact.girard"],
         admin=users["admin"],
     )
 

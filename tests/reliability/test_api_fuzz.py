@@ -32,6 +32,7 @@ PERSONAS = [
     "coordinator",
     "secretary",
     "billing",
+    "billing_mailbox_member",
     "admin",
     None,
 ]
