@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from backend import demo
 from backend.accounts.models import User
 from tests.operator.fixture import mss_operators  # noqa: F401 - a shared fixture
+from tests.support.psc import psc_provider  # noqa: F401 - the local Pro Santé Connect fixture
 
 USING_POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 USING_REDIS = bool(os.environ.get("REDIS_URL"))
