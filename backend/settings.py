@@ -359,6 +359,8 @@ if TURN_URLS and not TURN_SECRET:
 # --- Teleexpertise (Assurance Maladie rules; see shared/DOMAIN.md) ---------------------------
 TELEEXPERTISE_ACTS_PER_YEAR = env_int("TELEEXPERTISE_ACTS_PER_YEAR", 4, minimum=1)
 TELEEXPERTISE_ANSWER_DAYS = env_int("TELEEXPERTISE_ANSWER_DAYS", 7, minimum=1)
+# A consent older than this is stale: the patient is asked again before a new request.
+TELEEXPERTISE_CONSENT_MAX_AGE_DAYS = env_int("TELEEXPERTISE_CONSENT_MAX_AGE_DAYS", 90, minimum=1)
 
 # --- Messaging limits ------------------------------------------------------------------------
 MESSAGE_MAX_CHARS = env_int("MESSAGE_MAX_CHARS", 20000, minimum=100)

@@ -1,7 +1,6 @@
-"""Who sees a teleexpertise request: its two parties. Billing staff never do.
-
-Team routing (a request addressed to an ORG mailbox, seen by its members) is not implemented:
-every request names one expert, so the parties are exactly the requester and the expert.
+"""Who sees a teleexpertise request: its two parties, and for a request addressed to a
+specialty team, the team mailbox's members with a clinical role. Billing staff never do, even
+when they are members of the team mailbox.
 """
 
 from __future__ import annotations
@@ -15,14 +14,22 @@ from backend.accounts.access import has_clinical_access
 from backend.api.errors import NotFound
 from backend.patients.access import require_clinical_access
 from teleexpertise.models import TeleexpertiseRequest
+from teleexpertise.team import clinical_members
 
 __all__ = ["access_request", "party_user_ids", "requests_for", "require_clinical_access"]
+
+
+def received_filter(user: Any) -> Q:
+    """Addressed to the user, or to a team mailbox the user is a member of."""
+    professional = getattr(user, "professional", None)
+    team = Q(team_mailbox__members=professional) if professional is not None else Q(pk=None)
+    return Q(expert=user) | team
 
 
 def requests_for(user: Any) -> QuerySet[TeleexpertiseRequest]:
     if not getattr(user, "is_authenticated", False) or not has_clinical_access(user):
         return TeleexpertiseRequest.objects.none()
-    return TeleexpertiseRequest.objects.filter(Q(requester=user) | Q(expert=user))
+    return TeleexpertiseRequest.objects.filter(Q(requester=user) | received_filter(user)).distinct()
 
 
 def access_request(user: Any, request_id: Any, *, for_update: bool = False) -> TeleexpertiseRequest:
@@ -34,7 +41,7 @@ def access_request(user: Any, request_id: Any, *, for_update: bool = False) -> T
     if not requests_for(user).filter(pk=key).exists():
         raise NotFound("Demande de téléexpertise introuvable.")
     queryset = TeleexpertiseRequest.objects.select_related(
-        "patient", "requester__professional", "expert__professional"
+        "patient", "requester__professional", "expert__professional", "team_mailbox"
     )
     if for_update:
         # Lock the request row only (select_related would lock the joined rows too on Postgres).
@@ -43,4 +50,9 @@ def access_request(user: Any, request_id: Any, *, for_update: bool = False) -> T
 
 
 def party_user_ids(request: TeleexpertiseRequest) -> list[uuid.UUID]:
-    return [request.requester_id, request.expert_id]
+    ids = [request.requester_id]
+    if request.expert_id is not None:
+        ids.append(request.expert_id)
+    if request.team_mailbox is not None:
+        ids += [u.pk for u in clinical_members(request.team_mailbox) if u.pk not in ids]
+    return ids

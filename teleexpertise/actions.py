@@ -8,7 +8,6 @@ import datetime
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -23,20 +22,15 @@ from backend.patients.access import access_patient, require_clinical_access
 from conversations import actions as conversation_actions
 from conversations import events
 from teleexpertise import acts as act_rules
-from teleexpertise import filing, report_pdf
+from teleexpertise import consent as consent_rules
+from teleexpertise import filing, report_pdf, team
 from teleexpertise.access import access_request, party_user_ids
+from teleexpertise.consent import ConsentInput
 from teleexpertise.models import Act, Consent, ExpertProfile, Report, TeleexpertiseRequest
 from teleexpertise.representations import is_overdue, request_json
 
 S = TeleexpertiseRequest.Status
-
-
-@dataclass(frozen=True)
-class ConsentInput:
-    method: str
-    collected_at: datetime.datetime
-    document: uuid.UUID | None = None
-    patient_informed: bool = True
+__all__ = ["ConsentInput"]
 
 
 def updated_frame(request: TeleexpertiseRequest) -> dict[str, Any]:
@@ -99,24 +93,12 @@ def _expert_user(expert_id: Any) -> tuple[User, Professional]:
     return user, professional
 
 
-@transaction.atomic
-def create_request(
-    requester: User,
-    *,
-    expert_id: Any,
-    patient_id: Any,
-    question: str,
-    urgency: str,
-    consent: ConsentInput | None,
-    attachment_ids: Sequence[uuid.UUID] = (),
-) -> TeleexpertiseRequest:
-    require_clinical_access(requester)
-    if consent is None:
-        message = "Le consentement du patient doit être recueilli avant la demande."
-        raise ApiError("consent_required", message, fields={"consent": [message]})
-    if consent.method == Consent.Method.WRITTEN and consent.document is None:
-        message = "Joignez le consentement écrit numérisé."
-        raise ApiError("consent_document_required", message, fields={"consent.document": [message]})
+def _addressee(requester: User, expert_id: Any, team_id: Any) -> tuple[list[User], Any, str]:
+    """(conversation members, the request's expert or team, specialty) for one addressee."""
+    if team_id:
+        mailbox = team.team_mailbox(team_id)
+        members = [u for u in team.clinical_members(mailbox) if u.pk != requester.pk]
+        return members, mailbox, mailbox.display_name or mailbox.address
     expert, expert_pro = _expert_user(expert_id)
     if expert.pk == requester.pk:
         message = "Vous ne pouvez pas vous adresser une demande à vous-même."
@@ -124,16 +106,37 @@ def create_request(
     profile = ExpertProfile.objects.filter(professional=expert_pro).first()
     if profile is not None and not profile.accepting:
         raise Conflict("expert_not_accepting", "Cet expert n'accepte pas de demande actuellement.")
+    return [expert], expert, (profile.specialty if profile else expert_pro.specialty)
+
+
+@transaction.atomic
+def create_request(
+    requester: User,
+    *,
+    expert_id: Any = None,
+    patient_id: Any,
+    question: str,
+    urgency: str,
+    consent: ConsentInput | None,
+    attachment_ids: Sequence[uuid.UUID] = (),
+    team_id: Any = None,
+) -> TeleexpertiseRequest:
+    """To one expert (``expert_id``) or to a specialty team's ORG mailbox (``team_id``)."""
+    require_clinical_access(requester)
+    consent = consent_rules.require(consent)
+    members, addressee, specialty = _addressee(requester, expert_id, team_id)
     patient = access_patient(requester, patient_id)
-    specialty = profile.specialty if profile else expert_pro.specialty
+    consent_rules.check(consent, patient)
     conversation, _ = conversation_actions.create_conversation(
-        requester, users=[expert], title=f"Téléexpertise — {specialty or 'avis'}", patient=patient
+        requester, users=members, title=f"Téléexpertise — {specialty or 'avis'}", patient=patient
     )
     now = timezone.now()
+    is_team = not isinstance(addressee, User)
     request = TeleexpertiseRequest.objects.create(
         reference=_new_reference(now),
         requester=requester,
-        expert=expert,
+        expert=None if is_team else addressee,
+        team_mailbox=addressee if is_team else None,
         patient=patient,
         conversation=conversation,
         specialty=specialty,
@@ -147,6 +150,9 @@ def create_request(
         collected_by=requester,
         patient_informed=consent.patient_informed,
         document_id=consent.document,
+        consenter=consent.consenter,
+        representative_name=consent.representative_name.strip(),
+        representative_quality=consent.representative_quality,
     )
     files = [*([consent.document] if consent.document else []), *attachment_ids]
     # The question opens the exchange, with the consent scan and the prerequisites attached.
@@ -161,15 +167,38 @@ def create_request(
         "teleexpertise.requested",
         requester,
         request,
-        expert=str(expert.pk),
+        expert=None if is_team else str(addressee.pk),
+        team=str(addressee.pk) if is_team else None,
         consent_method=consent.method,
+        consenter=consent.consenter,
         attachments=len(files),
     )
+    name = specialty if is_team else addressee.display_name
     _notify(
         request,
-        f"Demande de téléexpertise {request.reference} adressée à {expert.display_name} "
+        f"Demande de téléexpertise {request.reference} adressée à {name} "
         "(consentement du patient recueilli).",
     )
+    return request
+
+
+@transaction.atomic
+def take_request(actor: User, request_id: Any) -> TeleexpertiseRequest:
+    """One expert of the team takes the request: it becomes theirs, accepted."""
+    request = access_request(actor, request_id, for_update=True)
+    if request.expert_id is not None:
+        raise Conflict("already_taken", "Cette demande est déjà prise en charge.")
+    if not team.is_team_expert(actor, request.team_mailbox):
+        raise ApiError(
+            "forbidden",
+            "Seul un expert de l'équipe peut prendre en charge cette demande.",
+            status.HTTP_403_FORBIDDEN,
+        )
+    _require_status(request, S.SUBMITTED)
+    request.expert, request.status, request.accepted_at = actor, S.ACCEPTED, timezone.now()
+    request.save(update_fields=["expert", "status", "accepted_at", "updated_at"])
+    _audit("teleexpertise.taken", actor, request, team=str(request.team_mailbox_id))
+    _notify(request, f"Demande prise en charge par {actor.display_name}.")
     return request
 
 
@@ -234,26 +263,38 @@ def write_report(
     return request
 
 
-def _declare_acts(request: TeleexpertiseRequest, act_date: datetime.date) -> list[Act]:
+def _declare_acts(
+    request: TeleexpertiseRequest, act_date: datetime.date
+) -> tuple[list[Act], list[dict[str, str]]]:
+    """Each act on its own rule: the requester's RQD quota never blocks the expert's TE2."""
     expert = professional_of(request.expert)
     requester = professional_of(request.requester)
     assert expert is not None
     if requester is not None and act_rules.share_an_msp(requester, expert):
-        return []
-    declared = [
-        act_rules.declare(code="TE2", request=request, professional=expert, act_date=act_date)
-    ]
+        message = "Pas d'acte entre deux professionnels de la même MSP."
+        return [], [
+            {"code": code, "reason": "same_msp", "message": message} for code in ("TE2", "RQD")
+        ]
+    wanted: list[tuple[str, Professional, Professional | None]] = [("TE2", expert, None)]
     if requester is not None and act_rules.may_bill_rqd(requester):
-        declared.append(
-            act_rules.declare(
-                code="RQD",
-                request=request,
-                professional=requester,
-                act_date=act_date,
-                prescriber=expert,
+        wanted.append(("RQD", requester, expert))
+    declared: list[Act] = []
+    refusals: list[dict[str, str]] = []
+    for code, professional, prescriber in wanted:
+        try:
+            declared.append(
+                act_rules.declare(
+                    code=code,
+                    request=request,
+                    professional=professional,
+                    act_date=act_date,
+                    prescriber=prescriber,
+                )
             )
-        )
-    return declared
+        except Conflict as refused:
+            refusal = {"code": code, "reason": refused.error_code, "message": refused.message}
+            refusals.append(refusal)
+    return declared, refusals
 
 
 @transaction.atomic
@@ -262,9 +303,13 @@ def file_request(
     request_id: Any,
     *,
     declare_acts: bool = True,
+    visibility: str = filing.VISIBILITY_NORMAL,
     now: datetime.datetime | None = None,
 ) -> TeleexpertiseRequest:
-    """Freeze the PDF, queue the MSSanté mails, declare TE2/RQD: all or nothing, once."""
+    """Freeze the PDF, queue the MSSanté mails, declare TE2 and RQD each on its own rule, once.
+
+    An act its rule refuses (yearly limit, same MSP, no tariff) is recorded in
+    ``act_refusals`` with its reason; the filing and the other act go through."""
     request = access_request(actor, request_id, for_update=True)
     _require_expert_of(actor, request)
     if request.filed_at is not None:
@@ -274,17 +319,24 @@ def file_request(
     report = Report.objects.select_for_update().get(request=request)
     pdf = report_pdf.render(request, report, dated=timezone.localtime(now))
     report.pdf, report.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
-    report.save(update_fields=["pdf", "pdf_sha256"])
-    messages = filing.send_report(request, pdf)
-    acts = _declare_acts(request, timezone.localdate(now)) if declare_acts else []
-    request.status, request.filed_at = S.FILED, now
-    request.save(update_fields=["status", "filed_at", "updated_at"])
+    report.dmp_visibility = filing.check_visibility(visibility)
+    report.save(update_fields=["pdf", "pdf_sha256", "dmp_visibility"])
+    messages = filing.send_report(request, pdf, visibility=report.dmp_visibility)
+    acts, refusals = (
+        _declare_acts(request, timezone.localdate(now))
+        if declare_acts
+        else ([], [{"code": "*", "reason": "not_declared", "message": "Classée sans déclarer."}])
+    )
+    request.status, request.filed_at, request.act_refusals = S.FILED, now, refusals
+    request.save(update_fields=["status", "filed_at", "act_refusals", "updated_at"])
     _audit(
         "teleexpertise.filed",
         actor,
         request,
         mails=[str(m.pk) for m in messages],
         acts=[a.code for a in acts],
+        refused=[r["code"] for r in refusals],
+        visibility=report.dmp_visibility,
         pdf_sha256=report.pdf_sha256,
     )
     _notify(request, f"Compte rendu classé et envoyé par MSSanté par {actor.display_name}.")
@@ -315,7 +367,7 @@ def withdraw_consent(actor: User, request_id: Any) -> TeleexpertiseRequest:
     request.status, request.closed_at = S.CLOSED, now
     request.closed_reason = "consent_withdrawn"
     request.save(update_fields=["status", "closed_at", "closed_reason", "updated_at"])
-    _audit("teleexpertise.consent_withdrawn", actor, request)
+    _audit("teleexpertise.consent_withdrawn", actor, request, recorded_by=str(actor.pk))
     _notify(
         request,
         f"Retrait du consentement du patient enregistré par {actor.display_name} : "

@@ -1,7 +1,8 @@
 """Sending the filed report over MSSanté: the one place that calls the MSSanté module.
 
 Two mails, both stored in the caller's transaction and sent by the Celery task after commit:
-- to the requester and the patient's referring doctor (their personal mailboxes);
+- to the requester and the patient's referring doctor (their personal mailboxes), and to the
+  application mailbox (APP) of the expert's hospital that feeds its patient record (DPI);
 - to the patient's own address (the DMP feed), only when the identity is qualified. One patient
   per mail, and a patient address never shares a mail with professionals' addresses.
 With a qualified identity both carry the PDF as a health document (PDF + CDA in IHE_XDM.ZIP);
@@ -10,16 +11,37 @@ otherwise the professionals get the PDF as a plain attachment.
 
 from __future__ import annotations
 
-from backend.accounts.models import Mailbox, Professional
+import dataclasses
+from typing import Any
+
+from backend.accounts.models import Mailbox, Membership, Organization, Professional
 from backend.api.errors import ApiError
 from backend.mssante.actions import HealthDocument, MimeAttachment, queue_message
-from backend.mssante.models import OutboundMessage
+from backend.mssante.models import OutboundMessage, OutboundRecipient
 from teleexpertise.models import TeleexpertiseRequest
 
 RELATED_TYPE = "teleexpertise.request"
 # LOINC 11488-4 "Consult note": the document type of a teleexpertise report.
 REPORT_TYPE_CODE = "11488-4"
 REPORT_TITLE = "Compte rendu de téléexpertise"
+
+
+# The DMP visibility of the document (the patient's care record): normal, hidden from the
+# patient until a consultation announces it, or masked to the other professionals.
+VISIBILITY_NORMAL = "normal"
+VISIBILITIES = {
+    VISIBILITY_NORMAL: "Visible par le patient et les professionnels autorisés",
+    "invisible_patient": "Non visible par le patient (en attente d'une consultation d'annonce)",
+    "masked_professionals": "Masqué aux autres professionnels de santé",
+    "invisible_representatives": "Non visible par les représentants légaux du patient",
+}
+
+
+def check_visibility(value: str) -> str:
+    if value not in VISIBILITIES:
+        message = "Choix de visibilité dans le DMP inconnu."
+        raise ApiError("invalid", message, fields={"visibility": [message]})
+    return value
 
 
 def personal_mailbox(professional: Professional | None) -> Mailbox | None:
@@ -44,23 +66,111 @@ def _sender(request: TeleexpertiseRequest) -> Mailbox:
     return mailbox
 
 
-def professional_recipients(request: TeleexpertiseRequest) -> list[str]:
-    people = [getattr(request.requester, "professional", None), request.patient.referring_doctor]
-    addresses: list[str] = []
-    for professional in people:
+def dpi_mailbox(request: TeleexpertiseRequest) -> Mailbox | None:
+    """The APP mailbox of the expert's hospital, through which its patient record (DPI) files
+    what it receives; None when the hospital has none."""
+    expert = getattr(request.expert, "professional", None)
+    if expert is None:
+        return None
+    hospitals = Membership.objects.filter(
+        professional=expert, organization__kind=Organization.Kind.HOSPITAL
+    ).values("organization_id")
+    return (
+        Mailbox.objects.filter(
+            kind=Mailbox.Kind.APPLICATION, organization_id__in=hospitals, active=True
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def planned_recipients(request: TeleexpertiseRequest) -> list[dict[str, Any]]:
+    """Where the report will go, in the order shown to the expert before filing."""
+    planned: list[dict[str, Any]] = []
+    roles = [
+        ("requester", "Demandeur", getattr(request.requester, "professional", None)),
+        ("referring_doctor", "Médecin traitant", request.patient.referring_doctor),
+    ]
+    for role, label, professional in roles:
         mailbox = personal_mailbox(professional)
-        if mailbox is not None and mailbox.address not in addresses:
-            addresses.append(mailbox.address)
-    return addresses
+        if mailbox is not None and all(p["address"] != mailbox.address for p in planned):
+            assert professional is not None
+            planned.append(
+                {
+                    "role": role,
+                    "label": label,
+                    "name": professional.display_name,
+                    "address": mailbox.address,
+                }
+            )
+    if (dpi := dpi_mailbox(request)) is not None:
+        planned.append(
+            {
+                "role": "dpi",
+                "label": "Dossier patient de l'établissement (DPI)",
+                "name": dpi.display_name or dpi.address,
+                "address": dpi.address,
+            }
+        )
+    patient = request.patient
+    if patient.is_qualified and patient.mssante_address:
+        planned.append(
+            {
+                "role": "patient_record",
+                "label": "Dossier médical partagé (DMP) du patient",
+                "name": patient.display_name,
+                "address": patient.mssante_address,
+            }
+        )
+    return planned
 
 
-def send_report(request: TeleexpertiseRequest, pdf: bytes) -> list[OutboundMessage]:
+def professional_recipients(request: TeleexpertiseRequest) -> list[str]:
+    return [p["address"] for p in planned_recipients(request) if p["role"] != "patient_record"]
+
+
+def deliveries(request: TeleexpertiseRequest) -> list[dict[str, Any]]:
+    """Each recipient's delivery status of the filed report's mails."""
+    roles = {p["address"]: p for p in planned_recipients(request)}
+    rows = OutboundRecipient.objects.filter(
+        message__related_type=RELATED_TYPE, message__related_id=str(request.pk)
+    ).order_by("message__created_at", "position")
+    result = []
+    for row in rows:
+        plan = roles.get(row.address, {})
+        result.append(
+            {
+                "address": row.address,
+                "role": plan.get("role", "other"),
+                "label": plan.get("label", ""),
+                "name": plan.get("name", ""),
+                # "sending" is an internal claim: the API shows it as still queued.
+                "status": "queued" if row.status == row.Status.SENDING else row.status,
+                "reason": row.reason or None,
+                "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+                "read_at": row.read_at.isoformat() if row.read_at else None,
+            }
+        )
+    return result
+
+
+def _document_options(visibility: str) -> dict[str, Any]:
+    """The visibility travels in the XDM metadata once the MSSanté module carries it."""
+    names = {f.name for f in dataclasses.fields(HealthDocument)}
+    return {"visibility": visibility} if "visibility" in names else {}
+
+
+def send_report(
+    request: TeleexpertiseRequest, pdf: bytes, *, visibility: str = VISIBILITY_NORMAL
+) -> list[OutboundMessage]:
     """Queue the report mails; the caller holds the transaction (nothing sent on rollback)."""
     sender = _sender(request)
+    expert = request.expert
+    assert expert is not None  # filing follows the report, written by the request's expert
     patient = request.patient
     text = (
         f"Veuillez trouver ci-joint le compte rendu de la téléexpertise {request.reference}.\n"
-        f"{request.expert.display_name}"
+        f"{expert.display_name}"
     )
     document = (
         HealthDocument(
@@ -70,6 +180,7 @@ def send_report(request: TeleexpertiseRequest, pdf: bytes) -> list[OutboundMessa
             type_display="Compte rendu de téléexpertise",
             patient=patient,
             dossier=request.reference,
+            **_document_options(visibility),
         )
         if patient.is_qualified
         else None

@@ -47,8 +47,22 @@ class TeleexpertiseRequest(models.Model):
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="te_requests_sent"
     )
+    # Null while a request addressed to a team mailbox waits for one of its experts to take it.
     expert = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="te_requests_received"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="te_requests_received",
+    )
+    # A specialty team (an ORG mailbox of the hospital): its members and secretariat see the
+    # request, one of its experts takes it.
+    team_mailbox = models.ForeignKey(
+        "accounts.Mailbox",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="te_requests",
     )
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="te_requests"
@@ -71,10 +85,18 @@ class TeleexpertiseRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Set once when both sides were told the answer is late, so the task never repeats it.
     overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+    # Acts not declared at filing, each with its own reason: [{code, reason, message}].
+    act_refusals = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="te_request_status_created")]
+        constraints = [
+            models.CheckConstraint(
+                name="te_request_has_expert_or_team",
+                condition=Q(expert__isnull=False) | Q(team_mailbox__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Téléexpertise {self.reference}"
@@ -87,6 +109,16 @@ class Consent(models.Model):
         ORAL = "oral", "Oral"
         WRITTEN = "written", "Écrit"
 
+    class Consenter(models.TextChoices):
+        PATIENT = "patient", "Le patient"
+        REPRESENTATIVE = "representative", "Son représentant légal"
+
+    class Quality(models.TextChoices):
+        PARENT = "parent", "Titulaire de l'autorité parentale"
+        GUARDIAN = "guardian", "Tuteur"
+        FAMILY = "family", "Personne habilitée (habilitation familiale)"
+        CURATOR = "curator", "Curateur"
+
     request = models.OneToOneField(
         TeleexpertiseRequest, on_delete=models.CASCADE, related_name="consent"
     )
@@ -96,6 +128,12 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     patient_informed = models.BooleanField(default=True)
+    # Who consented: the patient, or for a minor or a protected adult the legal representative.
+    consenter = models.CharField(
+        max_length=16, choices=Consenter.choices, default=Consenter.PATIENT
+    )
+    representative_name = models.CharField(max_length=200, blank=True)
+    representative_quality = models.CharField(max_length=16, choices=Quality.choices, blank=True)
     # The scanned written consent, shared in the request's conversation.
     document = models.ForeignKey(
         "conversations.Attachment",
@@ -115,7 +153,12 @@ class Consent(models.Model):
             models.CheckConstraint(
                 name="te_consent_written_has_document",
                 condition=~Q(method="written") | Q(document__isnull=False),
-            )
+            ),
+            models.CheckConstraint(
+                name="te_consent_representative_named",
+                condition=Q(consenter="patient")
+                | (~Q(representative_name="") & ~Q(representative_quality="")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +176,8 @@ class Report(models.Model):
     conclusion = models.TextField()
     recommendations = models.TextField(blank=True)
     written_at = models.DateTimeField()
+    # The DMP visibility the expert chose at filing (see teleexpertise.filing.VISIBILITIES).
+    dmp_visibility = models.CharField(max_length=32, blank=True)
     pdf = models.BinaryField(null=True, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
 

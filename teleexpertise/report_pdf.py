@@ -77,6 +77,8 @@ def _on_page(canvas: Any, doc: Any) -> None:
 
 def render(request: TeleexpertiseRequest, report: Report, *, dated: datetime.datetime) -> bytes:
     _register_fonts()
+    expert = request.expert
+    assert expert is not None  # a report exists only once an expert holds the request
     styles = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -87,7 +89,7 @@ def render(request: TeleexpertiseRequest, report: Report, *, dated: datetime.dat
         topMargin=2 * cm,
         bottomMargin=2 * cm,
         title=f"Compte rendu de téléexpertise {request.reference}",
-        author=request.expert.display_name,
+        author=expert.display_name,
     )
     doc.te_reference = request.reference
     requested = timezone.localtime(request.created_at)
@@ -98,7 +100,7 @@ def render(request: TeleexpertiseRequest, report: Report, *, dated: datetime.dat
             [Paragraph("Date", cell), Paragraph(f"{dated:%d/%m/%Y}", cell)],
             [
                 Paragraph("Expert (requis)", cell),
-                Paragraph(_text(_professional_line(request.expert)), cell),
+                Paragraph(_text(_professional_line(expert)), cell),
             ],
             [
                 Paragraph("Demandeur (requérant)", cell),

@@ -11,7 +11,10 @@ from django.utils import timezone
 from backend.accounts.models import Professional
 from backend.accounts.people import people_by_id
 from backend.patients.models import Patient
+from conversations.models import Attachment
+from conversations.representations import attachment_json
 from teleexpertise import acts as act_rules
+from teleexpertise import filing
 from teleexpertise.models import Act, ExpertProfile, TeleexpertiseRequest
 
 Json = dict[str, Any]
@@ -65,7 +68,36 @@ def quota_json(request: TeleexpertiseRequest, year: int | None = None) -> Json:
     if act_rules.may_bill_rqd(requester):
         assert requester is not None
         result["RQD"] = act_rules.usage(requester.pk, request.patient, "RQD", year)
+    for code, figures in result.items():
+        figures["label"] = (
+            f"{code} : {figures['used']}/{figures['limit']} pour ce patient en {figures['year']}"
+        )
     return result
+
+
+def team_json(request: TeleexpertiseRequest) -> Json | None:
+    mailbox = request.team_mailbox
+    if mailbox is None:
+        return None
+    return {
+        "id": str(mailbox.pk),
+        "address": mailbox.address,
+        "display_name": mailbox.display_name or mailbox.address,
+    }
+
+
+def question_attachments(request: TeleexpertiseRequest) -> list[Json]:
+    """The files sent with the question (consent scan, ECG...), as the request page lists them."""
+    files = Attachment.objects.filter(
+        message__conversation_id=request.conversation_id,
+        message__client_id=f"te-{request.pk}",
+        message__deleted_at__isnull=True,
+    ).order_by("created_at")
+    return [attachment_json(a) for a in files]
+
+
+def _person(user_id: Any) -> Json | None:
+    return people_by_id([user_id]).get(str(user_id)) if user_id is not None else None
 
 
 def act_json(act: Act) -> Json:
@@ -82,15 +114,20 @@ def act_json(act: Act) -> Json:
 
 def request_json(request: TeleexpertiseRequest, *, clinical: bool = True) -> Json:
     """``clinical=False`` drops the question, decline reason and report (WebSocket frames)."""
-    people = people_by_id([request.requester_id, request.expert_id])
+    people = people_by_id([i for i in (request.requester_id, request.expert_id) if i])
     requester = {
         **people[str(request.requester_id)],
         **_professional_extra(getattr(request.requester, "professional", None)),
     }
-    expert = {
-        **people[str(request.expert_id)],
-        **_professional_extra(getattr(request.expert, "professional", None)),
-    }
+    # A team request has no expert until one of the team takes it.
+    expert = (
+        {
+            **people[str(request.expert_id)],
+            **_professional_extra(getattr(request.expert, "professional", None)),
+        }
+        if request.expert_id is not None
+        else None
+    )
     consent = getattr(request, "consent", None)
     data: Json = {
         "id": str(request.pk),
@@ -100,6 +137,7 @@ def request_json(request: TeleexpertiseRequest, *, clinical: bool = True) -> Jso
         "specialty": request.specialty,
         "requester": requester,
         "expert": expert,
+        "team": team_json(request),
         "patient": patient_json(request.patient),
         "conversation": str(request.conversation_id),
         "created_at": _iso(request.created_at),
@@ -114,6 +152,7 @@ def request_json(request: TeleexpertiseRequest, *, clinical: bool = True) -> Jso
         "overdue": is_overdue(request),
         "consent": None,
         "acts": [act_json(a) for a in request.acts.order_by("code")],
+        "act_refusals": list(request.act_refusals or []),
         "report_pdf": (
             f"/api/teleexpertise/requests/{request.pk}/report.pdf"
             if hasattr(request, "report")
@@ -124,20 +163,22 @@ def request_json(request: TeleexpertiseRequest, *, clinical: bool = True) -> Jso
         data["consent"] = {
             "method": consent.method,
             "collected_at": _iso(consent.collected_at),
-            "collected_by": people_by_id([consent.collected_by_id]).get(
-                str(consent.collected_by_id)
-            ),
+            "collected_by": _person(consent.collected_by_id),
             "patient_informed": consent.patient_informed,
+            "consenter": consent.consenter,
+            "representative_name": consent.representative_name or None,
+            "representative_quality": consent.representative_quality or None,
             "document": str(consent.document_id) if consent.document_id else None,
             "withdrawn_at": _iso(consent.withdrawn_at),
-            "withdrawn_by": (
-                str(consent.withdrawn_by_id) if consent.withdrawn_by_id is not None else None
-            ),
+            # Who recorded the withdrawal, named (not an id the reader cannot resolve).
+            "withdrawn_by": _person(consent.withdrawn_by_id),
         }
     if clinical:
         data["question"] = request.question
+        data["attachments"] = question_attachments(request)
         data["decline_reason"] = request.decline_reason or None
         data["quota"] = quota_json(request)
+        data["deliveries"] = filing.deliveries(request) if request.filed_at else []
         report = getattr(request, "report", None)
         data["report"] = (
             {

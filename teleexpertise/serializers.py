@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from teleexpertise.filing import VISIBILITIES, VISIBILITY_NORMAL
 from teleexpertise.models import Act, Consent, TeleexpertiseRequest
 
 REQUIRED: dict[str, Any] = {
@@ -19,7 +20,21 @@ class ConsentSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=Consent.Method.choices)
     collected_at = serializers.DateTimeField()
     document = serializers.UUIDField(required=False, allow_null=True)
-    patient_informed = serializers.BooleanField(required=False, default=True)
+    # Given explicitly: the step asks it, no default stands for the patient.
+    patient_informed = serializers.BooleanField(
+        error_messages={"required": "Indiquez que le patient a été informé."}
+    )
+    # The patient the consent step named; must be the request's patient.
+    patient = serializers.UUIDField(required=False, allow_null=True)
+    consenter = serializers.ChoiceField(
+        choices=Consent.Consenter.choices, default=Consent.Consenter.PATIENT
+    )
+    representative_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    representative_quality = serializers.ChoiceField(
+        choices=Consent.Quality.choices, required=False, allow_blank=True, default=""
+    )
 
     def validate_collected_at(self, value: Any) -> Any:
         if value > timezone.now():
@@ -40,7 +55,9 @@ class ConsentSerializer(serializers.Serializer):
 
 
 class RequestCreateSerializer(serializers.Serializer):
-    expert = serializers.UUIDField()
+    expert = serializers.UUIDField(required=False, allow_null=True)
+    # Or a specialty team: an ORG mailbox whose experts take the request.
+    team = serializers.UUIDField(required=False, allow_null=True)
     patient = serializers.UUIDField()
     question = serializers.CharField(max_length=10000, error_messages=REQUIRED)
     urgency = serializers.ChoiceField(
@@ -55,6 +72,12 @@ class RequestCreateSerializer(serializers.Serializer):
     attachments = serializers.ListField(
         child=serializers.UUIDField(), required=False, default=list, max_length=20
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if bool(attrs.get("expert")) == bool(attrs.get("team")):
+            message = "Choisissez un expert ou une équipe (l'un ou l'autre)."
+            raise serializers.ValidationError({"expert": message})
+        return attrs
 
 
 class DeclineSerializer(serializers.Serializer):
@@ -73,6 +96,17 @@ class ReportSerializer(serializers.Serializer):
 
 class FileSerializer(serializers.Serializer):
     declare_acts = serializers.BooleanField(required=False, default=True)
+    visibility = serializers.ChoiceField(
+        choices=list(VISIBILITIES.items()), required=False, default=VISIBILITY_NORMAL
+    )
+
+
+class RequestFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TeleexpertiseRequest.Status.choices, required=False)
+    role = serializers.ChoiceField(choices=["sent", "received"], required=False)
+    urgency = serializers.ChoiceField(choices=TeleexpertiseRequest.Urgency.choices, required=False)
+    # "overdue": past the 7-day answer delay; "soon": due within 2 days.
+    due = serializers.ChoiceField(choices=["overdue", "soon"], required=False)
 
 
 class ExpertProfileSerializer(serializers.Serializer):

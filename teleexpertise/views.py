@@ -21,7 +21,8 @@ from backend.audit import log as audit
 from backend.patients.access import access_patient
 from teleexpertise import actions
 from teleexpertise import acts as act_rules
-from teleexpertise.access import access_request, requests_for, require_clinical_access
+from teleexpertise.access import access_request, require_clinical_access
+from teleexpertise.listing import filtered_requests, record_list_read
 from teleexpertise.models import ExpertProfile, TeleexpertiseRequest
 from teleexpertise.representations import expert_json, request_json
 from teleexpertise.serializers import (
@@ -58,22 +59,15 @@ class RequestListView(APIView):
         parameters=[
             OpenApiParameter("status", str, description="Filtrer par statut"),
             OpenApiParameter("role", str, enum=["sent", "received"]),
+            OpenApiParameter("urgency", str, enum=["normal", "urgent"]),
+            OpenApiParameter("due", str, enum=["overdue", "soon"]),
         ],
         responses={200: OpenApiTypes.OBJECT, 403: ERRORS[403]},
     )
     def get(self, request: Request) -> Response:
         require_clinical_access(request.user)
-        queryset = requests_for(request.user)
-        if state := request.query_params.get("status"):
-            queryset = queryset.filter(status=state)
-        role = request.query_params.get("role")
-        if role == "sent":
-            queryset = queryset.filter(requester_id=request.user.pk)
-        elif role == "received":
-            queryset = queryset.filter(expert_id=request.user.pk)
-        rows = queryset.select_related(
-            "patient", "requester__professional", "expert__professional"
-        ).order_by("-created_at")[:MAX_REQUESTS]
+        rows = list(filtered_requests(request.user, request.query_params)[:MAX_REQUESTS])
+        record_list_read(request.user, rows)
         return Response({"requests": [request_json(r) for r in rows]})
 
     @extend_schema(
@@ -89,7 +83,8 @@ class RequestListView(APIView):
         consent = data["consent"]
         created = actions.create_request(
             request.user,  # type: ignore[arg-type]
-            expert_id=data["expert"],
+            expert_id=data.get("expert"),
+            team_id=data.get("team"),
             patient_id=data["patient"],
             question=data["question"],
             urgency=data["urgency"],
@@ -98,6 +93,10 @@ class RequestListView(APIView):
                 collected_at=consent["collected_at"],
                 document=consent.get("document"),
                 patient_informed=consent["patient_informed"],
+                patient=consent.get("patient"),
+                consenter=consent["consenter"],
+                representative_name=consent["representative_name"],
+                representative_quality=consent["representative_quality"],
             ),
             attachment_ids=data["attachments"],
         )
@@ -161,8 +160,9 @@ class ReportView(APIView):
 class FileView(APIView):
     @extend_schema(
         summary="Classer : PDF, envois MSSanté, déclaration TE2/RQD",
-        description="`declare_acts: false` classe et envoie sans déclarer d'acte (par exemple "
-        "quand le quota annuel est atteint : 409 `act_quota_reached`).",
+        description="Chaque acte (TE2 de l'expert, RQD du demandeur) est déclaré ou refusé selon "
+        "sa propre règle ; les refus figurent dans `act_refusals`. `declare_acts: false` classe "
+        "sans déclarer ; `visibility` choisit la visibilité du document dans le DMP.",
         request=FileSerializer,
         responses={200: REQUEST_ENVELOPE, **ERRORS},
     )
@@ -174,6 +174,7 @@ class FileView(APIView):
             request.user,  # type: ignore[arg-type]
             request_id,
             declare_acts=serializer.validated_data["declare_acts"],
+            visibility=serializer.validated_data["visibility"],
         )
         return _envelope(filed)
 

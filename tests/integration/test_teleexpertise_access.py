@@ -39,6 +39,8 @@ ACTIONS = [
     ("post", "consent/withdraw", None),
     ("get", "", None),
     ("get", "report.pdf", None),
+    ("get", "filing", None),
+    ("post", "take", None),
 ]
 
 
@@ -74,7 +76,12 @@ def test_anonymous_gets_401_everywhere(personas, as_user, method, path, data):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/teleexpertise/requests", "/api/teleexpertise/experts", "/api/teleexpertise/experts/me"],
+    [
+        "/api/teleexpertise/requests",
+        "/api/teleexpertise/requests/pending",
+        "/api/teleexpertise/experts",
+        "/api/teleexpertise/experts/me",
+    ],
 )
 def test_billing_staff_have_no_clinical_listing(personas, as_user, path):
     assert_error(as_user(personas.billing).get(path), 403, "forbidden")
@@ -86,7 +93,11 @@ def test_billing_cannot_create_a_request(personas, as_user):
         "expert": str(personas.cardiologist.pk),
         "patient": str(lefebvre().pk),
         "question": "?",
-        "consent": {"method": "oral", "collected_at": "2025-01-01T10:00:00Z"},
+        "consent": {
+            "method": "oral",
+            "collected_at": "2025-01-01T10:00:00Z",
+            "patient_informed": True,
+        },
     }
     assert_error(
         as_user(personas.billing).post("/api/teleexpertise/requests", body, format="json"), 403
@@ -102,7 +113,11 @@ def test_a_patient_the_requester_cannot_see_is_not_found(personas, as_user):
         "expert": str(personas.cardiologist.pk),
         "patient": str(hospital_patient.pk),
         "question": "?",
-        "consent": {"method": "oral", "collected_at": "2025-01-01T10:00:00Z"},
+        "consent": {
+            "method": "oral",
+            "collected_at": "2025-01-01T10:00:00Z",
+            "patient_informed": True,
+        },
     }
     assert_error(as_user(personas.gp).post("/api/teleexpertise/requests", body, format="json"), 404)
     assert not TeleexpertiseRequest.objects.exists()

@@ -79,7 +79,8 @@ def test_withdrawal_is_recorded_and_closes_the_request(personas, as_user):
     )
     body = response.json()["request"]
     assert body["status"] == "closed" and body["closed_reason"] == "consent_withdrawn"
-    assert body["consent"]["withdrawn_by"] == str(personas.gp.pk)
+    assert body["consent"]["withdrawn_by"]["id"] == str(personas.gp.pk)
+    assert body["consent"]["withdrawn_by"]["display_name"] == personas.gp.display_name
     assert body["consent"]["withdrawn_at"]
     assert AuditEvent.objects.filter(
         verb="teleexpertise.consent_withdrawn", object_id=str(request.pk)

@@ -17,7 +17,6 @@ from backend.mssante.models import OutboundMessage
 from teleexpertise import actions
 from teleexpertise import acts as act_rules
 from teleexpertise.models import Act
-from tests.conftest import assert_error
 from tests.integration.test_teleexpertise_factories import (
     answered_request,
     ensure_tariffs,
@@ -39,12 +38,19 @@ def _declare(request, professional, on):
     return act_rules.declare(code="TE2", request=request, professional=professional, act_date=on)
 
 
+def _refusals_of(request):
+    request.refresh_from_db()
+    return request.act_refusals
+
+
 def _file_on(expert, request, day):
     when = datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
     return actions.file_request(expert, request.pk, now=when)
 
 
 def test_fifth_act_for_same_patient_is_refused_with_when_it_resets(personas, as_user):
+    """The fifth TE2 is refused on its own: the report is still filed and sent, the refusal
+    and its reason are recorded on the request."""
     patient = lefebvre()
     today = timezone.localdate()
     for _ in range(4):
@@ -55,17 +61,24 @@ def test_fifth_act_for_same_patient_is_refused_with_when_it_resets(personas, as_
     response = as_user(personas.cardiologist).post(
         f"/api/teleexpertise/requests/{fifth.pk}/file", {}, format="json"
     )
-    error = assert_error(response, 409, "act_quota_reached")
-    assert "4 actes TE2" in error["message"]
-    assert f"repart le 1er janvier {today.year + 1}" in error["message"]
+    assert response.status_code == 200, response.content
+    body = response.json()["request"]
+    refused = {r["code"]: r for r in body["act_refusals"]}
+    assert set(refused) == {"TE2", "RQD"}  # the GP also reached 4 RQD for this patient
+    assert refused["TE2"]["reason"] == "act_quota_reached"
+    assert "4 actes TE2" in refused["TE2"]["message"]
+    assert f"repart le 1er janvier {today.year + 1}" in refused["TE2"]["message"]
     assert Act.objects.filter(code="TE2", year=today.year).count() == 4
-    fifth.refresh_from_db()
-    assert fifth.status == "answered"  # nothing filed, nothing sent
-    assert OutboundMessage.objects.count() == sent_before
-    # The expert may still file and send the report, explicitly without any act.
-    actions.file_request(personas.cardiologist, fifth.pk, declare_acts=False)
-    fifth.refresh_from_db()
-    assert fifth.status == "filed" and not fifth.acts.exists()
+    assert body["status"] == "filed" and body["acts"] == []
+    assert OutboundMessage.objects.count() > sent_before
+
+
+def test_explicit_filing_without_acts_is_recorded(personas):
+    request = answered_request(personas.gp, personas.cardiologist, lefebvre())
+    actions.file_request(personas.cardiologist, request.pk, declare_acts=False)
+    request.refresh_from_db()
+    assert request.status == "filed" and not request.acts.exists()
+    assert request.act_refusals[0]["reason"] == "not_declared"
 
 
 def test_the_database_refuses_a_fifth_slot_and_a_zero_slot(personas):
@@ -262,7 +275,9 @@ def test_ten_racing_declarations_never_make_a_fifth_act(personas):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_ten_racing_filings_over_http_leave_four_acts_and_six_409(personas, as_user, monkeypatch):
+def test_ten_racing_filings_over_http_leave_four_acts_and_six_refusals(
+    personas, as_user, monkeypatch
+):
     ensure_tariffs()
     # The mails stay queued: no task handed to a real broker by a test.
     monkeypatch.setattr("backend.mssante.actions.schedule_send", lambda message_id: None)
@@ -290,5 +305,8 @@ def test_ten_racing_filings_over_http_leave_four_acts_and_six_409(personas, as_u
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert sorted(statuses) == [200] * 4 + [409] * 6
+    # Each filing goes through; the act is refused on its own when its slot is gone.
+    assert sorted(statuses) == [200] * 10
     assert Act.objects.filter(professional=expert.professional, code="TE2").count() == 4
+    refused = [r for r in requests if any(x["code"] == "TE2" for x in _refusals_of(r))]
+    assert len(refused) == 6

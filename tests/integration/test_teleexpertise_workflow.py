@@ -61,6 +61,7 @@ def _create_body(personas, **overrides):
         "consent": {
             "method": "oral",
             "collected_at": (timezone.now() - datetime.timedelta(hours=2)).isoformat(),
+            "patient_informed": True,
         },
     }
     body.update(overrides)
@@ -131,13 +132,17 @@ def test_whole_path_from_submission_to_filing(
 
     mails = list(OutboundMessage.objects.filter(related_id=rid).order_by("created_at"))
     recipients = sorted([r.address for r in m.recipients.all()] for m in mails)
-    # LEFEBVRE's referring doctor is the requester: one professional mail, one patient mail.
-    assert recipients == [[f"{EXAMPLE_INS}@patient.mssante.fr"], ["claire.martin@demo.mssante.fr"]]
+    # LEFEBVRE's referring doctor is the requester: one professional mail (with the CH du
+    # Mans DPI's application mailbox), one patient mail.
+    assert recipients == [
+        [f"{EXAMPLE_INS}@patient.mssante.fr"],
+        ["claire.martin@demo.mssante.fr", "dpi.ch-mans@demo.mssante.fr"],
+    ]
     assert all(m.sender_address == "paul.bernard@demo.mssante.fr" for m in mails)
     assert all(m.health_document and str(m.patient_id) == str(lefebvre().pk) for m in mails)
     assert {m.status for m in mails} == {"sent"}
     eml_files = sorted(outbox.iterdir())
-    assert len(eml_files) == 2
+    assert len(eml_files) == 3  # one file per delivered recipient
     for path in eml_files:
         mail = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
         parts = attachments(mail)
@@ -179,6 +184,7 @@ def test_written_consent_carries_its_scan_into_the_conversation(personas, as_use
         "method": "written",
         "collected_at": (timezone.now() - datetime.timedelta(days=1)).isoformat(),
         "document": scan,
+        "patient_informed": True,
     }
     response = gp.post(
         "/api/teleexpertise/requests", _create_body(personas, consent=consent), format="json"
@@ -236,7 +242,10 @@ def test_a_provisional_identity_gets_the_report_without_patient_mail(
         actions.file_request(personas.cardiologist, request.pk)
     mails = list(OutboundMessage.objects.filter(related_id=str(request.pk)))
     assert len(mails) == 1
-    assert [r.address for r in mails[0].recipients.all()] == ["claire.martin@demo.mssante.fr"]
+    assert [r.address for r in mails[0].recipients.all()] == [
+        "claire.martin@demo.mssante.fr",
+        "dpi.ch-mans@demo.mssante.fr",
+    ]
     assert not mails[0].health_document
     assert Act.objects.get(request=request, code="TE2").patient_key == f"patient:{patient.pk}"
 

@@ -1,0 +1,46 @@
+"""Requests addressed to a specialty team: an ORG mailbox of the hospital.
+
+Its members with a clinical role (the experts and the secretariat) see the request; one of its
+experts takes it and becomes the expert of the request. A member without a clinical role (a
+billing clerk who also reads the team's mail) never sees it (DESIGN.md invariants).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from backend.accounts.access import can_take_part
+from backend.accounts.models import Mailbox, User
+from backend.api.errors import ApiError
+from teleexpertise import acts as act_rules
+
+
+def team_mailbox(mailbox_id: Any) -> Mailbox:
+    """An active ORG mailbox with at least one expert member, or ``team_invalid``."""
+    try:
+        key = uuid.UUID(str(mailbox_id))
+    except ValueError:
+        key = None
+    mailbox = (
+        Mailbox.objects.filter(pk=key, kind=Mailbox.Kind.ORGANIZATIONAL, active=True).first()
+        if key
+        else None
+    )
+    if mailbox is None or not any(act_rules.is_expert(p) for p in mailbox.members.all()):
+        message = "Cette équipe ne reçoit pas de demande de téléexpertise."
+        raise ApiError("team_invalid", message, fields={"team": [message]})
+    return mailbox
+
+
+def clinical_members(mailbox: Mailbox) -> list[User]:
+    """The members who may take part in the exchange (clinical roles, active humans)."""
+    users = User.objects.filter(professional__in=mailbox.members.all()).order_by("username")
+    return [user for user in users if can_take_part(user)]
+
+
+def is_team_expert(user: Any, mailbox: Mailbox | None) -> bool:
+    professional = getattr(user, "professional", None)
+    if mailbox is None or professional is None or not act_rules.is_expert(professional):
+        return False
+    return mailbox.members.filter(pk=professional.pk).exists()
