@@ -6,21 +6,18 @@ number), patient identity and request reference — and nothing clinical.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import uuid
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from openpyxl import Workbook
 from rest_framework import status
 
-from backend.accounts.access import organization_ids
+from backend.accounts.access import organization_ids, professional_of
 from backend.accounts.models import Membership
 from backend.api.errors import ApiError, Conflict, NotFound
 from backend.audit import log as audit
@@ -35,24 +32,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     A.PAID: frozenset(),
     A.REJECTED: frozenset(),
 }
-
-COLUMNS = [
-    ("reference", "Référence demande"),
-    ("code", "Code acte"),
-    ("act_date", "Date de l'acte"),
-    ("amount", "Montant (EUR)"),
-    ("status", "Statut"),
-    ("professional", "Professionnel"),
-    ("rpps", "RPPS"),
-    ("am_number", "N° Assurance Maladie"),
-    ("prescriber_am_number", "N° AM prescripteur"),
-    ("request_date", "Date de la demande"),
-    ("patient_birth_name", "Nom de naissance patient"),
-    ("patient_first_names", "Prénom(s) patient"),
-    ("patient_birth_date", "Date de naissance patient"),
-    ("patient_sex", "Sexe patient"),
-    ("patient_ins", "INS patient"),
-]
 
 
 def require_billing_access(user: Any) -> set[uuid.UUID]:
@@ -85,9 +64,39 @@ def _date(value: str | None, name: str) -> datetime.date | None:
         raise ApiError("invalid", message, fields={name: [message]}) from None
 
 
-def filtered(user: Any, params: Any) -> QuerySet[Act]:
-    require_billing_access(user)
-    queryset = acts_for(user)
+def own_acts(user: Any) -> QuerySet[Act]:
+    """A clinician's own declared acts (RQD as requester, TE2 as expert)."""
+    professional = professional_of(user)
+    if professional is None:
+        raise ApiError(
+            "forbidden", "Réservé aux professionnels de santé.", status.HTTP_403_FORBIDDEN
+        )
+    return Act.objects.filter(professional=professional)
+
+
+def professional_filter(value: str) -> Q:
+    """A user id, an RPPS (digits, whole or its start) or a name (family or given, any part)."""
+    value = value.strip()
+    try:
+        return Q(professional__user_id=uuid.UUID(value))
+    except ValueError:
+        pass
+    if value.isdigit():
+        return Q(professional__rpps__startswith=value)
+    q = Q()
+    for word in value.split():
+        q &= Q(professional__family_name__icontains=word) | Q(
+            professional__given_name__icontains=word
+        )
+    return q
+
+
+def filtered(user: Any, params: Any, *, own: bool = False) -> QuerySet[Act]:
+    if own:
+        queryset = own_acts(user)
+    else:
+        require_billing_access(user)
+        queryset = acts_for(user)
     start, end = _date(params.get("from"), "from"), _date(params.get("to"), "to")
     if start:
         queryset = queryset.filter(act_date__gte=start)
@@ -99,12 +108,13 @@ def filtered(user: Any, params: Any) -> QuerySet[Act]:
         if state not in A.values:
             raise ApiError("invalid", "Statut inconnu.", fields={"status": ["Statut inconnu."]})
         queryset = queryset.filter(status=state)
-    if professional := params.get("professional"):
-        try:
-            queryset = queryset.filter(professional__user_id=uuid.UUID(professional))
-        except ValueError:
-            message = "Identifiant de professionnel invalide."
-            raise ApiError("invalid", message, fields={"professional": [message]}) from None
+    if code and code not in Act.Code.values:
+        raise ApiError("invalid", "Code inconnu.", fields={"code": ["Code d'acte inconnu."]})
+    if (professional := params.get("professional", "")).strip():
+        if len(professional) > 100:
+            message = "Nom ou RPPS trop long."
+            raise ApiError("invalid", message, fields={"professional": [message]})
+        queryset = queryset.filter(professional_filter(professional))
     return queryset.select_related("professional", "patient", "request").order_by(
         "-act_date", "code", "id"
     )
@@ -112,6 +122,12 @@ def filtered(user: Any, params: Any) -> QuerySet[Act]:
 
 def _money(value: Decimal) -> str:
     return f"{Decimal(value):.2f}"
+
+
+def french_amount(value: Decimal | str) -> str:
+    """The one French format of an amount, everywhere it is shown: « 1 234,50 € »."""
+    grouped = f"{Decimal(value):,.2f}".replace(",", "\u202f").replace(".", ",")
+    return f"{grouped}\u00a0€"
 
 
 def totals(queryset: QuerySet[Act]) -> dict[str, Any]:
@@ -129,6 +145,7 @@ def totals(queryset: QuerySet[Act]) -> dict[str, Any]:
         "amount": _money(sum(by_code.values(), Decimal("0"))),
         "by_code": {k: _money(v) for k, v in sorted(by_code.items())},
         "by_status": {k: _money(v) for k, v in sorted(by_status.items())},
+        "amount_display": french_amount(sum(by_code.values(), Decimal("0"))),
     }
 
 
@@ -140,7 +157,9 @@ def act_row(act: Act) -> dict[str, Any]:
         "code": act.code,
         "act_date": act.act_date.isoformat(),
         "amount": str(act.amount),
+        "amount_display": french_amount(act.amount),
         "status": act.status,
+        "status_label": act.get_status_display(),
         "note": act.note,
         "professional": {
             "id": str(professional.user_id),
@@ -161,61 +180,6 @@ def act_row(act: Act) -> dict[str, Any]:
     }
 
 
-def _flat(act: Act) -> dict[str, Any]:
-    row = act_row(act)
-    return {
-        "reference": row["reference"],
-        "code": act.code,
-        "act_date": act.act_date,
-        "amount": act.amount,
-        "status": act.get_status_display(),
-        "professional": row["professional"]["display_name"],
-        "rpps": act.professional.rpps or "",
-        "am_number": act.am_number,
-        "prescriber_am_number": act.prescriber_am_number,
-        "request_date": act.request_date,
-        "patient_birth_name": act.patient.birth_name,
-        "patient_first_names": " ".join(act.patient.first_names),
-        "patient_birth_date": act.patient.birth_date,
-        "patient_sex": act.patient.sex,
-        "patient_ins": row["patient"]["ins"] or "",
-    }
-
-
-def to_csv(queryset: QuerySet[Act]) -> bytes:
-    """French Excel: UTF-8 with BOM, ';' separator, decimal comma, dates JJ/MM/AAAA."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([label for _, label in COLUMNS])
-    for act in queryset:
-        flat = _flat(act)
-        values = []
-        for key, _ in COLUMNS:
-            value = flat[key]
-            if isinstance(value, Decimal):
-                value = f"{value:.2f}".replace(".", ",")
-            elif isinstance(value, datetime.date):
-                value = f"{value:%d/%m/%Y}"
-            values.append(value)
-        writer.writerow(values)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def to_xlsx(queryset: QuerySet[Act]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Actes"
-    sheet.append([label for _, label in COLUMNS])
-    for act in queryset:
-        flat = _flat(act)
-        sheet.append([flat[key] for key, _ in COLUMNS])
-        sheet.cell(row=sheet.max_row, column=4).number_format = "#,##0.00"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 @transaction.atomic
 def transition_act(actor: Any, act_id: Any, new_status: str, note: str = "") -> Act:
     require_billing_access(actor)
@@ -225,7 +189,11 @@ def transition_act(actor: Any, act_id: Any, new_status: str, note: str = "") -> 
         raise NotFound("Acte introuvable.") from exc
     if not acts_for(actor).filter(pk=key).exists():
         raise NotFound("Acte introuvable.")
-    act = Act.objects.select_for_update().get(pk=key)
+    act = (
+        Act.objects.select_for_update(of=("self",))
+        .select_related("professional", "patient", "request")
+        .get(pk=key)
+    )
     if new_status not in TRANSITIONS.get(act.status, frozenset()):
         raise Conflict(
             "invalid_transition",
@@ -247,10 +215,28 @@ def transition_act(actor: Any, act_id: Any, new_status: str, note: str = "") -> 
     return act
 
 
-def record_export(actor: Any, kind: str, count: int) -> None:
+@transaction.atomic
+def transition_many(
+    actor: Any, act_ids: list[uuid.UUID], new_status: str, note: str = ""
+) -> tuple[list[Act], list[dict[str, str]]]:
+    """A bulk change on a selection: each act on its own (a savepoint each), in a stable order
+    so that two concurrent bulk changes lock their rows in the same order."""
+    require_billing_access(actor)
+    done: list[Act] = []
+    refused: list[dict[str, str]] = []
+    for act_id in sorted(dict.fromkeys(act_ids), key=str):
+        try:
+            with transaction.atomic():
+                done.append(transition_act(actor, act_id, new_status, note))
+        except ApiError as error:
+            refused.append({"id": str(act_id), "code": error.error_code, "message": error.message})
+    return done, refused
+
+
+def record_export(actor: Any, kind: str, count: int, *, own: bool = False) -> None:
     with transaction.atomic():
         audit.record(
-            "billing.acts_exported",
+            "billing.own_acts_exported" if own else "billing.acts_exported",
             actor=actor,
             object_type="teleexpertise.act",
             data={"format": kind, "count": count},

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import ApiError
-from teleexpertise import billing
-from teleexpertise.serializers import ActTransitionSerializer
+from teleexpertise import billing, billing_exports
+from teleexpertise.serializers import ActBulkTransitionSerializer, ActTransitionSerializer
 
 PAGE_DEFAULT, PAGE_MAX = 50, 500
 FILTERS = [
@@ -20,7 +20,9 @@ FILTERS = [
     OpenApiParameter("to", OpenApiTypes.DATE, description="Date d'acte maximale (AAAA-MM-JJ)"),
     OpenApiParameter("code", str, enum=["TE2", "RQD"]),
     OpenApiParameter("status", str, enum=["declared", "transmitted", "paid", "rejected"]),
-    OpenApiParameter("professional", OpenApiTypes.UUID, description="Identifiant utilisateur"),
+    OpenApiParameter(
+        "professional", str, description="Nom, RPPS (ou son début) ou identifiant utilisateur"
+    ),
 ]
 DENIED = {403: OpenApiResponse(description="Réservé à la facturation (ou administration).")}
 
@@ -37,32 +39,20 @@ def _int(value: str | None, default: int, name: str, maximum: int) -> int:
     return min(number, maximum)
 
 
-class ActListView(APIView):
-    @extend_schema(
-        summary="Actes déclarés (facturation)",
-        description="{acts: [...], count, limit, offset, totals: {count, amount, by_code, "
-        "by_status}}. Aucun contenu clinique.",
-        parameters=[
-            *FILTERS,
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
-        ],
-        responses={200: OpenApiTypes.OBJECT, **DENIED},
+def _page(request: Request, own: bool) -> Response:
+    queryset = billing.filtered(request.user, request.query_params, own=own)
+    limit = _int(request.query_params.get("limit"), PAGE_DEFAULT, "limit", PAGE_MAX)
+    offset = _int(request.query_params.get("offset"), 0, "offset", 10**9)
+    page = list(queryset[offset : offset + limit])
+    return Response(
+        {
+            "acts": [billing.act_row(a) for a in page],
+            "count": queryset.count(),
+            "limit": limit,
+            "offset": offset,
+            "totals": billing.totals(queryset),
+        }
     )
-    def get(self, request: Request) -> Response:
-        queryset = billing.filtered(request.user, request.query_params)
-        limit = _int(request.query_params.get("limit"), PAGE_DEFAULT, "limit", PAGE_MAX)
-        offset = _int(request.query_params.get("offset"), 0, "offset", 10**9)
-        page = list(queryset[offset : offset + limit])
-        return Response(
-            {
-                "acts": [billing.act_row(a) for a in page],
-                "count": queryset.count(),
-                "limit": limit,
-                "offset": offset,
-                "totals": billing.totals(queryset),
-            }
-        )
 
 
 def _download(data: bytes, content_type: str, extension: str) -> HttpResponse:
@@ -73,20 +63,44 @@ def _download(data: bytes, content_type: str, extension: str) -> HttpResponse:
     return response
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export(request: Request, kind: str, own: bool) -> HttpResponse:
+    queryset = billing.filtered(request.user, request.query_params, own=own)
+    if kind == "csv":
+        data, content_type = billing_exports.to_csv(queryset), "text/csv; charset=utf-8"
+    else:
+        data, content_type = billing_exports.to_xlsx(queryset), XLSX
+    billing.record_export(request.user, kind, queryset.count(), own=own)
+    return _download(data, content_type, kind)
+
+
+LIST_DOC = (
+    "{acts: [...], count, limit, offset, totals: {count, amount, amount_display, by_code, "
+    "by_status}}. Aucun contenu clinique."
+)
+
+
+class ActListView(APIView):
+    @extend_schema(
+        summary="Actes déclarés (facturation)",
+        description=LIST_DOC,
+        parameters=[*FILTERS, OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        responses={200: OpenApiTypes.OBJECT, **DENIED},
+    )
+    def get(self, request: Request) -> Response:
+        return _page(request, own=False)
+
+
 class ActCsvView(APIView):
     @extend_schema(
-        summary="Export CSV (Excel français : ';', virgule décimale, UTF-8 BOM)",
+        summary="Export CSV (Excel français : ';', montants « 23,00 € », UTF-8 BOM)",
         parameters=FILTERS,
         responses={(200, "text/csv"): OpenApiTypes.BINARY, **DENIED},
     )
     def get(self, request: Request) -> HttpResponse:
-        queryset = billing.filtered(request.user, request.query_params)
-        data = billing.to_csv(queryset)
-        billing.record_export(request.user, "csv", queryset.count())
-        return _download(data, "text/csv; charset=utf-8", "csv")
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return _export(request, "csv", own=False)
 
 
 class ActXlsxView(APIView):
@@ -96,10 +110,53 @@ class ActXlsxView(APIView):
         responses={(200, XLSX): OpenApiTypes.BINARY, **DENIED},
     )
     def get(self, request: Request) -> HttpResponse:
-        queryset = billing.filtered(request.user, request.query_params)
-        data = billing.to_xlsx(queryset)
-        billing.record_export(request.user, "xlsx", queryset.count())
-        return _download(data, XLSX, "xlsx")
+        return _export(request, "xlsx", own=False)
+
+
+OWN_DENIED = {403: OpenApiResponse(description="Réservé aux professionnels de santé.")}
+
+
+class MyActListView(APIView):
+    @extend_schema(
+        operation_id="billing_my_acts",
+        summary="Mes actes déclarés (RQD comme demandeur, TE2 comme expert) et leurs statuts",
+        description=LIST_DOC,
+        parameters=[*FILTERS, OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        responses={200: OpenApiTypes.OBJECT, **OWN_DENIED},
+    )
+    def get(self, request: Request) -> Response:
+        return _page(request, own=True)
+
+
+class MyActExportView(APIView):
+    @extend_schema(
+        operation_id="billing_my_acts_export",
+        summary="Export de mes actes (csv ou xlsx)",
+        parameters=FILTERS,
+        responses={(200, XLSX): OpenApiTypes.BINARY, **OWN_DENIED},
+    )
+    def get(self, request: Request, kind: str) -> HttpResponse:
+        return _export(request, kind, own=True)
+
+
+class ActBulkTransitionView(APIView):
+    @extend_schema(
+        operation_id="billing_acts_bulk_transition",
+        summary="Changer le statut d'une sélection d'actes",
+        description="{acts: [id...], status, note} -> {acts: [...changed], refused: [{id, code, "
+        "message}]}. Chaque acte suit sa propre règle de transition.",
+        request=ActBulkTransitionSerializer,
+        responses={200: OpenApiTypes.OBJECT, **DENIED},
+    )
+    def post(self, request: Request) -> Response:
+        billing.require_billing_access(request.user)
+        serializer = ActBulkTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        done, refused = billing.transition_many(
+            request.user, data["acts"], data["status"], data["note"]
+        )
+        return Response({"acts": [billing.act_row(a) for a in done], "refused": refused})
 
 
 class ActTransitionView(APIView):

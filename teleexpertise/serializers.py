@@ -123,3 +123,9 @@ class ExpertProfileSerializer(serializers.Serializer):
 class ActTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Act.Status.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ActBulkTransitionSerializer(ActTransitionSerializer):
+    acts = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=500, error_messages=REQUIRED
+    )

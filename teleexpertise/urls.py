@@ -24,5 +24,9 @@ urlpatterns: list[URLPattern] = [
     path("billing/acts", billing_views.ActListView.as_view()),
     path("billing/acts.csv", billing_views.ActCsvView.as_view()),
     path("billing/acts.xlsx", billing_views.ActXlsxView.as_view()),
+    path("billing/acts/transition", billing_views.ActBulkTransitionView.as_view()),
     path("billing/acts/<str:act_id>/transition", billing_views.ActTransitionView.as_view()),
+    path("billing/my-acts", billing_views.MyActListView.as_view()),
+    path("billing/my-acts.csv", billing_views.MyActExportView.as_view(), {"kind": "csv"}),
+    path("billing/my-acts.xlsx", billing_views.MyActExportView.as_view(), {"kind": "xlsx"}),
 ]

@@ -52,6 +52,7 @@ def test_billing_sees_only_its_organisation_acts_and_nothing_clinical(personas, 
         "amount": "23.00",
         "by_code": {"TE2": "23.00"},
         "by_status": {"declared": "23.00"},
+        "amount_display": "23,00\u00a0€",
     }
     text = response.content.decode()
     assert all(word not in text for word in CLINICAL_WORDS)
@@ -121,7 +122,7 @@ def test_csv_export_for_french_excel(personas, as_user, filed):
     assert len(rows) == 2
     record = dict(zip(header, line, strict=True))
     assert record["Code acte"] == "TE2"
-    assert record["Montant (EUR)"] == "23,00"
+    assert record["Montant (EUR)"] == "23,00\u00a0€"
     assert record["Date de l'acte"] == "10/02/2026"
     assert record["RPPS"] == personas.cardiologist.professional.rpps
     assert record["N° Assurance Maladie"] == "721000029"
