@@ -9,12 +9,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from backend.accounts.identifiers import make_finess, make_rpps
 from backend.accounts.models import Mailbox, Membership, Organization, Professional, User
 from backend.audit import log as audit
-from backend.patients.ins import OID_NIR, make_ins
-from backend.patients.models import Patient
+from backend.patients.ins import OID_TEST, make_ins
+from backend.patients.models import IdentityVerification, Patient
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo password, refused in production
 DOMAIN = "demo.mssante.fr"
@@ -237,11 +238,12 @@ def _patient(
         spec.commune,
         spec.order,
     )
-    Patient.objects.update_or_create(
+    patient, _ = Patient.objects.update_or_create(
         organization=orgs[spec.organization],
         ins=ins,
         defaults={
-            "ins_oid": OID_NIR,
+            # DOMAIN.md: demo data carries the INS *test* OID, never the production one.
+            "ins_oid": OID_TEST,
             "birth_name": spec.birth_name,
             "first_names": list(spec.first_names),
             "birth_date": spec.birth_date,
@@ -251,6 +253,19 @@ def _patient(
             "referring_doctor": pros.get(spec.referring_doctor or ""),
         },
     )
+    # « Qualifiée » only through a recorded verification, demo patients included.
+    verifier = pros.get(spec.referring_doctor or "")
+    if verifier is not None and not patient.identity_verifications.exists():
+        IdentityVerification.objects.create(
+            patient=patient,
+            verified_by=verifier.user,
+            verified_at=timezone.now(),
+            document_type=IdentityVerification.DocumentType.ID_CARD,
+            insi_ins=ins,
+            insi_oid=OID_TEST,
+            insi_answered_at=timezone.now(),
+            outcome=IdentityVerification.Outcome.QUALIFIED,
+        )
 
 
 @transaction.atomic

@@ -21,6 +21,16 @@ api: list[URLPattern | URLResolver] = [
     path("me", accounts.MeView.as_view(), name="me"),
     path("patients/ins-check", patients.InsCheckView.as_view(), name="patients-ins-check"),
     path("patients", patients.PatientListView.as_view(), name="patients"),
+    path(
+        "patients/<uuid:patient_id>/identity-verifications",
+        patients.IdentityVerificationView.as_view(),
+        name="patients-identity-verifications",
+    ),
+    path(
+        "patients/<uuid:patient_id>/same-person",
+        patients.SamePersonView.as_view(),
+        name="patients-same-person",
+    ),
     path("audit", audit.AuditListView.as_view(), name="audit"),
     path("", include("backend.directory.urls")),
     path("", include("backend.mssante.urls")),

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from backend.accounts.models import Membership, Organization, Professional
 from backend.api.errors import Conflict
 from backend.patients.models import Patient
+from backend.patients.vigilance import person_key, person_records_changed, records_of_same_person
 from teleexpertise.models import Act, Tariff, TeleexpertiseRequest
 
 # DOMAIN.md, Teleexpertise: RQD may be billed by médecins (10), sages-femmes (50),
@@ -50,8 +51,56 @@ def may_bill_rqd(professional: Professional | None) -> bool:
 
 
 def patient_key(patient: Patient) -> str:
-    """The same person counts once across organisations when their INS is qualified."""
-    return patient.ins if patient.is_qualified else f"patient:{patient.pk}"
+    """The person, not the record (issue 17 rule 1): records with the same INS, the same five
+    traits, or linked as the same person share one key, so they share the yearly acts."""
+    return person_key(patient)
+
+
+# Renumbering goes through slots above any real one, so the unique constraint holds at each step.
+_PARKING_SLOT = 10_000
+
+
+def rekey_acts(patients: list[Patient]) -> None:
+    """Acts follow their person when its key changes (a new record, an INS, a link).
+
+    Acts moved under a new key are renumbered with the acts already there, oldest first; slots
+    above the limit can appear (acts declared before the link was known): they stay declared,
+    and no free slot remains for a new act.
+    """
+    records = records_of_same_person(patients)
+    keys = {p.pk: patient_key(p) for p in records}
+    acts = list(
+        Act.objects.select_for_update()
+        .filter(patient_id__in=keys)
+        .order_by("act_date", "created_at")
+    )
+    stale = [a for a in acts if a.patient_key != keys[a.patient_id]]
+    if not stale:
+        return
+    targets = {(a.professional_id, a.code, a.year, keys[a.patient_id]) for a in stale}
+    for professional_id, code, year, key in sorted(targets, key=str):
+        moving = [
+            a
+            for a in stale
+            if (a.professional_id, a.code, a.year, keys[a.patient_id])
+            == (professional_id, code, year, key)
+        ]
+        staying = Act.objects.select_for_update().filter(
+            professional_id=professional_id, code=code, year=year, patient_key=key
+        )
+        group = sorted([*staying, *moving], key=lambda a: (a.act_date, a.created_at))
+        for index, act in enumerate(group, start=1):
+            Act.objects.filter(pk=act.pk).update(patient_key=key, slot=_PARKING_SLOT + index)
+        for index, act in enumerate(group, start=1):
+            Act.objects.filter(pk=act.pk).update(slot=index)
+
+
+def _on_person_records_changed(sender: Any, patients: list[Patient], **kwargs: Any) -> None:
+    rekey_acts(patients)
+
+
+def connect_signals() -> None:
+    person_records_changed.connect(_on_person_records_changed, dispatch_uid="teleexpertise.rekey")
 
 
 def share_an_msp(a: Professional, b: Professional) -> bool:

@@ -39,6 +39,7 @@ class ApiError(exceptions.APIException):
         status_code: int = status.HTTP_400_BAD_REQUEST,
         fields: dict[str, list[str]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
@@ -46,6 +47,8 @@ class ApiError(exceptions.APIException):
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+        # More keys of the error object beside code/message/fields (e.g. duplicate candidates).
+        self.extra = extra or {}
         # The WebSocket client's frame ref, echoed in the error frame.
         self.ref: str | None = None
 
@@ -58,8 +61,8 @@ class NotFound(ApiError):
 
 
 class Conflict(ApiError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, message, status.HTTP_409_CONFLICT)
+    def __init__(self, code: str, message: str, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(code, message, status.HTTP_409_CONFLICT, extra=extra)
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -116,4 +119,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if code == "bad_token":
             message = "Jeton d'accès invalide ou révoqué."
     response.data = error_body(code, message, fields)
+    if isinstance(exc, ApiError):
+        response.data["error"].update(exc.extra)
     return response

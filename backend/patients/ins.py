@@ -2,11 +2,13 @@
 
 Pure Python, no Django. Layout (1-based positions), per /work/shared/DOMAIN.md "Identifiers":
 
-    1      sex: 1 man, 2 woman
+    1      sex: 1 man, 2 woman; 3/4 a temporary number, 7/8 a NIA (a person being registered),
+           with the same odd = man, even = woman rule
     2-3    birth year (2 digits)
     4-5    birth month: 01-12 known; 20-30 or >= 50 unknown; 31-42 known from an incomplete
            document (31 = January ... 42 = December)
-    6-7    birth département: 01-95, 2A/2B Corsica, 99 abroad; overseas uses 3 digits (6-8: 97x/98x)
+    6-7    birth département: 01-95, 2A/2B Corsica, 96 Tunisia before 1956, 99 abroad; overseas
+           uses 3 digits (6-8: 97x/98x)
     8-10   commune (or country when abroad); only 9-10 for overseas départements
     11-13  order number
     14-15  key = 97 - (first 13 as a number mod 97), 2A read as 19 and 2B as 18
@@ -31,6 +33,7 @@ __all__ = [
     "InsErrorCode",
     "InsInfo",
     "ins_key",
+    "ins_oid",
     "make_ins",
     "parse_ins",
 ]
@@ -53,6 +56,19 @@ InsErrorCode = Literal[
     "ins_key",
 ]
 Sex = Literal["M", "F"]
+InsKind = Literal["NIR", "temporary", "NIA"]
+
+# First digit -> (sex, kind). DOMAIN.md: 7/8 are NIA (numéro identifiant d'attente); 3/4 are
+# temporary numbers. Both carry the NIA OID (issue 16; *unverified* for 3/4 against the INS
+# guide, so it is kept in this one table).
+_FIRST_DIGIT: dict[str, tuple[Sex, InsKind]] = {
+    "1": ("M", "NIR"),
+    "2": ("F", "NIR"),
+    "3": ("M", "temporary"),
+    "4": ("F", "temporary"),
+    "7": ("M", "NIA"),
+    "8": ("F", "NIA"),
+}
 BirthMonthSource = Literal["known", "unknown", "incomplete_document"]
 
 # Digits everywhere, except 2A/2B (Corsica) at positions 6-7. [0-9] rather than \d, which matches
@@ -126,6 +142,7 @@ class InsInfo:
     born_abroad: bool
     place_code: str
     key: str
+    kind: InsKind = "NIR"
 
     @property
     def insee_place_code(self) -> str:
@@ -200,8 +217,11 @@ def _decode_place(ins: str) -> tuple[str, str]:
         valid = department in OVERSEAS_DEPARTMENTS
     else:
         # "20" stays valid: Corsica before its split in 1976. 2A/2B passed the character check.
+        # 96: born in Tunisia before 1956 (91-94 may likewise mean Algeria before 1962).
         valid = (
-            department in _CORSICA_KEY_DIGITS or "01" <= department <= "95" or department == "99"
+            department in _CORSICA_KEY_DIGITS
+            or "01" <= department <= "96"
+            or department == ABROAD_DEPARTMENT
         )
     if not valid:
         raise InsError(
@@ -241,11 +261,13 @@ def parse_ins(raw: str, today: datetime.date | None = None) -> InsInfo:
             "Le matricule INS ne doit contenir que des chiffres, sauf 2A ou 2B pour un "
             "département de naissance en Corse.",
         )
-    if ins[0] not in "12":
+    if ins[0] not in _FIRST_DIGIT:
         raise InsError(
             "ins_sex",
-            "Le premier chiffre du matricule INS doit être 1 (homme) ou 2 (femme).",
+            "Le premier chiffre du matricule INS doit être 1 ou 2 (3 ou 4 pour un numéro "
+            "provisoire, 7 ou 8 pour un NIA).",
         )
+    sex, kind = _FIRST_DIGIT[ins[0]]
     birth_month, month_source = _decode_month(int(ins[3:5]))
     department, place_code = _decode_place(ins)
     key = ins[13:]
@@ -257,7 +279,7 @@ def parse_ins(raw: str, today: datetime.date | None = None) -> InsInfo:
         )
     return InsInfo(
         ins=ins,
-        sex="M" if ins[0] == "1" else "F",
+        sex=sex,
         birth_year=_birth_year(int(ins[1:3]), today or datetime.date.today()),
         birth_month=birth_month,
         birth_month_source=month_source,
@@ -265,19 +287,29 @@ def parse_ins(raw: str, today: datetime.date | None = None) -> InsInfo:
         born_abroad=department == ABROAD_DEPARTMENT,
         place_code=place_code,
         key=key,
+        kind=kind,
     )
+
+
+def ins_oid(ins: str, *, test_data: bool) -> str:
+    """The OID that qualifies an INS: NIR or NIA in production, the test OID everywhere else
+    (DOMAIN.md: test and demo data never carry the production OIDs)."""
+    if test_data:
+        return OID_TEST
+    return OID_NIR if ins[:1] in "12" else OID_NIA
 
 
 def make_ins(sex: str, year: int, month: int, department: str, commune: str, order: int) -> str:
     """Build a valid INS for demo or test data (never use it for a real patient).
 
-    ``sex`` is "M" or "F"; ``year`` keeps its last 2 digits; ``month`` is the raw 2-digit code (so
+    ``sex`` is "M" or "F" (or a first digit "1"-"8" for temporary and NIA numbers); ``year``
+    keeps its last 2 digits; ``month`` is the raw 2-digit code (so
     unknown or incomplete-document months can be generated); ``department`` is "77", "2A", "974",
     "99"...; ``commune`` completes it to 5 characters (3 digits, 2 for overseas, the country code
     when abroad); ``order`` is 1-999. Raises ``ValueError`` (``InsError`` for what
     ``parse_ins`` rejects).
     """
-    sex_digit = {"M": "1", "F": "2"}.get(sex)
+    sex_digit = {"M": "1", "F": "2"}.get(sex, sex if sex in _FIRST_DIGIT else None)
     if sex_digit is None:
         raise ValueError(f"sex must be 'M' or 'F', got {sex!r}")
     if not 0 <= month <= 99 or not 1 <= order <= 999 or year < 0:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
-from backend.patients.ins import OID_NIA, OID_NIR, InsError, parse_ins
-from backend.patients.models import Patient
+from backend.patients.ins import InsError, ins_oid, parse_ins
+from backend.patients.models import IdentityVerification, Patient
+from backend.patients.traits import Traits, traits_mismatches
 
 
 class InsCheckSerializer(serializers.Serializer):
@@ -39,6 +41,13 @@ class PatientSerializer(serializers.ModelSerializer):
     referring_doctor = serializers.UUIDField(
         source="referring_doctor.user_id", read_only=True, allow_null=True
     )
+    identity_status = serializers.CharField(required=False)
+    identity_status_label = serializers.CharField(
+        source="get_identity_status_display", read_only=True
+    )
+    same_person_as = serializers.UUIDField(source="same_person_as_id", read_only=True)
+    # After a « possible duplicate » answer: the user confirms this is another person.
+    confirm_new = serializers.BooleanField(required=False, default=False, write_only=True)
 
     class Meta:
         model = Patient
@@ -54,6 +63,9 @@ class PatientSerializer(serializers.ModelSerializer):
             "sex",
             "birth_place",
             "identity_status",
+            "identity_status_label",
+            "same_person_as",
+            "confirm_new",
             "display_name",
             "mssante_address",
             "referring_doctor",
@@ -70,14 +82,19 @@ class PatientSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("Le code INSEE du lieu de naissance a 5 caractères.")
         return value
 
+    def validate_identity_status(self, value: str) -> str:
+        # A status is never declared: it comes from a recorded verification (RNIV).
+        if value != Patient.IdentityStatus.PROVISIONAL:
+            raise serializers.ValidationError(
+                "Une identité est validée ou qualifiée par une vérification enregistrée "
+                "(pièce d'identité et téléservice INSi), pas à la création du dossier."
+            )
+        return value
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         raw_ins = attrs.get("ins") or ""
-        status = attrs.get("identity_status", Patient.IdentityStatus.PROVISIONAL)
+        attrs.pop("identity_status", None)
         if not raw_ins:
-            if status in (Patient.IdentityStatus.QUALIFIED, Patient.IdentityStatus.RETRIEVED):
-                raise serializers.ValidationError(
-                    {"ins": ["Une identité récupérée ou qualifiée a un INS."]}
-                )
             attrs["ins"] = ""
             return attrs
         try:
@@ -85,18 +102,48 @@ class PatientSerializer(serializers.ModelSerializer):
         except InsError as exc:
             raise serializers.ValidationError({"ins": [exc.message]}, code=exc.code) from exc
         birth_date: datetime.date = attrs["birth_date"]
-        mismatches = []
-        if info.sex != attrs.get("sex"):
-            mismatches.append("sexe")
-        if info.birth_year % 100 != birth_date.year % 100:
-            mismatches.append("année de naissance")
-        if info.birth_month is not None and info.birth_month != birth_date.month:
-            mismatches.append("mois de naissance")
+        traits = Traits(
+            birth_name=attrs.get("birth_name", ""),
+            first_names=attrs.get("first_names", []),
+            birth_date=birth_date,
+            sex=attrs.get("sex", ""),
+            birth_place=attrs.get("birth_place", ""),
+        )
+        mismatches = traits_mismatches(info, traits)
         if mismatches:
             raise serializers.ValidationError(
                 {"ins": [f"L'INS ne correspond pas aux traits saisis ({', '.join(mismatches)})."]}
             )
         attrs["ins"] = info.ins
-        # NIA (7 or 8 as first digit) are not handled by parse_ins today: all are NIR.
-        attrs["ins_oid"] = OID_NIA if info.ins[0] in "78" else OID_NIR
+        attrs["ins_oid"] = ins_oid(info.ins, test_data=not settings.PRODUCTION)
         return attrs
+
+
+class IdentityVerificationInputSerializer(serializers.Serializer):
+    document_type = serializers.ChoiceField(choices=IdentityVerification.DocumentType.choices)
+
+
+class IdentityVerificationSerializer(serializers.ModelSerializer):
+    verified_by = serializers.CharField(source="verified_by.get_full_name", read_only=True)
+    document_type_label = serializers.CharField(source="get_document_type_display", read_only=True)
+    outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
+
+    class Meta:
+        model = IdentityVerification
+        fields = [
+            "id",
+            "verified_by",
+            "verified_at",
+            "document_type",
+            "document_type_label",
+            "insi_ins",
+            "insi_oid",
+            "insi_answered_at",
+            "outcome",
+            "outcome_label",
+        ]
+        read_only_fields = fields
+
+
+class SamePersonSerializer(serializers.Serializer):
+    other = serializers.UUIDField()

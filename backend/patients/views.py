@@ -12,15 +12,18 @@ from rest_framework.views import APIView
 
 from backend.accounts.access import clinical_organization_ids
 from backend.accounts.models import Organization
-from backend.api.errors import ApiError
+from backend.api.errors import ApiError, NotFound
 from backend.audit import log as audit
-from backend.patients import actions
-from backend.patients.access import patients_for, require_clinical_access
+from backend.patients import actions, identity_actions
+from backend.patients.access import access_patient, patients_for, require_clinical_access
 from backend.patients.ins import InsError, parse_ins
 from backend.patients.serializers import (
+    IdentityVerificationInputSerializer,
+    IdentityVerificationSerializer,
     InsCheckResultSerializer,
     InsCheckSerializer,
     PatientSerializer,
+    SamePersonSerializer,
 )
 
 MAX_RESULTS = 50
@@ -115,5 +118,67 @@ class PatientListView(APIView):
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         organization = _organization_for_new_patient(request, data.pop("organization_id", None))
-        patient = actions.create_patient(request.user, organization, **data)
+        confirm_new = data.pop("confirm_new", False)
+        patient = actions.create_patient(
+            request.user, organization, confirm_new=confirm_new, **data
+        )
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+
+class IdentityVerificationView(APIView):
+    """The recorded verifications of a patient's identity, and recording a new one."""
+
+    @extend_schema(responses=IdentityVerificationSerializer(many=True))
+    def get(self, request: Request, patient_id: uuid.UUID) -> Response:
+        require_clinical_access(request.user)
+        patient = access_patient(request.user, patient_id)
+        actions.record_patient_reads(request.user, [patient], context="identity_verifications")
+        verifications = patient.identity_verifications.select_related("verified_by")
+        return Response({"results": IdentityVerificationSerializer(verifications, many=True).data})
+
+    @extend_schema(
+        request=IdentityVerificationInputSerializer,
+        responses={
+            201: inline_serializer(
+                "IdentityVerificationResult",
+                {"verification": IdentityVerificationSerializer(), "patient": PatientSerializer()},
+            )
+        },
+    )
+    def post(self, request: Request, patient_id: uuid.UUID) -> Response:
+        require_clinical_access(request.user)
+        patient = access_patient(request.user, patient_id)
+        form = IdentityVerificationInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        verification = identity_actions.verify_identity(
+            request.user, patient.pk, form.validated_data["document_type"]
+        )
+        patient.refresh_from_db()
+        return Response(
+            {
+                "verification": IdentityVerificationSerializer(verification).data,
+                "patient": PatientSerializer(patient).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class SamePersonView(APIView):
+    """Links two records the user may see as the same person (a duplicate found afterwards)."""
+
+    @extend_schema(request=SamePersonSerializer, responses=PatientSerializer)
+    def post(self, request: Request, patient_id: uuid.UUID) -> Response:
+        require_clinical_access(request.user)
+        patient = access_patient(request.user, patient_id)
+        form = SamePersonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            other = access_patient(request.user, form.validated_data["other"])
+        except NotFound as exc:
+            raise ApiError(
+                "other_not_found",
+                "Le dossier à rattacher est introuvable.",
+                fields={"other": ["Dossier introuvable."]},
+            ) from exc
+        root = identity_actions.link_same_person(request.user, patient, other)
+        return Response(PatientSerializer(root).data)

@@ -21,7 +21,6 @@ def new_patient_payload(**overrides):
         "birth_date": "1970-05-17",
         "sex": "M",
         "birth_place": "72181",
-        "identity_status": "QUAL",
     }
     payload.update(overrides)
     return payload
@@ -46,7 +45,7 @@ def test_ins_check_decodes_the_example_and_gives_the_summary(personas, as_user):
         ("", "ins_empty"),
         ("28503772841734", "ins_length"),
         ("28503772841734X", "ins_characters"),
-        ("385037728417346", "ins_sex"),
+        ("585037728417346", "ins_sex"),
         ("285137728417346", "ins_month"),
         ("285037728417347", "ins_key"),
     ],
@@ -73,18 +72,24 @@ def test_create_then_find_a_patient_by_ins(personas, as_user):
     assert created.status_code == 201, created.content
     patient = created.json()
     assert patient["birth_name"] == "DURANT"
-    assert patient["mssante_address"] == f"{patient['ins']}@patient.mssante.fr"
-    assert patient["ins_oid"] == "1.2.250.1.213.1.4.8"
+    # A new record is provisional until a recorded verification; test data carries the test OID.
+    assert patient["identity_status"] == "PROV"
+    assert patient["mssante_address"] is None
+    assert patient["ins_oid"] == "1.2.250.1.213.1.4.10"
     found = client.get(f"/api/patients?ins={patient['ins']}").json()
     assert [p["id"] for p in found["results"]] == [patient["id"]]
     assert AuditEvent.objects.filter(verb="patient.created", patient_id=patient["id"]).exists()
     assert AuditEvent.objects.filter(verb="patient.read", patient_id=patient["id"]).count() == 1
 
 
-def test_mssante_address_is_only_offered_for_a_qualified_identity(personas, as_user):
-    payload = new_patient_payload(identity_status="VALI")
-    patient = as_user(personas.gp).post("/api/patients", payload, format="json").json()
-    assert patient["mssante_address"] is None
+def test_a_status_cannot_be_declared_at_creation(personas, as_user):
+    before = Patient.objects.count()
+    for status in ("QUAL", "VALI", "RECUP"):
+        payload = new_patient_payload(identity_status=status)
+        response = as_user(personas.gp).post("/api/patients", payload, format="json")
+        error = assert_error(response, 400)
+        assert "vérification enregistrée" in error["fields"]["identity_status"][0]
+    assert Patient.objects.count() == before
 
 
 def test_ins_that_contradicts_the_traits_is_refused_and_nothing_is_stored(personas, as_user):
@@ -100,7 +105,10 @@ def test_ins_that_contradicts_the_traits_is_refused_and_nothing_is_stored(person
 def test_same_ins_twice_in_one_organisation_is_a_conflict(personas, as_user):
     client = as_user(personas.gp)
     assert client.post("/api/patients", new_patient_payload(), format="json").status_code == 201
-    assert_error(client.post("/api/patients", new_patient_payload(), format="json"), 409)
+    error = assert_error(
+        client.post("/api/patients", new_patient_payload(), format="json"), 409, "patient_duplicate"
+    )
+    assert [c["display_name"] for c in error["candidates"]] == ["DURANT Pierre"]
 
 
 def test_missing_fields_are_listed(personas, as_user):

@@ -247,7 +247,10 @@ def test_a_provisional_identity_gets_the_report_without_patient_mail(
         "dpi.ch-mans@demo.mssante.fr",
     ]
     assert not mails[0].health_document
-    assert Act.objects.get(request=request, code="TE2").patient_key == f"patient:{patient.pk}"
+    # No INS: the person is named by the digest of the five traits (patients/vigilance.py).
+    assert Act.objects.get(request=request, code="TE2").patient_key == (
+        f"traits:{patient.traits_key}"
+    )
 
 
 def test_requests_without_answer_after_seven_days_are_flagged_once(
