@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from backend import health, spa
 from backend.accounts import views as accounts
+from backend.accounts.psc import views as psc_views
 from backend.api import errors_views
 from backend.audit import views as audit
 from backend.patients import views as patients
@@ -18,6 +19,8 @@ api: list[URLPattern | URLResolver] = [
     path("auth/logout", accounts.LogoutView.as_view(), name="auth-logout"),
     path("auth/totp/setup", accounts.TotpSetupView.as_view(), name="auth-totp-setup"),
     path("auth/totp/confirm", accounts.TotpConfirmView.as_view(), name="auth-totp-confirm"),
+    path("auth/password", accounts.PasswordChangeView.as_view(), name="auth-password"),
+    path("auth/methods", accounts.SignInMethodsView.as_view(), name="auth-methods"),
     path("me", accounts.MeView.as_view(), name="me"),
     path("patients/ins-check", patients.InsCheckView.as_view(), name="patients-ins-check"),
     path("patients", patients.PatientListView.as_view(), name="patients"),
@@ -46,9 +49,12 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("auth/psc/start", psc_views.start, name="psc-start"),
+    path("auth/psc/callback", psc_views.callback, name="psc-callback"),
+    path("auth/psc/logged-out", psc_views.logged_out, name="psc-logged-out"),
     path("api/", include(api)),
     # Everything else is the web client (client-side routing).
-    re_path(r"^(?!static/|ws/).*$", spa.index, name="spa"),
+    re_path(r"^(?!static/|ws/|auth/).*$", spa.index, name="spa"),
 ]
 
 handler404 = "backend.api.errors_views.page_not_found"

@@ -19,6 +19,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from backend import metrics
+from backend.accounts import sessions
+from backend.accounts.psc.tokens import PSC_SESSION
 from backend.api.errors import ApiError
 from backend.observability import client_ip_var, new_request_id, request_id_var
 from conversations import events, presence
@@ -70,6 +72,9 @@ Handler = Callable[["ChatConsumer", dict[str, Any], "str | None"], Awaitable[Non
 
 class ChatConsumer(AsyncWebsocketConsumer):
     user: Any = None
+    session_key: str | None = None
+    session_group = ""
+    ended = False
 
     # --- lifecycle -------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -78,14 +83,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         session = self.scope.get("session")
-        if settings.OTP_REQUIRED and not (session and session.get(DEVICE_ID_SESSION_KEY)):
+        strong = session and (session.get(DEVICE_ID_SESSION_KEY) or session.get(PSC_SESSION))
+        if settings.OTP_REQUIRED and not strong:
             await self.close(code=4403)
+            return
+        # The session this socket lives by: every frame checks it still does (sessions.py).
+        self.session_key = session.session_key if session else None
+        self.auth_at = session.get(sessions.AUTH_AT) if session else None
+        self.ended = False
+        if not await self._session_alive():
+            await self.close(code=sessions.CLOSE_SESSION_ENDED)
             return
         self.user = user
         self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
         self.typing_sent: dict[str, float] = {}
         self.members: dict[str, tuple[float, set[str]]] = {}
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
+        if self.session_key:
+            self.session_group = sessions.session_group(self.session_key)
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         metrics.gauge_add("liaison_ws_connections", 1)
         before, after = await database_sync_to_async(presence.connect)(user.pk, self.channel_name)
@@ -109,6 +125,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("leaving calls on disconnect failed", extra={"event": "call.hangup"})
         await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
+        if self.session_key:
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
         before, after = await database_sync_to_async(presence.disconnect)(
             self.user.pk, self.channel_name
         )
@@ -128,6 +146,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         client = self.scope.get("client") or [None]
         client_ip_var.set(client[0])
         frame_type = "invalid"
+        if self.ended or not await self._session_alive():
+            # The session is gone (logout, password change, deactivation...): nothing it sends
+            # is acted upon, whatever the close event did or did not reach this process; a
+            # socket already told so gets no answer at all.
+            metrics.inc("liaison_ws_frames_total", type="refused", outcome="session_ended")
+            if not self.ended:
+                await self.end_socket(sessions.ENDED)
+            return
         try:
             frame, ref = self._parse(text_data, bytes_data)
             frame_type = frame["type"]
@@ -183,8 +209,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, ensure_ascii=False, default=str))
 
+    async def _session_alive(self) -> bool:
+        user = self.scope.get("user")
+        return await database_sync_to_async(sessions.session_is_alive)(
+            self.session_key, getattr(user, "pk", None), self.auth_at
+        )
+
+    async def end_socket(self, reason: str) -> None:
+        """Tell the client why (a `session.ended` frame), then close with CLOSE_SESSION_ENDED
+        and the reason; nothing is delivered afterwards."""
+        if self.ended:
+            return
+        message = sessions.REASONS.get(reason, sessions.REASONS[sessions.ENDED])
+        await self.send_frame({"type": "session.ended", "reason": reason, "message": message})
+        self.ended = True
+        await self.close(code=sessions.CLOSE_SESSION_ENDED, reason=reason)
+
+    async def session_end(self, event: dict[str, Any]) -> None:
+        """Channel-layer event from sessions.py: this socket's session is over."""
+        if event.get("keep") and event.get("keep") == getattr(self, "session_group", None):
+            return  # the session that changed the password stays signed in
+        await self.end_socket(str(event.get("reason") or sessions.ENDED))
+
     # --- frames out ------------------------------------------------------------------------
     async def deliver(self, event: dict[str, Any]) -> None:
+        if self.ended:
+            return
         frame = event["frame"]
         # The socket that sent a message already has it in its message.ack (calls: their ack).
         kind = str(frame.get("type", ""))

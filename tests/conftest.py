@@ -14,6 +14,7 @@ from backend import demo
 from backend.accounts.models import User
 from tests.operator.fixture import mss_operators  # noqa: F401 - a shared fixture
 from tests.support.psc import psc_provider  # noqa: F401 - the local Pro Santé Connect fixture
+from tests.support.psc_flow import psc  # noqa: F401 - the platform configured against it
 
 USING_POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 USING_REDIS = bool(os.environ.get("REDIS_URL"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,59 +16,12 @@ from django_otp.middleware import is_verified as otp_is_verified
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import status
 
+from backend.accounts import lockout, sessions
 from backend.accounts.models import ApiToken, User, hash_token
+from backend.accounts.psc import tokens as psc_tokens
 from backend.api.errors import ApiError
 from backend.audit import log as audit
-from backend.audit.models import AuditEvent
 from backend.observability import client_ip_var
-
-LOGIN_FAILED = "auth.login_failed"
-# An IP address may fail for several usernames (a shared hospital NAT): a wider allowance.
-IP_FAILURE_FACTOR = 4
-
-
-def _normalise_username(username: str) -> str:
-    return username.strip().lower()[:128]
-
-
-def _blocking_failure_at(**filters: Any) -> datetime | None:
-    """When the limit is reached inside the window: the time of the oldest counted failure."""
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    failures = AuditEvent.objects.filter(verb=LOGIN_FAILED, at__gte=since, **filters)
-    limit = settings.LOGIN_MAX_FAILURES * (IP_FAILURE_FACTOR if "ip" in filters else 1)
-    recent = list(failures.order_by("-at").values_list("at", flat=True)[:limit])
-    if len(recent) < limit:
-        return None
-    return recent[-1]
-
-
-def _check_lockout(username: str, ip: str | None) -> None:
-    blocking = _blocking_failure_at(object_id=username)
-    if blocking is None and ip:
-        blocking = _blocking_failure_at(ip=ip)
-    if blocking is None:
-        return
-    unlock_at = blocking + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    wait = max(1, int((unlock_at - timezone.now()).total_seconds()) + 1)
-    minutes = max(1, round(wait / 60))
-    raise ApiError(
-        "locked_out",
-        f"Trop d'échecs de connexion : compte bloqué, réessayez dans {minutes} minute"
-        f"{'s' if minutes > 1 else ''}.",
-        status.HTTP_429_TOO_MANY_REQUESTS,
-        headers={"Retry-After": str(wait)},
-    )
-
-
-@transaction.atomic
-def _record_failure(username: str, reason: str, user: User | None) -> None:
-    audit.record(
-        LOGIN_FAILED,
-        actor=None,
-        object_type="accounts.user",
-        object_id=username,
-        data={"reason": reason, "user": str(user.pk) if user else None},
-    )
 
 
 def _confirmed_device(user: User) -> TOTPDevice | None:
@@ -78,9 +31,8 @@ def _confirmed_device(user: User) -> TOTPDevice | None:
 def sign_in(request: HttpRequest, username: str, password: str, otp: str | None) -> User:
     """Password, then the TOTP code when the account has one. Failures are audited and count
     towards the lock-out, which is read from the audit trail so every server process agrees."""
-    key = _normalise_username(username)
-    ip = client_ip_var.get()
-    _check_lockout(key, ip)
+    key = lockout.normalise_username(username)
+    lockout.check(key, client_ip_var.get())
     user = auth.authenticate(request, username=username.strip(), password=password)
     if not isinstance(user, User) or user.is_service:
         _record_failure(key, "bad_credentials", None)
@@ -104,6 +56,7 @@ def sign_in(request: HttpRequest, username: str, password: str, otp: str | None)
                 "Code de vérification incorrect ou expiré.",
                 status.HTTP_401_UNAUTHORIZED,
             )
+    _check_password_allowed(user, key)
     with transaction.atomic():
         auth.login(request, user)
         # What OTPMiddleware installs on later requests, so this response reports it too.
@@ -121,16 +74,114 @@ def sign_in(request: HttpRequest, username: str, password: str, otp: str | None)
 
 
 @transaction.atomic
-def sign_out(request: HttpRequest) -> None:
-    user = request.user
-    if user.is_authenticated:
-        audit.record("auth.logout", actor=user, obj=user)
-    auth.logout(request)
+def _record_failure(username: str, reason: str, user: User | None) -> None:
+    lockout.record_failure(username, reason, user)
+
+
+def _check_password_allowed(user: User, key: str) -> None:
+    """Production rule: a professional with an RPPS signs in with Pro Santé Connect; password +
+    TOTP stay for accounts without an RPPS and for break-glass administrators (superusers)."""
+    if not settings.PSC_REQUIRED_FOR_RPPS or user.is_superuser:
+        return
+    professional = getattr(user, "professional", None)
+    if professional is not None and professional.rpps:
+        audit.record("auth.login_refused", actor=None, obj=user, data={"reason": "psc_required"})
+        raise ApiError(
+            "psc_required",
+            "Les professionnels inscrits au RPPS se connectent avec Pro Santé Connect "
+            "(carte CPS ou e-CPS).",
+            status.HTTP_403_FORBIDDEN,
+        )
 
 
 @transaction.atomic
-def start_totp_enrolment(user: User) -> TOTPDevice:
+def sign_out(request: HttpRequest) -> str | None:
+    """Ends this browser session, its sockets, and its Pro Santé Connect session: returns the
+    provider's logout URL to send the browser to, if the session came from PSC."""
+    user = request.user
+    psc_logout = None
+    if user.is_authenticated:
+        audit.record("auth.logout", actor=user, obj=user)
+        if request.session.get(psc_tokens.PSC_SESSION):
+            psc_logout = psc_tokens.end_psc_session(request, user)
+    sessions.end_session(request.session.session_key, sessions.LOGOUT)
+    auth.logout(request)
+    return psc_logout
+
+
+def change_password(request: HttpRequest, user: User, old: str, new: str) -> None:
+    """The old password is required; every other session of the user ends (sockets too), this
+    one stays signed in."""
+    key = lockout.normalise_username(user.get_username())
+    lockout.check(key, client_ip_var.get())
+    if not user.check_password(old):
+        _record_failure(key, "bad_password_change", user)
+        raise ApiError(
+            "invalid_password",
+            "Mot de passe actuel incorrect.",
+            fields={"old_password": ["Mot de passe actuel incorrect."]},
+        )
+    try:
+        password_validation.validate_password(new, user)
+    except DjangoValidationError as exc:
+        raise ApiError(
+            "weak_password",
+            "Le nouveau mot de passe ne respecte pas les règles.",
+            fields={"new_password": [str(m) for m in exc.messages]},
+        ) from exc
+    with transaction.atomic():
+        user.set_password(new)
+        user.save(update_fields=["password"])
+        auth.update_session_auth_hash(request, user)
+        sessions.end_user_sessions(user, sessions.PASSWORD_CHANGED, keep_session=request)
+        audit.record("auth.password_changed", actor=user, obj=user)
+
+
+def _check_second_factor_change(request: HttpRequest, user: User, password: str, otp: str) -> None:
+    """Enrolling or replacing TOTP needs the current password and, when a device exists, a
+    current code; a session older than the device cannot replace it."""
+    key = lockout.normalise_username(user.get_username())
+    lockout.check(key, client_ip_var.get())
+    if not user.check_password(password):
+        _record_failure(key, "bad_password_totp", user)
+        raise ApiError(
+            "invalid_password",
+            "Mot de passe actuel incorrect.",
+            status.HTTP_403_FORBIDDEN,
+            fields={"password": ["Mot de passe actuel incorrect."]},
+        )
+    device = _confirmed_device(user)
+    if device is None:
+        return
+    created = getattr(device, "created_at", None)
+    auth_at = request.session.get(sessions.AUTH_AT)
+    if created is not None and (auth_at is None or auth_at < created.timestamp()):
+        raise ApiError(
+            "session_too_old",
+            "Votre session est antérieure à l'activation de votre double authentification : "
+            "reconnectez-vous pour la modifier.",
+            status.HTTP_403_FORBIDDEN,
+        )
+    if not otp or not device.verify_token(otp.strip().replace(" ", "")):
+        _record_failure(key, "bad_otp_totp", user)
+        raise ApiError(
+            "otp_invalid",
+            "Code de vérification de votre application actuelle incorrect ou expiré.",
+            status.HTTP_403_FORBIDDEN,
+            fields={"otp": ["Code incorrect ou expiré."]},
+        )
+
+
+def start_totp_enrolment(
+    request: HttpRequest, user: User, password: str, otp: str | None = None
+) -> TOTPDevice:
     """A new unconfirmed device; an earlier unconfirmed one is replaced."""
+    _check_second_factor_change(request, user, password, otp or "")
+    with transaction.atomic():
+        return _new_unconfirmed_device(user)
+
+
+def _new_unconfirmed_device(user: User) -> TOTPDevice:
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name="Application", confirmed=False)
     audit.record("auth.totp_enrolment_started", actor=user, obj=user)

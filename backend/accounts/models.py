@@ -21,6 +21,9 @@ class User(AbstractUser):
     is_service = models.BooleanField(
         default=False, help_text="Compte technique d'une BAL applicative (pas de connexion web)."
     )
+    # Every session signed in before this instant is over (password change, deactivation,
+    # removal from an organisation, end of the Pro Santé Connect session): see sessions.py.
+    sessions_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "accounts_user"
@@ -93,6 +96,8 @@ class Professional(models.Model):
     # Assurance Maladie number, needed to bill acts; distinct from the RPPS.
     am_number = models.CharField(max_length=9, blank=True)
     is_expert = models.BooleanField(default=False)
+    # First sign-in with Pro Santé Connect (linked by RPPS); no token is ever stored.
+    psc_linked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name"]

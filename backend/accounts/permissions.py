@@ -9,6 +9,7 @@ from rest_framework import permissions, status
 from rest_framework.request import Request
 
 from backend.accounts.models import ApiToken
+from backend.accounts.psc.tokens import PSC_SESSION
 from backend.api.errors import ApiError
 
 
@@ -17,6 +18,9 @@ def otp_satisfied(request: Request) -> bool:
         return True  # integrators authenticate with their token, not a person's second factor
     if not settings.OTP_REQUIRED:
         return True
+    session = getattr(request._request, "session", None)
+    if session is not None and session.get(PSC_SESSION):
+        return True  # Pro Santé Connect is itself a strong authentication (CPS / e-CPS, eIDAS)
     is_verified = getattr(request.user, "is_verified", None)
     return bool(is_verified and is_verified())
 

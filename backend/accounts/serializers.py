@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import serializers
 
 from backend.accounts.models import Mailbox, Membership, User
+from backend.accounts.psc.tokens import EXERCICES, PSC_SESSION
 
 
 class LoginSerializer(serializers.Serializer):
@@ -21,6 +22,16 @@ class OtpSerializer(serializers.Serializer):
     otp = serializers.RegexField(r"^\s*\d{6}\s*$", max_length=12)
 
 
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TotpSetupSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(max_length=12, required=False, allow_blank=True)
+
+
 class MeSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     username = serializers.CharField()
@@ -30,6 +41,20 @@ class MeSerializer(serializers.Serializer):
     organizations = serializers.SerializerMethodField()
     mailboxes = serializers.SerializerMethodField()
     otp = serializers.SerializerMethodField()
+    psc = serializers.SerializerMethodField()
+
+    def get_psc(self, user: User) -> dict[str, Any] | None:
+        """The exercices Pro Santé Connect asserted at sign-in (None: signed in otherwise);
+        `mismatches` lists the FINESS where PSC and the platform's memberships disagree."""
+        request = self.context.get("request")
+        session = getattr(request, "session", None)
+        if session is None or not session.get(PSC_SESSION):
+            return None
+        summary = session.get(EXERCICES) or {}
+        return {
+            "exercices": summary.get("exercices", []),
+            "mismatches": summary.get("mismatches", []),
+        }
 
     def get_title(self, user: User) -> str:
         professional = getattr(user, "professional", None)

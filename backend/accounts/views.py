@@ -21,7 +21,14 @@ from rest_framework.views import APIView
 from backend.accounts import actions
 from backend.accounts.models import User
 from backend.accounts.permissions import IsSignedIn
-from backend.accounts.serializers import LoginSerializer, MeSerializer, OtpSerializer
+from backend.accounts.psc import client as psc_client
+from backend.accounts.serializers import (
+    LoginSerializer,
+    MeSerializer,
+    OtpSerializer,
+    PasswordChangeSerializer,
+    TotpSetupSerializer,
+)
 
 
 class CsrfView(APIView):
@@ -57,9 +64,62 @@ class LoginView(APIView):
 class LogoutView(APIView):
     permission_classes = [IsSignedIn]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            200: inline_serializer("PscLogout", {"psc_logout_url": serializers.URLField()}),
+        },
+        description="204 when done; 200 with the Pro Santé Connect logout URL the browser must "
+        "visit when the session came from PSC (RP-initiated logout).",
+    )
     def post(self, request: Request) -> Response:
-        actions.sign_out(request._request)
+        psc_logout = actions.sign_out(request._request)
+        if psc_logout:
+            return Response({"psc_logout_url": psc_logout})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignInMethodsView(APIView):
+    """What the sign-in page offers: Pro Santé Connect first when configured."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        responses=inline_serializer(
+            "SignInMethods",
+            {
+                "psc": serializers.BooleanField(),
+                "psc_start_url": serializers.CharField(),
+                "psc_required_for_rpps": serializers.BooleanField(),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "psc": psc_client.configured(),
+                "psc_start_url": "/auth/psc/start",
+                "psc_required_for_rpps": settings.PSC_REQUIRED_FOR_RPPS,
+            }
+        )
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        form = PasswordChangeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        actions.change_password(
+            request._request,
+            user,
+            form.validated_data["old_password"],
+            form.validated_data["new_password"],
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -68,16 +128,17 @@ class MeView(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user).data)
+        return Response(MeSerializer(request.user, context={"request": request}).data)
 
 
 class TotpSetupView(APIView):
-    """Starts TOTP enrolment: the secret as an otpauth:// URL and a QR code to scan."""
+    """Starts TOTP enrolment: the secret as an otpauth:// URL and a QR code to scan. Needs the
+    current password and, to replace a device, a code from it."""
 
     permission_classes = [IsSignedIn]
 
     @extend_schema(
-        request=None,
+        request=TotpSetupSerializer,
         responses=inline_serializer(
             "TotpSetup",
             {
@@ -88,8 +149,15 @@ class TotpSetupView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
+        form = TotpSetupSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
         user: User = request.user  # type: ignore[assignment]
-        device = actions.start_totp_enrolment(user)
+        device = actions.start_totp_enrolment(
+            request._request,
+            user,
+            form.validated_data["password"],
+            form.validated_data.get("otp") or None,
+        )
         secret = base64.b32encode(device.bin_key).decode().rstrip("=")
         url = device.config_url
         image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage)

@@ -96,7 +96,7 @@ def test_account_with_totp_needs_the_code(personas, api):
 def test_when_totp_is_required_an_unenrolled_user_must_enrol_before_using_the_api(personas, api):
     assert login(api, "dr.martin").status_code == 200
     assert_error(api.get("/api/patients?q=LEF"), 403, "otp_enrollment_required")
-    setup = api.post("/api/auth/totp/setup")
+    setup = api.post("/api/auth/totp/setup", {"password": "demo1234"}, format="json")
     assert setup.status_code == 200
     assert setup.json()["otpauth_url"].startswith("otpauth://totp/")
     assert "<svg" in setup.json()["qr_svg"]

@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,7 @@ class PscProvider:
     introspection_client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen[bytes] | None = None
     _workdir: tempfile.TemporaryDirectory[str] | None = None
+    _browsers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def issuer(self) -> str:
@@ -270,7 +272,8 @@ class PscProvider:
         state), without following it."""
         import requests
 
-        browser = requests.Session()
+        # The professional's browser at the provider keeps its PSC session cookie, for logout.
+        browser = self._browsers.setdefault(rpps, requests.Session())
         url = authorize_url
         method, data = "GET", None
         for _ in range(10):
@@ -287,6 +290,25 @@ class PscProvider:
                 raise RuntimeError(f"PSC de test : {answer.status_code} {answer.text[:300]}")
         raise RuntimeError("PSC de test : trop de redirections")
 
+    def follow_logout(self, logout_url: str, rpps: str = "") -> str:
+        """Plays the browser at the provider's RP-initiated logout (its page submits itself, as
+        PSC does); returns where the provider sends the browser back."""
+        import requests
+
+        browser = self._browsers.pop(rpps, None) or requests.Session()
+        page = browser.get(logout_url, timeout=10)
+        form = _FormParser()
+        form.feed(page.text)
+        answer = browser.post(
+            urllib.parse.urljoin(logout_url, form.action),
+            data={**form.fields, "logout": "yes"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        if not answer.is_redirect:
+            raise RuntimeError(f"PSC de test : déconnexion {answer.status_code}")
+        return str(answer.headers["location"])
+
     def introspect(self, token: str) -> dict[str, Any]:
         """What the mail server sees for a token (same call as Dovecot's oauth2 passdb)."""
         request = urllib.request.Request(  # noqa: S310 - loopback URL built here
@@ -302,6 +324,20 @@ class PscProvider:
         with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
             result: dict[str, Any] = json.load(answer)
         return result
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form":
+            self.action = values.get("action") or ""
+        elif tag == "input" and values.get("name"):
+            self.fields[str(values["name"])] = values.get("value") or ""
 
 
 def _basic(user: str, password: str) -> str:

@@ -1,0 +1,113 @@
+"""Failed sign-ins slow the attacker down without locking the doctor out.
+
+Failures are read from the audit trail (every server process agrees) and counted in three
+scopes over the last LOGIN_LOCKOUT_SECONDS:
+- (account, IP): after LOGIN_MAX_FAILURES, a delay doubling at each failure, up to
+  LOGIN_MAX_DELAY_SECONDS: the attacker's address is slowed down hard;
+- the account from every address: only past 4 x LOGIN_MAX_FAILURES, and never more than
+  LOGIN_ACCOUNT_MAX_DELAY_SECONDS, so the right password from another address gets in after at
+  most that short delay (an attacker cannot turn the lock-out against a doctor);
+- the IP for every account: past LOGIN_IP_FREE_FAILURES (a hospital's NAT carries many people).
+An attempt made during a delay is refused without checking the password and audited apart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.utils import timezone
+from rest_framework import status
+
+from backend.api.errors import ApiError
+from backend.audit import log as audit
+from backend.audit.models import AuditEvent
+
+LOGIN_FAILED = "auth.login_failed"
+LOGIN_THROTTLED = "auth.login_throttled"
+ACCOUNT_FACTOR = 4
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()[:128]
+
+
+def _failures(since: datetime, **filters: Any) -> tuple[int, datetime | None]:
+    row = AuditEvent.objects.filter(verb=LOGIN_FAILED, at__gte=since, **filters).aggregate(
+        n=Count("id"), last=Max("at")
+    )
+    return int(row["n"]), row["last"]
+
+
+def _delay(failures: int, free: int, cap: int) -> int:
+    if failures < free:
+        return 0
+    return int(min(2 ** (failures - free + 1), cap))
+
+
+def wait_seconds(username: str, ip: str | None) -> int:
+    """How long this (account, IP) must still wait before its next attempt is checked."""
+    now = timezone.now()
+    since = now - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    free = settings.LOGIN_MAX_FAILURES
+    scopes = [
+        (
+            _failures(since, object_id=username, ip=ip),
+            free,
+            settings.LOGIN_MAX_DELAY_SECONDS,
+        ),
+        (
+            _failures(since, object_id=username),
+            free * ACCOUNT_FACTOR,
+            settings.LOGIN_ACCOUNT_MAX_DELAY_SECONDS,
+        ),
+    ]
+    if ip:
+        scopes.append(
+            (
+                _failures(since, ip=ip),
+                settings.LOGIN_IP_FREE_FAILURES,
+                settings.LOGIN_MAX_DELAY_SECONDS,
+            )
+        )
+    wait = 0.0
+    for (count, last), threshold, cap in scopes:
+        delay = _delay(count, threshold, cap)
+        if delay and last is not None:
+            wait = max(wait, (last + timedelta(seconds=delay) - now).total_seconds())
+    return int(wait) + 1 if wait > 0 else 0
+
+
+def _french_delay(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} seconde{'s' if seconds > 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def check(username: str, ip: str | None) -> None:
+    """Raises 429 `locked_out` (with Retry-After) while this (account, IP) must wait."""
+    wait = wait_seconds(username, ip)
+    if not wait:
+        return
+    audit.record(
+        LOGIN_THROTTLED, object_type="accounts.user", object_id=username, data={"wait": wait}
+    )
+    raise ApiError(
+        "locked_out",
+        f"Trop d'échecs de connexion depuis cette adresse : réessayez dans {_french_delay(wait)}.",
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def record_failure(username: str, reason: str, user: Any = None) -> None:
+    audit.record(
+        LOGIN_FAILED,
+        actor=None,
+        object_type="accounts.user",
+        object_id=username,
+        data={"reason": reason, "user": str(user.pk) if user else None},
+    )

@@ -1,0 +1,146 @@
+"""Sessions that end when they should: everywhere at once, open sockets included.
+
+Two ways a session ends:
+- one session (logout): its store entry is deleted and the sockets of that browser session are
+  closed;
+- every session of a user (password change, deactivation, removal from an organisation, end of
+  the Pro Santé Connect session): `User.sessions_revoked_at` moves to now. A session remembers
+  when it signed in (`AUTH_AT`); one signed in before the revocation is refused by the HTTP
+  middleware and by the WebSocket consumer at its next frame, and its sockets are closed now.
+
+The close carries `CLOSE_SESSION_ENDED` and the reason as close reason; the client goes back to
+the sign-in page and says why (frontend/src/ws).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from importlib import import_module
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+AUTH_AT = "_liaison_auth_at"  # epoch seconds of the sign-in, in the session
+CLOSE_SESSION_ENDED = 4410  # WebSocket close code: "your session is over, sign in again"
+
+# Reasons (the WebSocket close reason, and the `session.ended` frame's `reason`).
+LOGOUT = "logout"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason code
+DEACTIVATED = "deactivated"
+MEMBERSHIP_REMOVED = "membership_removed"
+PSC_SESSION_ENDED = "psc_session_ended"
+ENDED = "session_ended"  # found out at a frame, cause unknown to that process
+REASONS = {
+    ENDED: "Votre session a pris fin : reconnectez-vous.",
+    LOGOUT: "Vous avez été déconnecté.",
+    PASSWORD_CHANGED: "Votre mot de passe a changé : reconnectez-vous.",
+    DEACTIVATED: "Votre compte a été désactivé.",
+    MEMBERSHIP_REMOVED: "Votre accès à une structure a changé : reconnectez-vous.",
+    PSC_SESSION_ENDED: "Votre session Pro Santé Connect a pris fin : reconnectez-vous.",
+}
+
+
+def session_group(session_key: str) -> str:
+    """Channel-layer group of the sockets of one browser session (the key itself never leaves
+    the session store: the group name carries a digest)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def user_group(user_id: uuid.UUID | str) -> str:
+    return f"user.{user_id}"
+
+
+@receiver(user_logged_in)
+def _remember_sign_in_time(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[AUTH_AT] = time.time()
+
+
+def _close_sockets(group: str, reason: str, keep: str | None = None) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": "session.end", "reason": reason, "keep": keep}
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        # The sockets still refuse every later frame (session_is_alive): they only stay open.
+        logger.exception("closing sockets failed", extra={"event": "session.end"})
+
+
+def end_session(session_key: str | None, reason: str = LOGOUT) -> None:
+    """After commit, close the sockets of this browser session (its store entry is flushed
+    by auth.logout)."""
+    if session_key:
+        group = session_group(session_key)
+        transaction.on_commit(lambda: _close_sockets(group, reason))
+
+
+def end_user_sessions(user: Any, reason: str, keep_session: HttpRequest | None = None) -> None:
+    """Every session of `user` signed in before now is over, and their sockets closed after
+    commit. `keep_session` (the request that changed the password) stays signed in."""
+    from backend.accounts.models import User
+
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(sessions_revoked_at=now)
+    user.sessions_revoked_at = now
+    keep = None
+    if keep_session is not None and keep_session.session.session_key:
+        keep_session.session[AUTH_AT] = now.timestamp() + 1e-3
+        keep = session_group(keep_session.session.session_key)
+    group = user_group(user.pk)
+    transaction.on_commit(lambda: _close_sockets(group, reason, keep))
+
+
+def signed_in_before_revocation(user: Any, auth_at: float | None) -> bool:
+    revoked = getattr(user, "sessions_revoked_at", None)
+    if revoked is None:
+        return False
+    return auth_at is None or auth_at < revoked.timestamp()
+
+
+def session_is_alive(session_key: str | None, user_id: Any, auth_at: float | None) -> bool:
+    """For the WebSocket consumer, at every frame: the session still exists, its user is still
+    active, and nothing revoked it since it signed in."""
+    from backend.accounts.models import User
+
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not store().exists(session_key):
+        return False
+    user = User.objects.filter(pk=user_id, is_active=True).only("sessions_revoked_at").first()
+    return user is not None and not signed_in_before_revocation(user, auth_at)
+
+
+class SessionRevocationMiddleware:
+    """Signs out an HTTP session that a revocation ended (after AuthenticationMiddleware)."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if signed_in_before_revocation(user, request.session.get(AUTH_AT)):
+                auth.logout(request)
+            else:
+                from backend.accounts.psc import tokens
+
+                if not tokens.session_still_valid(request):
+                    auth.logout(request)
+        response: HttpResponse = self.get_response(request)
+        return response
