@@ -83,4 +83,7 @@ def access_attachment(user: Any, attachment_id: Any) -> Attachment:
         raise NotFound("Pièce jointe introuvable.")
     if not conversations_for(user).filter(pk=attachment.message.conversation_id).exists():
         raise NotFound("Pièce jointe introuvable.")
+    # A deleted message takes its files with it: no participant downloads them any more.
+    if attachment.message.deleted_at is not None:
+        raise NotFound("Pièce jointe introuvable.")
     return attachment

@@ -7,6 +7,7 @@ resend returns the stored message.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import uuid
 from collections.abc import Sequence
@@ -28,7 +29,14 @@ from backend.patients.models import Patient
 from conversations import events
 from conversations.access import access_conversation, participant_user_ids
 from conversations.attachments import check_upload
-from conversations.models import Attachment, Conversation, Message, Participant, ReadState
+from conversations.models import (
+    Attachment,
+    Conversation,
+    Message,
+    MessageVersion,
+    Participant,
+    ReadState,
+)
 from conversations.representations import conversation_json, message_json
 
 
@@ -310,12 +318,25 @@ def _own_message(user: User, message_id: Any, conversation_id: Any = None) -> Me
     return message
 
 
+def _keep_version(message: Message, change: str, now: datetime.datetime) -> None:
+    """The text being replaced, for the audit (never shown to participants)."""
+    MessageVersion.objects.create(
+        message=message,
+        body=message.body,
+        change=change,
+        replaced_at=now,
+        written_at=message.edited_at or message.created_at,
+    )
+
+
 @transaction.atomic
 def edit_message(user: User, message_id: Any, body: str, conversation_id: Any = None) -> Message:
     message = _own_message(user, message_id, conversation_id)
     _validate_body(body, message.attachments.exists())
+    now = timezone.now()
+    _keep_version(message, MessageVersion.Change.EDITED, now)
     message.body = body
-    message.edited_at = timezone.now()
+    message.edited_at = now
     message.save(update_fields=["body", "edited_at"])
     conversation = message.conversation
     _audit_conversation("message.edited", user, conversation, message=str(message.pk))
@@ -328,8 +349,10 @@ def edit_message(user: User, message_id: Any, body: str, conversation_id: Any = 
 def delete_message(user: User, message_id: Any, conversation_id: Any = None) -> Message:
     """Kept in history as « Message supprimé »: the text is erased, the seq stays."""
     message = _own_message(user, message_id, conversation_id)
+    now = timezone.now()
+    _keep_version(message, MessageVersion.Change.DELETED, now)
     message.body = ""
-    message.deleted_at = timezone.now()
+    message.deleted_at = now
     message.save(update_fields=["body", "deleted_at"])
     conversation = message.conversation
     _audit_conversation("message.deleted", user, conversation, message=str(message.pk))
@@ -361,6 +384,17 @@ def record_history_read(user: User, conversation: Conversation, count: int) -> N
     """Reading messages about a patient is a read of patient data: it leaves an event."""
     if conversation.patient_id and count:
         _audit_conversation("conversation.history_read", user, conversation, messages=count)
+
+
+@transaction.atomic
+def record_conversations_shown(
+    user: User, conversations: Sequence[Conversation], verb: str = "conversation.list_read"
+) -> None:
+    """A list or a detail that shows message text about a patient (the last message's
+    preview) is a read of that patient's data: one event per such conversation."""
+    for conversation in conversations:
+        if conversation.patient_id and conversation.last_seq:
+            _audit_conversation(verb, user, conversation)
 
 
 def upload_attachment(user: User, upload: UploadedFile) -> Attachment:

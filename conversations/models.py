@@ -155,6 +155,28 @@ class Message(models.Model):
         return f"Message {self.conversation_id}#{self.seq}"
 
 
+class MessageVersion(models.Model):
+    """A message's text before an edit or a deletion, kept for the audit: shown to the
+    administrators (and DPO) of the sender's organisations only, never to participants."""
+
+    class Change(models.TextChoices):
+        EDITED = "edited", "Modifié"
+        DELETED = "deleted", "Supprimé"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="versions")
+    body = models.TextField(blank=True)
+    change = models.CharField(max_length=8, choices=Change.choices)
+    # When the text was replaced, and when it had been written (creation or previous edit).
+    replaced_at = models.DateTimeField()
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["message", "replaced_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Version {self.message_id} ({self.change})"
+
+
 class ReadState(models.Model):
     """The last seq a user has read in a conversation ("Vu par")."""
 

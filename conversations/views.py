@@ -85,7 +85,9 @@ class ConversationListView(APIView):
             .select_related("patient")
             .order_by("-last_activity_at")[:MAX_CONVERSATIONS]
         )
-        return Response({"results": conversations_json(conversations, request.user)})
+        body = conversations_json(conversations, request.user)
+        actions.record_conversations_shown(_user(request), conversations)
+        return Response({"results": body})
 
     @extend_schema(request=ConversationCreateSerializer, responses={201: dict, 200: dict})
     def post(self, request: Request) -> Response:
@@ -112,6 +114,9 @@ class ConversationDetailView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request, conversation_id: str) -> Response:
         conversation = access_conversation(request.user, conversation_id)
+        actions.record_conversations_shown(
+            _user(request), [conversation], verb="conversation.detail_read"
+        )
         return Response(conversation_json(conversation, request.user))
 
 

@@ -1,7 +1,6 @@
 """CSV and XLSX exports of declared acts.
 
-A spreadsheet must never run what a cell holds: a value starting with ``=``, ``+``, ``-``, ``@``,
-a tab or a carriage return is neutralised with a leading apostrophe (OWASP "CSV injection").
+A spreadsheet must never run what a cell holds (``backend.spreadsheet.neutralise``).
 The 15-digit INS stays text: in XLSX a string cell formatted "@"; in CSV the INS is written in
 its usual grouped form (« 2 85 03 77 284 173 46 »), which no spreadsheet reads as a number (a
 bare 15-digit number would lose its last digits and its leading zeros).
@@ -19,6 +18,7 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from backend.spreadsheet import neutralise
 from teleexpertise.billing import act_row, french_amount
 from teleexpertise.models import Act
 
@@ -41,11 +41,6 @@ COLUMNS = [
 ]
 # Identifiers that are digits but never numbers.
 TEXT_COLUMNS = {"rpps", "am_number", "prescriber_am_number", "patient_ins"}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def grouped_ins(ins: str) -> str:

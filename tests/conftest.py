@@ -46,6 +46,32 @@ def _close_worker_thread_connections(django_db_setup: Any, django_db_blocker: An
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_flush_opens_the_audit_purge_window(django_db_setup: Any) -> Any:
+    """On SQLite a trigger refuses deleting audit events unless a purge window is open
+    (audit migration 0003); a test database flush is such a purge."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    operations = type(connection.ops)
+    original = operations.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: Any) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("INSERT INTO audit_purge_window VALUES (datetime('now'))")
+        try:
+            original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("DELETE FROM audit_purge_window")
+
+    operations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    operations.execute_sql_flush = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def _no_server_outlives_its_test() -> Any:
     yield

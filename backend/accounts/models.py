@@ -126,6 +126,8 @@ class Membership(models.Model):
         SECRETARY = "secretary", "Secrétariat"
         BILLING = "billing", "Facturation"
         ADMIN = "admin", "Administration"
+        # Délégué à la protection des données: reads the access journal, nothing clinical.
+        DPO = "dpo", "Délégué à la protection des données"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     professional = models.ForeignKey(

@@ -179,10 +179,5 @@ def test_own_acts_need_a_professional_and_a_session(personas, as_user):
 def test_a_clerk_member_of_a_team_mailbox_still_sees_no_clinical_field(
     personas, as_user, two_experts
 ):
-    from backend.accounts.models import Mailbox
-
-    Mailbox.objects.get(address__startswith="secretariat.cardiologie@").members.add(
-        personas.billing.professional
-    )
-    text = as_user(personas.billing).get("/api/billing/acts").content.decode()
+    text = as_user(personas.billing_mailbox_member).get("/api/billing/acts").content.decode()
     assert "question" not in text and "report" not in text and "Souffle" not in text

@@ -45,7 +45,9 @@ ACTIONS = [
 
 
 @pytest.mark.parametrize(("method", "path", "data"), ACTIONS)
-@pytest.mark.parametrize("persona", ["nurse", "billing", "dermatologist", "secretary"])
+@pytest.mark.parametrize(
+    "persona", ["nurse", "billing", "billing_mailbox_member", "dermatologist", "secretary"]
+)
 def test_outsiders_get_404_on_every_request_path_and_change_nothing(
     personas, as_user, method, path, data, persona
 ):

@@ -244,15 +244,16 @@ def test_a_team_request_is_seen_by_the_secretariat_and_taken_by_one_expert(perso
 
 
 def test_a_billing_clerk_member_of_the_team_mailbox_never_sees_the_request(personas, as_user):
-    _team().members.add(personas.billing.professional)
+    clerk_user = personas.billing_mailbox_member
+    assert _team().members.filter(pk=clerk_user.professional.pk).exists()
     request = _team_request(personas)
-    clerk = as_user(personas.billing)
+    clerk = as_user(clerk_user)
     assert_error(clerk.get("/api/teleexpertise/requests"), 403)
     assert_error(clerk.get("/api/teleexpertise/requests/pending"), 403)
     for path in ("", "/filing", "/report.pdf"):
         assert_error(clerk.get(f"/api/teleexpertise/requests/{request.pk}{path}"), 404)
     assert_error(clerk.post(f"/api/teleexpertise/requests/{request.pk}/take"), 404)
-    assert not request.conversation.participants.filter(user=personas.billing).exists()
+    assert not request.conversation.participants.filter(user=clerk_user).exists()
 
 
 def test_received_requests_filter_by_status_urgency_and_due_date(personas, as_user):
