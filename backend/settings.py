@@ -222,6 +222,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimu
 # Periodic work (celery beat): catch sends whose task was lost, flag late teleexpertise answers.
 CELERY_BEAT_SCHEDULE = {
     "mssante-send-pending": {"task": "backend.mssante.tasks.send_pending", "schedule": 60.0},
+    # The polling fallback of the inbox (the IDLE worker, when running, is faster).
+    "mssante-fetch-all": {"task": "backend.mssante.inbox.tasks.fetch_all", "schedule": 60.0},
+    "mssante-inbox-pending": {
+        "task": "backend.mssante.inbox.tasks.process_pending",
+        "schedule": 300.0,
+    },
     "teleexpertise-flag-overdue": {
         "task": "teleexpertise.tasks.flag_overdue_requests",
         "schedule": 3600.0,
@@ -368,6 +374,19 @@ MSSANTE_SENDING_LEASE_SECONDS = env_int("MSSANTE_SENDING_LEASE_SECONDS", 900, mi
 MSSANTE_RETRY_DELAYS = tuple(
     int(v) for v in env_list("MSSANTE_RETRY_DELAYS", ["30", "120", "600", "1800", "3600", "7200"])
 )
+# Receiving (backend/mssante/inbox): IMAP of the operator, or Maildir folders under var/.
+MSSANTE_CA_FILE = env("MSSANTE_CA_FILE", MSSANTE_SMTP_CA_FILE)  # the IGC-Santé chain
+MSSANTE_CRL_FILE = env("MSSANTE_CRL_FILE")
+if PRODUCTION and MSSANTE_TRANSPORT == "smtp" and not (MSSANTE_CA_FILE and MSSANTE_CRL_FILE):
+    raise ImproperlyConfigured("MSSANTE_CA_FILE and MSSANTE_CRL_FILE are required in production")
+MSSANTE_IMAP_HOST = env("MSSANTE_IMAP_HOST", "127.0.0.1")
+MSSANTE_IMAP_PORT = env_int("MSSANTE_IMAP_PORT", 143, minimum=1)
+MSSANTE_IMAP_TIMEOUT = env_int("MSSANTE_IMAP_TIMEOUT", 30, minimum=1)
+MSSANTE_IDLE_SECONDS = env_int("MSSANTE_IDLE_SECONDS", 300, minimum=10)
+MSSANTE_MAILDIR_DIR = VAR_DIR / "maildir"
+MSSANTE_INBOX_MAX_BYTES = env_int("MSSANTE_INBOX_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+# The test operators' password login (PER/ORG before XOAUTH2); refused in production.
+MSSANTE_TEST_PASSWORD = env("MSSANTE_TEST_PASSWORD", "mot-de-passe-de-test")
 
 # --- Calls -----------------------------------------------------------------------------------
 STUN_URLS = env_list("STUN_URLS", [])

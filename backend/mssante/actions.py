@@ -109,6 +109,7 @@ def queue_message(
     health_document: HealthDocument | None = None,
     close_exchange: bool = False,
     read_receipt: bool = False,
+    delivery_receipt: bool = False,
     related_object: tuple[str, str | uuid.UUID] | None = None,
     patient: Patient | None = None,
     in_reply_to: str | None = None,
@@ -205,6 +206,7 @@ def queue_message(
         health_document=health_document is not None,
         close_exchange=close_exchange,
         read_receipt=read_receipt,
+        delivery_receipt=delivery_receipt,
         related_type=related_object[0] if related_object else "",
         related_id=str(related_object[1]) if related_object else "",
     )
@@ -266,7 +268,11 @@ def record_read_receipt(
         .filter(
             message__message_id=_normalise_message_id(message_id),
             address__iexact=recipient_address.strip(),
-            status__in=[OutboundRecipient.Status.SENT, OutboundRecipient.Status.READ],
+            status__in=[
+                OutboundRecipient.Status.SENT,
+                OutboundRecipient.Status.DELIVERED,
+                OutboundRecipient.Status.READ,
+            ],
         )
         .first()
     )

@@ -27,6 +27,7 @@ __all__ = [
     "fail_remaining",
     "record_failed",
     "record_sent",
+    "refresh_status",
     "release_for_retry",
     "retry_delays",
 ]
@@ -74,9 +75,9 @@ def _audit_outcome(message: OutboundMessage, recipient: OutboundRecipient, verb:
     metrics.inc("liaison_mssante_sends_total", status=verb.removeprefix("mssante."))
 
 
-def _refresh_status(message: OutboundMessage) -> None:
+def refresh_status(message: OutboundMessage) -> None:
     statuses = set(message.recipients.values_list("status", flat=True))
-    done = {R.SENT, R.READ}
+    done = {R.SENT, R.DELIVERED, R.READ}
     if statuses <= done:
         status = OutboundMessage.Status.SENT
     elif statuses & {R.QUEUED, R.SENDING}:
@@ -102,7 +103,7 @@ def record_sent(message: OutboundMessage, recipient: OutboundRecipient, response
     recipient.smtp_response, recipient.reason = response[:500], ""
     recipient.save(update_fields=["status", "sent_at", "smtp_response", "reason"])
     _audit_outcome(message, recipient, "mssante.sent")
-    _refresh_status(message)
+    refresh_status(message)
 
 
 @transaction.atomic
@@ -110,7 +111,7 @@ def record_failed(message: OutboundMessage, recipient: OutboundRecipient, reason
     recipient.status, recipient.reason = R.FAILED, reason[:500]
     recipient.save(update_fields=["status", "reason"])
     _audit_outcome(message, recipient, "mssante.failed")
-    _refresh_status(message)
+    refresh_status(message)
 
 
 @transaction.atomic
@@ -124,7 +125,7 @@ def fail_remaining(message_id: uuid.UUID | str, reason: str) -> None:
         _audit_outcome(message, recipient, "mssante.failed")
     message.next_attempt_at = None
     message.save(update_fields=["next_attempt_at"])
-    _refresh_status(message)
+    refresh_status(message)
 
 
 @transaction.atomic

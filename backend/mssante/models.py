@@ -54,6 +54,8 @@ class OutboundMessage(models.Model):
     health_document = models.BooleanField(default=False)
     close_exchange = models.BooleanField(default=False)
     read_receipt = models.BooleanField(default=False)
+    # RFC 3461 NOTIFY=SUCCESS,FAILURE on each recipient.
+    delivery_receipt = models.BooleanField(default=False)
     related_type = models.CharField(max_length=50, blank=True)
     related_id = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -82,6 +84,8 @@ class OutboundRecipient(models.Model):
         # Claimed by a sending task; shown as "queued" by the API.
         SENDING = "sending", "En cours d'envoi"
         SENT = "sent", "Envoyé"
+        # From a DSN (RFC 3461) of the recipient's operator.
+        DELIVERED = "delivered", "Remis"
         FAILED = "failed", "Échec"
         READ = "read", "Lu"
 
@@ -114,3 +118,26 @@ class OutboundRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"Destinataire {self.id} ({self.status})"
+
+
+# The inbox models live in their own package (STYLE.md #15); importing them here registers them.
+from backend.mssante.inbox.models import (  # noqa: E402
+    AutoReply,
+    InboundEvent,
+    InboundMessage,
+    InboundRead,
+    MailboxConnection,
+    MailSettings,
+)
+
+__all__ = [
+    "AutoReply",
+    "InboundEvent",
+    "InboundMessage",
+    "InboundRead",
+    "MailSettings",
+    "MailboxConnection",
+    "OutboundMessage",
+    "OutboundRecipient",
+    "TrustedDomain",
+]

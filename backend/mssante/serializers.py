@@ -40,6 +40,7 @@ class SendMessageSerializer(serializers.Serializer):
     patient = serializers.UUIDField(required=False, allow_null=True, default=None)
     close_exchange = serializers.BooleanField(required=False, default=False)
     read_receipt = serializers.BooleanField(required=False, default=False)
+    delivery_receipt = serializers.BooleanField(required=False, default=False)
 
 
 class RecipientSerializer(serializers.ModelSerializer):
@@ -50,7 +51,7 @@ class RecipientSerializer(serializers.ModelSerializer):
         fields = ["address", "kind", "status", "reason", "sent_at", "read_at"]
 
     def get_status(self, recipient: OutboundRecipient) -> str:
-        """queued | sent | failed | read ("sending" is shown as queued)."""
+        """queued | sent | delivered | failed | read ("sending" is shown as queued)."""
         if recipient.status == OutboundRecipient.Status.SENDING:
             return OutboundRecipient.Status.QUEUED
         return recipient.status
@@ -74,6 +75,7 @@ class OutboundMessageSerializer(serializers.ModelSerializer):
             "health_document",
             "close_exchange",
             "read_receipt",
+            "delivery_receipt",
             "attempts",
             "next_attempt_at",
             "recipients",

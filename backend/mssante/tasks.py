@@ -29,7 +29,7 @@ def _deliver(
     retry: list[OutboundRecipient] = []
     reason = ""
     try:
-        with get_transport().session() as session:
+        with get_transport(message.sender_mailbox).session() as session:
             for index, recipient in enumerate(recipients):
                 try:
                     response = session.send(
@@ -37,6 +37,7 @@ def _deliver(
                         recipient.address,
                         data,
                         name=f"{message.pk}-{recipient.position}",
+                        notify=message.delivery_receipt,
                     )
                 except TransportError as exc:
                     handled.add(index)
@@ -104,3 +105,8 @@ def send_pending() -> int:
         send_outbound.delay(str(message_id))
         count += 1
     return count
+
+
+# The inbox's tasks live in their package; importing them here lets Celery's autodiscovery
+# (which looks for <app>.tasks) register them.
+from backend.mssante.inbox import tasks as _inbox_tasks  # noqa: E402, F401

@@ -9,20 +9,26 @@ temporary (the task retries); SMTP 5xx is permanent and its text becomes the rec
 
 from __future__ import annotations
 
+import base64
+import mailbox
 import os
 import smtplib
 import ssl
 import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
+
+from backend.mssante.tls import client_context
 
 __all__ = [
     "OutboxTransport",
     "Session",
+    "SmtpLogin",
     "SmtpTransport",
     "Transport",
     "TransportError",
@@ -52,7 +58,9 @@ class TransportError(Exception):
 
 
 class Session(Protocol):
-    def send(self, sender: str, recipient: str, data: bytes, *, name: str) -> str:
+    def send(
+        self, sender: str, recipient: str, data: bytes, *, name: str, notify: bool = False
+    ) -> str:
         """Deliver ``data`` to ``recipient``; returns the server's answer (no health data)."""
 
 
@@ -85,7 +93,9 @@ class OutboxTransport:
             raise TransportError(f"Dossier d'envoi inaccessible ({exc.strerror}).") from exc
         yield self
 
-    def send(self, sender: str, recipient: str, data: bytes, *, name: str) -> str:
+    def send(
+        self, sender: str, recipient: str, data: bytes, *, name: str, notify: bool = False
+    ) -> str:
         target = self.directory / f"{name}.eml"
         if target.exists():
             return f"déjà écrit : {target.name}"
@@ -102,22 +112,50 @@ class OutboxTransport:
                 raise
         except OSError as exc:
             raise TransportError(f"Écriture du fichier impossible ({exc.strerror}).") from exc
+        _deliver_locally(recipient, data)
         return f"écrit : {target.name}"
+
+
+@dataclass(frozen=True)
+class SmtpLogin:
+    """SASL for submission: XOAUTH2 with a Pro Santé Connect token, or a password (test
+    operators only). An APP mailbox has no login: its client certificate authenticates it."""
+
+    user: str
+    token: str | None = None
+    password: str | None = None
+
+
+def _deliver_locally(recipient: str, data: bytes) -> None:
+    """Embedded mode: a mail to a mailbox of this platform lands in its Maildir under var/."""
+    from backend.accounts.models import Mailbox
+    from backend.mssante.inbox.fetch import maildir_path
+
+    if Mailbox.objects.filter(address=recipient.lower()).exists():
+        try:
+            mailbox.Maildir(maildir_path(recipient), create=True).add(data)
+        except OSError as exc:
+            raise TransportError(
+                f"Écriture du dossier Maildir impossible ({exc.strerror})."
+            ) from exc
 
 
 class _SmtpSession:
     def __init__(self, smtp: smtplib.SMTP) -> None:
         self.smtp = smtp
 
-    def send(self, sender: str, recipient: str, data: bytes, *, name: str) -> str:
+    def send(
+        self, sender: str, recipient: str, data: bytes, *, name: str, notify: bool = False
+    ) -> str:
         # One envelope per recipient, so each recipient has its own outcome and a retry only
-        # concerns the recipients not yet accepted.
+        # concerns the recipients not yet accepted. ``notify``: ask for a DSN (RFC 3461).
+        dsn = notify and self.smtp.has_extn("dsn")
         try:
-            code, text = self.smtp.mail(sender)
+            code, text = self.smtp.mail(sender, ["RET=HDRS"] if dsn else [])
             if code != 250:
                 self._reset()
                 raise _reply_error(code, text)
-            code, text = self.smtp.rcpt(recipient)
+            code, text = self.smtp.rcpt(recipient, ["NOTIFY=SUCCESS,FAILURE"] if dsn else [])
             if code not in (250, 251):
                 self._reset()
                 raise _reply_error(code, text)
@@ -155,20 +193,34 @@ class SmtpTransport:
         client_key: str | None = None,
         timeout: float = 30.0,
         helo_name: str = "localhost",
+        crl_file: str | None = None,
+        login: SmtpLogin | None = None,
     ) -> None:
         self.host, self.port, self.timeout, self.helo_name = host, port, timeout, helo_name
         self.ca_file, self.client_cert, self.client_key = ca_file, client_cert, client_key
+        self.crl_file, self.login = crl_file, login
 
     def tls_context(self) -> ssl.SSLContext:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname and CERT_REQUIRED
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        if self.ca_file:
-            context.load_verify_locations(cafile=self.ca_file)
-        else:
-            context.load_default_certs()
-        if self.client_cert:
-            context.load_cert_chain(self.client_cert, self.client_key or None)
-        return context
+        return client_context(
+            ca_file=self.ca_file,
+            crl_file=self.crl_file,
+            client_cert=self.client_cert,
+            client_key=self.client_key,
+        )
+
+    def _authenticate(self, smtp: smtplib.SMTP) -> None:
+        login = self.login
+        if login is None:
+            return
+        if login.token is not None:
+            sasl = f"user={login.user}\x01auth=Bearer {login.token}\x01\x01"
+            code, text = smtp.docmd("AUTH", "XOAUTH2 " + base64.b64encode(sasl.encode()).decode())
+            if code == 334:  # the server's error details; the client answers with an empty line
+                code, text = smtp.docmd("")
+            if code != 235:
+                raise _reply_error(code, text)
+        elif login.password is not None:
+            smtp.login(login.user, login.password)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -184,6 +236,7 @@ class SmtpTransport:
                 raise TransportError("Le relais MSSanté ne propose pas STARTTLS : envoi refusé.")
             smtp.starttls(context=context)
             smtp.ehlo()
+            self._authenticate(smtp)
         except TransportError:
             _close(smtp)
             raise
@@ -211,16 +264,53 @@ def _close(smtp: smtplib.SMTP | None) -> None:
             smtp.close()
 
 
-def get_transport() -> OutboxTransport | SmtpTransport:
-    """The transport named by ``MSSANTE_TRANSPORT`` (read at each call: tests override it)."""
+def _login(mailbox: Any) -> tuple[SmtpLogin | None, str | None, str | None]:
+    """The SASL login, client certificate and key of ``mailbox``'s connection."""
+    from backend.mssante.inbox import tokens
+    from backend.mssante.inbox.models import MailboxConnection as C
+
+    connection = getattr(mailbox, "connection", None)
+    if connection is None:
+        return (
+            None,
+            settings.MSSANTE_SMTP_CLIENT_CERT or None,
+            settings.MSSANTE_SMTP_CLIENT_KEY or None,
+        )
+    if connection.auth == C.Auth.CERTIFICATE:
+        return None, connection.client_cert or None, connection.client_key or None
+    if connection.auth == C.Auth.PASSWORD:
+        if settings.PRODUCTION:
+            raise TransportError("Authentification par mot de passe refusée en production.")
+        return SmtpLogin(mailbox.address, password=settings.MSSANTE_TEST_PASSWORD), None, None
+    token = tokens.token_for_mailbox(mailbox)
+    if token is None:
+        raise TransportError("Aucun jeton Pro Santé Connect valide pour envoyer depuis cette BAL.")
+    return SmtpLogin(mailbox.address, token=token), None, None
+
+
+def get_transport(mailbox: Any = None) -> OutboxTransport | SmtpTransport:
+    """The transport named by ``MSSANTE_TRANSPORT`` (read at each call: tests override it),
+    with the submission server and login of ``mailbox``'s connection when it has one."""
     if settings.MSSANTE_TRANSPORT == "smtp":
+        connection = getattr(mailbox, "connection", None) if mailbox is not None else None
+        login, cert, key = (
+            _login(mailbox)
+            if mailbox is not None
+            else (
+                None,
+                settings.MSSANTE_SMTP_CLIENT_CERT or None,
+                settings.MSSANTE_SMTP_CLIENT_KEY or None,
+            )
+        )
         return SmtpTransport(
-            str(settings.MSSANTE_SMTP_HOST),
-            int(settings.MSSANTE_SMTP_PORT),
-            ca_file=settings.MSSANTE_SMTP_CA_FILE or None,
-            client_cert=settings.MSSANTE_SMTP_CLIENT_CERT or None,
-            client_key=settings.MSSANTE_SMTP_CLIENT_KEY or None,
+            (connection and connection.smtp_host) or str(settings.MSSANTE_SMTP_HOST),
+            (connection and connection.smtp_port) or int(settings.MSSANTE_SMTP_PORT),
+            ca_file=settings.MSSANTE_SMTP_CA_FILE or settings.MSSANTE_CA_FILE or None,
+            crl_file=settings.MSSANTE_CRL_FILE or None,
+            client_cert=cert,
+            client_key=key,
             timeout=float(getattr(settings, "MSSANTE_SMTP_TIMEOUT", 30)),
             helo_name=getattr(settings, "MSSANTE_SMTP_HELO_NAME", "localhost"),
+            login=login,
         )
     return OutboxTransport(settings.MSSANTE_OUTBOX_DIR)

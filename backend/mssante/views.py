@@ -133,6 +133,7 @@ class MessageListView(APIView):
             patient=patient,
             close_exchange=data["close_exchange"],
             read_receipt=data["read_receipt"],
+            delivery_receipt=data["delivery_receipt"],
         )
         message.refresh_from_db()
         return Response(OutboundMessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)

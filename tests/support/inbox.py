@@ -1,9 +1,18 @@
-"""Helpers of the inbox tests: wait for a delivery in an operator's Maildir."""
+"""Helpers of the inbox tests: mailboxes at the test operators, waiting for a delivery."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+
+from backend.accounts.models import Mailbox, Professional, User
+from backend.mssante.inbox.models import MailboxConnection
+from backend.mssante.models import TrustedDomain
+from tests.operator.operator import OP1, OP2, Operators
 
 
 def wait_for_mail(maildir: Path, needle: str, timeout: float = 60) -> bytes:
@@ -24,3 +33,79 @@ def wait_for_mail(maildir: Path, needle: str, timeout: float = 60) -> bytes:
                         return data
         time.sleep(0.2)
     raise AssertionError(f"aucun courrier contenant {needle!r} dans {maildir}")
+
+
+def connect(
+    mailbox: Mailbox, operators: Operators, auth: str = MailboxConnection.Auth.PASSWORD
+) -> MailboxConnection:
+    """Point ``mailbox`` at its test operator (IMAP and submission on loopback)."""
+    op = operators.of(mailbox.address)
+    fields: dict[str, Any] = {
+        "source": MailboxConnection.Source.IMAP,
+        "auth": auth,
+        "imap_host": "127.0.0.1",
+        "imap_port": op.imap_port,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": op.submission_port,
+    }
+    if auth == MailboxConnection.Auth.CERTIFICATE:
+        cert, key = operators.client_cert(mailbox.address)
+        fields |= {"client_cert": str(cert), "client_key": str(key)}
+    connection, _ = MailboxConnection.objects.update_or_create(mailbox=mailbox, defaults=fields)
+    return connection
+
+
+@dataclass
+class OperatorWorld:
+    """The demo people with mailboxes at the test operators.
+
+    dr.martin (GP) has ``dr.martin@op1``; the SSIAD team box ``ssiad@op2`` has the nurse
+    (clinical) and the billing clerk (non-clinical) as members; ``labo-app@op2`` is an APP box.
+    """
+
+    operators: Operators
+    gp_box: Mailbox
+    team_box: Mailbox
+    app_box: Mailbox
+    gp: MailboxConnection
+    team: MailboxConnection
+    app: MailboxConnection
+
+
+def operator_world(personas: Any, operators: Operators, settings: Any) -> OperatorWorld:
+    settings.MSSANTE_TRANSPORT = "smtp"
+    settings.MSSANTE_CA_FILE = str(operators.pki.ca_bundle)
+    settings.MSSANTE_CRL_FILE = str(operators.pki.crl)
+    settings.MSSANTE_TEST_PASSWORD = operators.password
+    now = timezone.now()
+    for domain in (OP1, OP2):
+        TrustedDomain.objects.get_or_create(domain=domain, defaults={"imported_at": now})
+    gp_box = Mailbox.objects.get(kind=Mailbox.Kind.PERSONAL, professional__user=personas.gp)
+    Mailbox.objects.filter(pk=gp_box.pk).update(address=f"dr.martin@{OP1}")
+    gp_box.refresh_from_db()
+    nurse = Professional.objects.get(user=personas.nurse)
+    team_box = Mailbox.objects.create(
+        address=f"ssiad@{OP2}",
+        kind=Mailbox.Kind.ORGANIZATIONAL,
+        organization=nurse.memberships.first().organization,  # type: ignore[union-attr]
+        display_name="SSIAD — équipe",
+        responsible=nurse,
+    )
+    team_box.members.add(nurse, Professional.objects.get(user=personas.billing))
+    service, _ = User.objects.get_or_create(username="svc.labo", defaults={"is_service": True})
+    app_box = Mailbox.objects.create(
+        address=f"labo-app@{OP2}",
+        kind=Mailbox.Kind.APPLICATION,
+        organization=team_box.organization,
+        display_name="Laboratoire (application)",
+        service_user=service,
+    )
+    return OperatorWorld(
+        operators=operators,
+        gp_box=gp_box,
+        team_box=team_box,
+        app_box=app_box,
+        gp=connect(gp_box, operators),
+        team=connect(team_box, operators),
+        app=connect(app_box, operators, MailboxConnection.Auth.CERTIFICATE),
+    )

@@ -1,0 +1,1 @@
+"""The MSSanté inbox: fetching (IMAP or Maildir), parsing, acknowledgements, team mailboxes."""

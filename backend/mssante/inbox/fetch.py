@@ -1,0 +1,199 @@
+"""Fetching a mailbox: IMAP with STARTTLS (référentiel #2) or a local Maildir (embedded mode).
+
+IMAP: STARTTLS is mandatory (TLS 1.2+, ECO suites, IGC-Santé bundle and CRL: ``tls.py``),
+then XOAUTH2 with the user's Pro Santé Connect token (PER/ORG), the client certificate (APP), or
+a password on the test operators only. New mails are those above the stored UID for the same
+UIDVALIDITY; each one is stored (``store_fetched``) before the next is read, so a fetch killed
+mid-way resumes at the first mail not stored. A mail larger than the bound is not downloaded:
+its headers are stored, quarantined with the reason, and it stays on the server.
+A connection failure is recorded as the mailbox's state and never raised to the caller.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import mailbox as maildir_lib
+import re
+import ssl
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from backend.mssante.inbox import tokens
+from backend.mssante.inbox.actions import store_fetched
+from backend.mssante.inbox.models import MailboxConnection
+from backend.mssante.inbox.parse import max_bytes
+from backend.mssante.tls import client_context
+
+__all__ = ["FetchError", "FetchResult", "fetch_connection", "maildir_path", "open_imap"]
+
+logger = logging.getLogger(__name__)
+C = MailboxConnection
+_BATCH = 50
+
+
+class FetchError(Exception):
+    pass
+
+
+@dataclass
+class FetchResult:
+    stored: int = 0
+    skipped: int = 0
+    error: str = ""
+
+
+def maildir_path(address: str) -> Path:
+    return Path(settings.MSSANTE_MAILDIR_DIR) / address.lower()
+
+
+def _context(connection: MailboxConnection) -> ssl.SSLContext:
+    certificate = connection.auth == C.Auth.CERTIFICATE
+    return client_context(
+        ca_file=settings.MSSANTE_CA_FILE or None,
+        crl_file=settings.MSSANTE_CRL_FILE or None,
+        client_cert=(connection.client_cert or None) if certificate else None,
+        client_key=(connection.client_key or None) if certificate else None,
+    )
+
+
+def open_imap(connection: MailboxConnection) -> imaplib.IMAP4:
+    """A logged-in IMAP session on the mailbox (STARTTLS first, never in clear)."""
+    address = connection.mailbox.address
+    host = connection.imap_host or settings.MSSANTE_IMAP_HOST
+    port = connection.imap_port or settings.MSSANTE_IMAP_PORT
+    imap = imaplib.IMAP4(str(host), int(port), timeout=settings.MSSANTE_IMAP_TIMEOUT)
+    try:
+        if "STARTTLS" not in imap.capabilities:
+            raise FetchError("Le serveur IMAP ne propose pas STARTTLS : connexion refusée.")
+        imap.starttls(ssl_context=_context(connection))
+        if connection.auth == C.Auth.XOAUTH2:
+            token = tokens.token_for_mailbox(connection.mailbox)
+            if token is None:
+                raise FetchError("Aucun jeton Pro Santé Connect valide pour cette BAL.")
+            sasl = f"user={address}\x01auth=Bearer {token}\x01\x01".encode()
+            imap.authenticate("XOAUTH2", lambda _: sasl)
+        elif connection.auth == C.Auth.CERTIFICATE:
+            # The operator takes the identity from the certificate; LOGIN carries the address.
+            imap.login(address, "certificat")
+        else:
+            if settings.PRODUCTION:
+                raise FetchError("L'authentification par mot de passe est refusée en production.")
+            imap.login(address, str(settings.MSSANTE_TEST_PASSWORD))
+    except BaseException:
+        with suppress(OSError):
+            imap.shutdown()
+        raise
+    return imap
+
+
+def _uidvalidity(imap: imaplib.IMAP4) -> int:
+    _, data = imap.response("UIDVALIDITY")
+    if not data or data[0] is None:
+        raise FetchError("Le serveur n'a pas donné d'UIDVALIDITY.")
+    return int(data[0])
+
+
+def _new_uids(imap: imaplib.IMAP4, after: int) -> list[int]:
+    typ, data = imap.uid("SEARCH", f"UID {after + 1}:*")
+    if typ != "OK":
+        raise FetchError("Recherche IMAP refusée.")
+    # "n:*" always matches the last mail, even below n: keep only the new ones.
+    return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
+
+
+def _fetch_one(imap: imaplib.IMAP4, uid: int) -> tuple[bytes, int] | None:
+    typ, data = imap.uid("FETCH", str(uid), "(RFC822.SIZE)")
+    match = re.search(rb"RFC822\.SIZE (\d+)", data[0] if data and data[0] else b"")
+    if typ != "OK" or match is None:
+        return None
+    size = int(match.group(1))
+    part = "BODY.PEEK[]" if size <= max_bytes() else "BODY.PEEK[HEADER]"
+    typ, data = imap.uid("FETCH", str(uid), f"({part})")
+    for item in data or []:
+        if isinstance(item, tuple):
+            # Too large: headers only; store_fetched quarantines it with its real size.
+            return bytes(item[1]), size
+    return None
+
+
+def _fetch_imap(connection: MailboxConnection, result: FetchResult) -> None:
+    imap = open_imap(connection)
+    try:
+        typ, _ = imap.select("INBOX")
+        if typ != "OK":
+            raise FetchError("Dossier INBOX inaccessible.")
+        validity = _uidvalidity(imap)
+        after = connection.last_uid if connection.uidvalidity == validity else 0
+        for uid in _new_uids(imap, after):
+            fetched = _fetch_one(imap, uid)
+            if fetched is None:
+                continue
+            raw, size = fetched
+            stored = store_fetched(
+                connection.mailbox,
+                raw,
+                connection=connection,
+                uidvalidity=validity,
+                uid=uid,
+                size=size,
+            )
+            if stored is None:
+                result.skipped += 1
+            else:
+                result.stored += 1
+    finally:
+        with suppress(imaplib.IMAP4.error, OSError):
+            imap.logout()
+
+
+def _fetch_maildir(connection: MailboxConnection, result: FetchResult) -> None:
+    box = maildir_lib.Maildir(maildir_path(connection.mailbox.address), create=True)
+    for key in sorted(box.iterkeys()):
+        message = box.get_message(key)
+        if message.get_subdir() == "cur" and "S" in message.get_flags():
+            continue  # seen: stored by an earlier pass (the source key also guards it)
+        raw = message.as_bytes()
+        stored = store_fetched(connection.mailbox, raw, connection=connection, source_key=key)
+        result.stored += stored is not None
+        result.skipped += stored is None
+        # Only after the row is committed: a crash before this line re-reads, and skips, it.
+        message.set_subdir("cur")
+        message.add_flag("S")
+        box[key] = message
+
+
+def _record_state(connection: MailboxConnection, error: str) -> None:
+    state = C.State.ERROR if error else C.State.OK
+    if error.startswith("Aucun jeton"):
+        state = C.State.WAITING
+    C.objects.filter(pk=connection.pk).update(
+        state=state, last_error=error[:500], checked_at=timezone.now()
+    )
+
+
+def fetch_connection(connection_id: int) -> FetchResult:
+    """Fetch one mailbox; errors become the mailbox's state (never raised)."""
+    connection = C.objects.select_related("mailbox").get(pk=connection_id)
+    result = FetchResult()
+    try:
+        if connection.source == C.Source.IMAP:
+            _fetch_imap(connection, result)
+        else:
+            _fetch_maildir(connection, result)
+    except FetchError as exc:
+        result.error = str(exc)
+    except ssl.SSLError as exc:
+        result.error = f"Échec de la négociation TLS avec l'opérateur ({exc.reason or exc})."
+    except imaplib.IMAP4.error as exc:
+        result.error = f"Connexion refusée par l'opérateur ({exc})."
+    except (TimeoutError, OSError) as exc:
+        result.error = f"Opérateur MSSanté injoignable ({exc})."
+    _record_state(connection, result.error)
+    if result.error:
+        logger.warning("mssante inbox: fetch of mailbox %s failed", connection.mailbox_id)
+    return result
