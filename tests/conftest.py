@@ -81,6 +81,12 @@ def _no_server_outlives_its_test() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _maildirs_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Embedded-mode mail (transport to local mailboxes, inbox seeding) stays out of var/.
+    settings.MSSANTE_MAILDIR_DIR = tmp_path_factory.mktemp("maildir")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness would dominate the suite; hashing itself is Django's code.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -10,7 +10,6 @@ temporary (the task retries); SMTP 5xx is permanent and its text becomes the rec
 from __future__ import annotations
 
 import base64
-import mailbox
 import os
 import smtplib
 import ssl
@@ -129,11 +128,11 @@ class SmtpLogin:
 def _deliver_locally(recipient: str, data: bytes) -> None:
     """Embedded mode: a mail to a mailbox of this platform lands in its Maildir under var/."""
     from backend.accounts.models import Mailbox
-    from backend.mssante.inbox.fetch import maildir_path
+    from backend.mssante.inbox.fetch import open_maildir
 
     if Mailbox.objects.filter(address=recipient.lower()).exists():
         try:
-            mailbox.Maildir(maildir_path(recipient), create=True).add(data)
+            open_maildir(recipient).add(data)
         except OSError as exc:
             raise TransportError(
                 f"Écriture du dossier Maildir impossible ({exc.strerror})."

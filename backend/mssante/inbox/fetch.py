@@ -29,7 +29,14 @@ from backend.mssante.inbox.models import MailboxConnection
 from backend.mssante.inbox.parse import max_bytes
 from backend.mssante.tls import client_context
 
-__all__ = ["FetchError", "FetchResult", "fetch_connection", "maildir_path", "open_imap"]
+__all__ = [
+    "FetchError",
+    "FetchResult",
+    "fetch_connection",
+    "maildir_path",
+    "open_imap",
+    "open_maildir",
+]
 
 logger = logging.getLogger(__name__)
 C = MailboxConnection
@@ -49,6 +56,13 @@ class FetchResult:
 
 def maildir_path(address: str) -> Path:
     return Path(settings.MSSANTE_MAILDIR_DIR) / address.lower()
+
+
+def open_maildir(address: str) -> maildir_lib.Maildir:
+    """The Maildir of a mailbox in embedded mode (created with its parents when missing)."""
+    path = maildir_path(address)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return maildir_lib.Maildir(path, create=True)
 
 
 def _context(connection: MailboxConnection) -> ssl.SSLContext:
@@ -152,7 +166,7 @@ def _fetch_imap(connection: MailboxConnection, result: FetchResult) -> None:
 
 
 def _fetch_maildir(connection: MailboxConnection, result: FetchResult) -> None:
-    box = maildir_lib.Maildir(maildir_path(connection.mailbox.address), create=True)
+    box = open_maildir(connection.mailbox.address)
     for key in sorted(box.iterkeys()):
         message = box.get_message(key)
         if message.get_subdir() == "cur" and "S" in message.get_flags():
