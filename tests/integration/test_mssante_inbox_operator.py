@@ -1,7 +1,9 @@
 """End to end over the two test operators (Postfix + Dovecot): send, fetch, acknowledge.
 
-PER/ORG mailboxes log in with the test operators' password until the local OpenID provider
-(Pro Santé Connect issue) lands; the APP mailbox logs in with its client certificate (mTLS).
+The GP's PER box sends and fetches with XOAUTH2 (her Pro Santé Connect token from the local
+OpenID provider, checked by Dovecot's oauth2 passdb through token introspection); the APP box
+logs in with its client certificate (mTLS); the SSIAD's ORG box logs in with the test
+operators' password (Dovecot's oauth2 passdb knows one address per token: see the report).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def test_a_health_document_travels_to_a_team_box_and_its_mdn_comes_back_as_read(
     assert mail.patient is None
     world.team.refresh_from_db()
     assert world.team.state == "ok" and world.team.last_uid >= 1
+    assert world.gp.auth == "xoauth2"
 
     # The MDN (ANS format) and the operator's DSN reach the GP's box; fetching them updates
     # the recipient's status.
@@ -119,3 +122,26 @@ def test_a_second_fetch_stores_nothing_twice(world: OperatorWorld, personas: Any
     result = fetch_connection(world.team.pk)
     assert result.stored == 0 and result.skipped == stored
     assert InboundMessage.objects.filter(mailbox=world.team_box).count() == stored
+
+
+def test_without_a_psc_token_the_mailbox_waits_and_nothing_breaks(
+    world: OperatorWorld, personas: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()  # the GP's Pro Santé Connect session is gone
+    result = fetch_connection(world.gp.pk)
+    world.gp.refresh_from_db()
+    assert world.gp.state == "waiting"
+    assert "jeton Pro Santé Connect" in result.error
+
+
+def test_an_unreachable_operator_is_a_mailbox_state(world: OperatorWorld) -> None:
+    from tests.operator.operator import free_port
+
+    world.team.imap_port = free_port()  # nothing listens there
+    world.team.save(update_fields=["imap_port"])
+    result = fetch_connection(world.team.pk)
+    world.team.refresh_from_db()
+    assert world.team.state == "error" and "injoignable" in world.team.last_error
+    assert result.stored == 0

@@ -295,7 +295,7 @@ userdb {{
         files["oauth2.conf.ext"] = (
             "introspection_mode = post\n"
             f"introspection_url = {op.introspection_url}\n"
-            "username_attribute = mssante_address\n"
+            "username_attribute = email\n"
             "active_attribute = active\n"
             "active_value = true\n"
         )

@@ -9,9 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.operator.operator import Operators, start_operators
+from tests.operator.operator import OP1, Operators, start_operators
+from tests.support.psc import PscProvider, demo_identities
 
-__all__ = ["mss_operators"]
+__all__ = ["mss_operators", "operator_identities"]
+
+# The demo GP's PSC identity says her MSSanté address is her PER box at op1: Dovecot's oauth2
+# passdb compares it (introspection ``email``) with the XOAUTH2 user.
+
+
+def operator_identities() -> list[dict[str, object]]:
+    identities = demo_identities()
+    for identity in identities:
+        if identity["given_name"] == "Claire" and identity["family_name"] == "Martin":
+            identity["email"] = f"dr.martin@{OP1}"
+    return identities
 
 
 @pytest.fixture(scope="session")
@@ -20,9 +32,18 @@ def mss_operators() -> Iterator[Operators]:
     # postfix) from reaching Dovecot's socket.
     root = Path(tempfile.mkdtemp(prefix="liaison-operators-"))
     root.chmod(0o755)  # mkdtemp makes it 0700; the postfix user must traverse it
-    operators = start_operators(root / "ops")
+    provider = PscProvider().start(operator_identities())
+    introspection = provider.introspection_url.replace(
+        "http://",
+        f"http://{provider.introspection_client_id}:{provider.introspection_client_secret}@",
+    )
     try:
-        yield operators
+        operators = start_operators(root / "ops", introspection_url=introspection)
+        operators.psc = provider
+        try:
+            yield operators
+        finally:
+            operators.stop()
     finally:
-        operators.stop()
+        provider.stop()
         shutil.rmtree(root, ignore_errors=True)

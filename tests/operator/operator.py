@@ -17,6 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.operator.config import MAIL_UID, Account, OperatorLayout, dovecot_conf, postfix_files
 from tests.operator.pki import Pki, make_pki
@@ -62,6 +63,7 @@ class Operators:
     pki: Pki
     ops: dict[str, OperatorLayout] = field(default_factory=dict)
     password: str = PASSWORD
+    psc: Any = None  # the PscProvider whose introspection Dovecot's oauth2 passdb calls
 
     def op(self, domain_or_name: str) -> OperatorLayout:
         for op in self.ops.values():

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from backend.accounts.models import Mailbox, Professional, User
+from backend.accounts.psc import tokens as psc_tokens
 from backend.mssante.inbox.models import MailboxConnection
 from backend.mssante.models import TrustedDomain
 from tests.operator.operator import OP1, OP2, Operators
@@ -100,12 +101,16 @@ def operator_world(personas: Any, operators: Operators, settings: Any) -> Operat
         display_name="Laboratoire (application)",
         service_user=service,
     )
+    # The GP is signed in with Pro Santé Connect: her token (from the operators' provider) is
+    # in the server-side cache, as after a real sign-in; her box is reached with XOAUTH2.
+    token = operators.psc.access_token(personas.gp.professional.rpps)
+    psc_tokens.store(personas.gp, {"access_token": token, "expires_in": 300})
     return OperatorWorld(
         operators=operators,
         gp_box=gp_box,
         team_box=team_box,
         app_box=app_box,
-        gp=connect(gp_box, operators),
+        gp=connect(gp_box, operators, MailboxConnection.Auth.XOAUTH2),
         team=connect(team_box, operators),
         app=connect(app_box, operators, MailboxConnection.Auth.CERTIFICATE),
     )

@@ -1,46 +1,34 @@
-"""Pro Santé Connect access tokens for XOAUTH2, held in the cache with their TTL only.
+"""Which Pro Santé Connect access token opens a mailbox over XOAUTH2.
 
-The token is never written to the database (référentiel #2): the sign-in stores it here when
-the user signs in with Pro Santé Connect (``remember``), and it disappears when it expires or
-when the session ends (``forget``). An ORG mailbox is reached with the token of any member
-currently signed in.
+The tokens themselves live in the server-side cache only (``backend.accounts.psc.tokens``,
+never in the database): a PER mailbox uses its owner's token, an ORG mailbox the token of any
+member currently signed in with Pro Santé Connect. No token: the mailbox waits (its state says
+so) until someone signs in.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
-
 from backend.accounts.models import Mailbox
+from backend.accounts.psc.tokens import PscSessionEnded, current_access_token
 
-__all__ = ["forget", "remember", "token_for_mailbox", "token_for_user"]
-
-
-def _key(user_id: Any) -> str:
-    return f"mssante:psc-token:{user_id}"
+__all__ = ["token_for_mailbox", "token_for_user"]
 
 
-def remember(user_id: Any, token: str, expires_in: int) -> None:
-    if expires_in > 0 and token:
-        cache.set(_key(user_id), token, timeout=expires_in)
-
-
-def forget(user_id: Any) -> None:
-    cache.delete(_key(user_id))
-
-
-def token_for_user(user_id: Any) -> str | None:
-    value = cache.get(_key(user_id))
-    return value if isinstance(value, str) else None
+def token_for_user(user: Any) -> str | None:
+    try:
+        return current_access_token(user)
+    except PscSessionEnded:
+        return None
 
 
 def token_for_mailbox(mailbox: Mailbox) -> str | None:
     if mailbox.kind == Mailbox.Kind.PERSONAL and mailbox.professional is not None:
-        return token_for_user(mailbox.professional.user_id)
+        return token_for_user(mailbox.professional.user)
     if mailbox.kind == Mailbox.Kind.ORGANIZATIONAL:
-        for user_id in mailbox.members.values_list("user_id", flat=True):
-            token = token_for_user(user_id)
+        for member in mailbox.members.select_related("user"):
+            token = token_for_user(member.user)
             if token:
                 return token
     return None
