@@ -93,7 +93,7 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "backend.accounts.admin_apps.AdminConfig",  # OTP admin site (accounts/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -247,6 +247,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # The second factor is required for every human account in production (issue #2).
 OTP_REQUIRED = env_bool("OTP_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Liaison Santé")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # TOTP secrets never shown in the admin
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
 # Lock-out (per account and IP, then per account, then per IP): progressive delays, never a hard

@@ -195,3 +195,47 @@ describe("ChatController outbox and sync", () => {
     expect(socket.sent.filter((f) => f.type === "typing")).toHaveLength(2);
   });
 });
+
+describe("ChatController session end", () => {
+  function ended() {
+    let socket!: FakeSocket;
+    const onSessionEnded = vi.fn();
+    const stop = vi.fn();
+    const chat = new ChatController({
+      api: { conversations: vi.fn(async () => ({ results: [] })), messages: vi.fn(), postMessage: vi.fn(), markRead: vi.fn(), createConversation: vi.fn() } as never,
+      meId: ME.id,
+      storage: null,
+      createSocket: (opts) => {
+        socket = new FakeSocket(opts);
+        socket.stop = stop;
+        return socket;
+      },
+      onSessionEnded,
+      setTimer: () => 0,
+      clearTimer: () => {},
+    });
+    return { chat, socket: () => socket, onSessionEnded, stop };
+  }
+
+  it("goes back to sign-in with the server's reason on a session.ended frame", () => {
+    const { chat, onSessionEnded, stop } = ended();
+    chat.handleFrame({ type: "session.ended", reason: "password_changed", message: "Votre mot de passe a changé : reconnectez-vous." });
+    expect(stop).toHaveBeenCalled();
+    expect(onSessionEnded).toHaveBeenCalledWith("password_changed", "Votre mot de passe a changé : reconnectez-vous.");
+  });
+
+  it("understands the 4410 close code and its reason, once, without reconnecting", () => {
+    const { socket, onSessionEnded, stop } = ended();
+    socket().opts.onClose?.(4410, "logout");
+    socket().opts.onClose?.(4410, "logout");
+    expect(stop).toHaveBeenCalledTimes(1);
+    expect(onSessionEnded).toHaveBeenCalledTimes(1);
+    expect(onSessionEnded).toHaveBeenCalledWith("logout", "Vous avez été déconnecté.");
+  });
+
+  it("a plain network close is not a session end", () => {
+    const { socket, onSessionEnded } = ended();
+    socket().opts.onClose?.(1006, "");
+    expect(onSessionEnded).not.toHaveBeenCalled();
+  });
+});

@@ -1,13 +1,15 @@
 /** Typed wrappers around the HTTP endpoints used by the messaging screens. */
 import { http, type HttpClient } from "./http";
-import type { Conversation, DirectoryEntry, Id, Me, MessagesPage, Message } from "./types";
+import type { Conversation, DirectoryEntry, Id, Me, MessagesPage, Message, SignInMethods } from "./types";
 
 export function createApi(client: HttpClient = http) {
   return {
     csrf: () => client.csrf(true),
     login: (username: string, password: string, otp?: string) =>
       client.post<Me>("/api/auth/login", otp ? { username, password, otp } : { username, password }, { allow401: true }),
-    logout: () => client.post<void>("/api/auth/logout", undefined, { allow401: true }),
+    /** 204, or the Pro Santé Connect logout URL to visit when the session came from PSC. */
+    logout: () => client.post<{ psc_logout_url?: string } | undefined>("/api/auth/logout", undefined, { allow401: true }),
+    signInMethods: () => client.get<SignInMethods>("/api/auth/methods", { allow401: true }),
     me: () => client.get<Me>("/api/me", { allow401: true }),
 
     conversations: () => client.get<{ results: Conversation[] }>("/api/conversations"),

@@ -29,6 +29,27 @@ export interface Me {
   organizations: OrganizationMembership[];
   mailboxes: { address: string; kind: MailboxKind }[];
   otp: { enabled: boolean; required: boolean };
+  /** What Pro Santé Connect asserted at sign-in (null when signed in with a password). */
+  psc?: PscSummary | null;
+}
+
+export interface PscSite {
+  finess: string;
+  finess_ej: string;
+  name: string;
+  city: string;
+}
+
+export interface PscSummary {
+  exercices: { profession_code: string; savoir_faire: string; sites: PscSite[] }[];
+  /** FINESS where PSC and the platform's memberships disagree (reported to the admins). */
+  mismatches: string[];
+}
+
+export interface SignInMethods {
+  psc: boolean;
+  psc_start_url: string;
+  psc_required_for_rpps: boolean;
 }
 
 /** A user as shown anywhere in the UI. */

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import type { Me } from "../api/types";
+import type { Me, PscSummary } from "../api/types";
 import { notificationPermission, requestNotificationPermission } from "../lib/notify";
 import { personName } from "../lib/people";
 import { hasClinical, homePath, navItems, sectionOf } from "../lib/roles";
@@ -69,6 +69,7 @@ export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
             <span class="topbar-echo-text">Tester caméra et réseau</span>
           </a>
         )}
+        {me.psc && <PscExercices summary={me.psc} />}
         <button
           type="button"
           class="btn btn-secondary btn-small"
@@ -83,5 +84,33 @@ export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
         </button>
       </div>
     </header>
+  );
+}
+
+/** The exercices Pro Santé Connect asserted at sign-in; sites the platform does not match are
+ * marked (the organisation's administrators were told). */
+function PscExercices({ summary }: { summary: PscSummary }) {
+  const mismatches = new Set(summary.mismatches);
+  return (
+    <details class="psc-exercices" data-testid="psc-exercices">
+      <summary>Exercices (Pro Santé Connect)</summary>
+      <div class="psc-exercices-panel">
+        {summary.exercices.length === 0 && <p>Aucun exercice transmis par Pro Santé Connect.</p>}
+        {summary.exercices.map((ex, i) => (
+          <ul key={i}>
+            {ex.sites.map((site) => (
+              <li key={site.finess} class={mismatches.has(site.finess) ? "psc-mismatch" : undefined}>
+                {site.name || "Structure"} — FINESS {site.finess}
+                {site.city ? ` (${site.city})` : ""}
+                {mismatches.has(site.finess) && " : pas de rattachement sur Liaison Santé (signalé à l'administrateur)"}
+              </li>
+            ))}
+          </ul>
+        ))}
+        {summary.mismatches.some((f) => !summary.exercices.some((ex) => ex.sites.some((s) => s.finess === f))) && (
+          <p class="psc-mismatch">Un de vos rattachements n'est pas confirmé par Pro Santé Connect : votre administrateur a été prévenu.</p>
+        )}
+      </div>
+    </details>
   );
 }

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
+import type { SignInMethods } from "../api/types";
 import { login, session } from "../state/session";
 import { useStore } from "../state/store";
 
@@ -15,9 +17,14 @@ export function LoginScreen() {
   const [fields, setFields] = useState<Record<string, string[]>>({});
   const otpRef = useRef<HTMLInputElement>(null);
   const userRef = useRef<HTMLInputElement>(null);
+  const [methods, setMethods] = useState<SignInMethods | null>(null);
 
   useEffect(() => {
     userRef.current?.focus();
+    api
+      .signInMethods()
+      .then(setMethods)
+      .catch(() => setMethods(null));
   }, []);
   useEffect(() => {
     if (needOtp) otpRef.current?.focus();
@@ -74,6 +81,23 @@ export function LoginScreen() {
         {error && (
           <div class={locked ? "alert alert-warning" : "alert alert-error"} role="alert" data-testid="login-error">
             {error}
+          </div>
+        )}
+
+        {methods?.psc && (
+          <div class="psc-signin">
+            <a class="btn btn-primary btn-block psc-button" href={methods.psc_start_url} data-testid="psc-login">
+              Se connecter avec Pro Santé Connect
+            </a>
+            <p class="help">Avec votre carte CPS ou l'application e-CPS.</p>
+            <p class="login-separator" aria-hidden="true">
+              <span>ou</span>
+            </p>
+            {methods.psc_required_for_rpps && (
+              <p class="help">
+                Identifiant et mot de passe : réservés aux comptes sans numéro RPPS (secrétariat, facturation, administration).
+              </p>
+            )}
           </div>
         )}
 
@@ -138,7 +162,12 @@ export function LoginScreen() {
           </div>
         )}
 
-        <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="login-submit">
+        <button
+          type="submit"
+          class={methods?.psc ? "btn btn-secondary btn-block" : "btn btn-primary btn-block"}
+          disabled={busy}
+          data-testid="login-submit"
+        >
           {busy ? "Connexion…" : "Se connecter"}
         </button>
       </form>

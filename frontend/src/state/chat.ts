@@ -58,6 +58,9 @@ export interface ChatDeps {
   onIncoming?: (message: Message, conversation: Conversation | undefined) => void;
   /** The socket was refused for authentication reasons: check the session. */
   onAuthLost?: () => void;
+  /** The server ended this session (logout elsewhere, password change, deactivation, removal
+   * from an organisation, end of the Pro Santé Connect session): back to the sign-in page. */
+  onSessionEnded?: (reason: string, message: string) => void;
   /** A `teleexpertise.updated` frame arrived (its `request` is passed on as is). */
   onTeleexpertiseUpdated?: (request: unknown) => void;
   /** An `export.updated` frame arrived (conversation synthesis progress; its `export` is passed on as is). */
@@ -68,6 +71,18 @@ export interface ChatDeps {
 }
 
 const AUTH_CLOSE_CODES = new Set([4001, 4003, 4401, 4403]);
+/** Close code of a session that ended (backend/accounts/sessions.py); the reason says why. */
+export const SESSION_ENDED_CLOSE_CODE = 4410;
+
+/** French explanation of each session-end reason (the server's frame says it too). */
+export const SESSION_END_MESSAGES: Record<string, string> = {
+  logout: "Vous avez été déconnecté.",
+  password_changed: "Votre mot de passe a changé : reconnectez-vous.",
+  deactivated: "Votre compte a été désactivé.",
+  membership_removed: "Votre accès à une structure a changé : reconnectez-vous.",
+  psc_session_ended: "Votre session Pro Santé Connect a pris fin : reconnectez-vous.",
+  session_ended: "Votre session a pris fin : reconnectez-vous.",
+};
 
 function key(id: Id): string {
   return String(id);
@@ -128,8 +143,9 @@ export class ChatController {
       onOpen: (isReconnect) => this.onOpen(isReconnect),
       onFrame: (f) => this.handleFrame(f),
       onStatus: (status, info) => this.store.update({ connection: status, retryInMs: info.retryInMs }),
-      onClose: (code) => {
-        if (AUTH_CLOSE_CODES.has(code)) this.deps.onAuthLost?.();
+      onClose: (code, reason) => {
+        if (code === SESSION_ENDED_CLOSE_CODE) this.sessionEnded(reason || "session_ended");
+        else if (AUTH_CLOSE_CODES.has(code)) this.deps.onAuthLost?.();
       },
     };
     this.socket = deps.createSocket ? deps.createSocket(socketOptions) : new RealtimeSocket(socketOptions);
@@ -487,6 +503,15 @@ export class ChatController {
 
   // ---------------------------------------------------------------- frames
 
+  private sessionEnded(reason: string, message?: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket.stop(); // no reconnection: this session is over
+    this.deps.onSessionEnded?.(reason, message || SESSION_END_MESSAGES[reason] || SESSION_END_MESSAGES.session_ended);
+  }
+
+  private ended = false;
+
   handleFrame(frame: ServerFrame): void {
     for (const l of [...this.frameListeners]) {
       try {
@@ -608,6 +633,9 @@ export class ChatController {
         if (conv && typeof conv === "object") this.upsertConversation(conv);
         break;
       }
+      case "session.ended":
+        this.sessionEnded(String(frame.reason ?? "session_ended"), typeof frame.message === "string" ? frame.message : undefined);
+        break;
       case "teleexpertise.updated":
         this.deps.onTeleexpertiseUpdated?.(frame.request);
         break;

@@ -42,6 +42,10 @@ function startChat(me: Me): void {
     isVisible: () => document.visibilityState === "visible" && document.hasFocus(),
     onIncoming: (message) => notifyIncoming(message, () => navigate(`/conversations/${encodeURIComponent(String(message.conversation))}`)),
     onAuthLost: () => void checkSession(),
+    onSessionEnded: (_reason, message) => {
+      signedOut(message);
+      navigate("/", { replace: true });
+    },
     onTeleexpertiseUpdated: emitTeleexpertiseUpdated,
     onExportUpdated: emitExportUpdated,
   });
@@ -91,11 +95,17 @@ export async function login(username: string, password: string, otp?: string): P
 }
 
 export async function logout(): Promise<void> {
+  let pscLogout: string | undefined;
   try {
-    await api.logout();
+    pscLogout = (await api.logout())?.psc_logout_url;
   } catch {
     /* signed out locally anyway */
   }
   signedOut(null);
+  if (pscLogout) {
+    // Ends the Pro Santé Connect session too (RP-initiated logout); PSC sends the browser back.
+    window.location.assign(pscLogout);
+    return;
+  }
   navigate("/", { replace: true });
 }

@@ -31,7 +31,7 @@ export interface SocketOptions {
   onOpen?: (isReconnect: boolean) => void;
   onFrame?: (frame: ServerFrame) => void;
   onStatus?: (status: SocketStatus, info: { attempt: number; retryInMs?: number }) => void;
-  onClose?: (code: number) => void;
+  onClose?: (code: number, reason: string) => void;
 }
 
 const OPEN = 1;
@@ -154,7 +154,7 @@ export class RealtimeSocket {
     ws.onclose = (ev: CloseEvent) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.opts.onClose?.(ev?.code ?? 1006);
+      this.opts.onClose?.(ev?.code ?? 1006, ev?.reason ?? "");
       this.scheduleReconnect();
     };
   }
