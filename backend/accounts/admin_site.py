@@ -45,7 +45,7 @@ class AdminLoginForm(OTPAdminAuthenticationForm):
                     "Code de vérification incorrect ou expiré.", code="otp_invalid"
                 )
             # django-otp's user_logged_in receiver marks the session verified with it.
-            user.otp_device = device  # type: ignore[union-attr]
+            user.otp_device = device
         except ValidationError as exc:
             with transaction.atomic():
                 lockout.record_failure(username, f"admin_{exc.code or 'invalid'}", user)

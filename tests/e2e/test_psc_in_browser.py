@@ -22,7 +22,9 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}, "bypass_csp": True, "loca
 
 @pytest.fixture
 def psc_server(personas: Any, psc_provider: PscProvider) -> Iterator[Daphne]:
-    with Daphne(**psc_provider.settings()) as daphne:
+    server = Daphne()
+    server.env.update(psc_provider.settings())
+    with server as daphne:
         yield daphne
 
 

@@ -95,3 +95,15 @@ def test_no_psc_token_in_the_database_the_logs_or_the_metrics(psc, personas, cap
             assert part not in sessions_data
             assert part not in metrics
             assert part not in logs
+
+
+def test_the_mailbox_transport_gets_the_signed_in_professionals_token(psc, personas):
+    from backend.accounts.models import Mailbox
+    from backend.mssante.inbox import tokens as mailbox_tokens
+
+    mailbox = Mailbox.objects.get(kind=Mailbox.Kind.PERSONAL, professional__user=personas.gp)
+    assert mailbox_tokens.token_for_mailbox(mailbox) is None
+    signed_in_browser(psc, "dr.martin")
+    token = mailbox_tokens.token_for_mailbox(mailbox)
+    assert token == tokens.current_access_token(personas.gp)
+    assert psc.introspect(token)["email"] == mailbox.address
