@@ -21,8 +21,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from backend.body_limit import BodyLimitASGI  # noqa: E402
+from backend.ws_origin import PublicOriginValidator  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
 
 CLOSE_GRACE_SECONDS = 5.0
@@ -100,8 +101,9 @@ class GracefulWebSockets:
 
 
 websockets = GracefulWebSockets(
-    AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    # (replaces Channels' AllowedHostsOriginValidator, which compares the host only)
+    PublicOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 )
 websockets.install_shutdown_hook()
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
+application = ProtocolTypeRouter({"http": BodyLimitASGI(django_asgi_app), "websocket": websockets})

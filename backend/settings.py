@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.static_headers import static_headers
+from backend.ws_origin import configured_origins
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLATFORM_VAR_DIR", BASE_DIR / "var"))
@@ -89,6 +90,18 @@ ALLOWED_HOSTS = env_list(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the public host names.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# The origin(s) browsers load the platform from (scheme, host and port): WebSocket handshakes
+# from any other origin are refused (backend/ws_origin.py). Production defaults to the CSRF
+# trusted origins, else https:// on each allowed host; unset elsewhere means "same origin as
+# the Host the socket connects to".
+PUBLIC_ORIGINS = env_list(
+    "PUBLIC_ORIGIN",
+    CSRF_TRUSTED_ORIGINS
+    or (
+        [f"https://{h}" for h in ALLOWED_HOSTS if h not in ("localhost", "*")] if PRODUCTION else []
+    ),
+)
+configured_origins(PUBLIC_ORIGINS)  # fails loudly on a malformed origin
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
 
 INSTALLED_APPS = [
@@ -116,6 +129,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it or looks at the session.
+    "backend.body_limit.BodyLimitMiddleware",
     "backend.observability.RequestIdMiddleware",
     "backend.metrics.MetricsMiddleware",
     "backend.health.ProbeMiddleware",
@@ -135,6 +150,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "backend.urls"
+CSRF_FAILURE_VIEW = "backend.api.errors_views.csrf_failure"
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "backend.asgi.application"
 
@@ -328,8 +344,12 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
 MEDIA_URL = "/media-not-served/"  # files are only served through access-checked views
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Non-file bodies (JSON) up to this size; larger ones get 413 before being read
+# (backend/body_limit.py, and the same figure in deploy/nginx).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
+# Uploaded files are streamed to a temporary file as they arrive, never held whole in memory.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 # --- Django REST framework and the OpenAPI schema --------------------------------------------
@@ -341,7 +361,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["backend.accounts.permissions.IsVerifiedUser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "backend.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",

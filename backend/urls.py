@@ -61,5 +61,6 @@ urlpatterns = [
     re_path(r"^(?!static/|ws/|auth/).*$", spa.index, name="spa"),
 ]
 
+handler400 = "backend.api.errors_views.bad_request"
 handler404 = "backend.api.errors_views.page_not_found"
 handler500 = "backend.api.errors_views.server_error"

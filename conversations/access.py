@@ -7,24 +7,19 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from backend.accounts.access import clinical_member_user_ids, team_mailbox_ids
 from backend.api.errors import NotFound
 from conversations.models import Attachment, Conversation, Participant
 
 
-def _active_participation(user: Any, prefix: str = "") -> Q:
-    """A user takes part directly, or as a member of an ORG mailbox that takes part."""
-    return Q(
-        **{
-            f"{prefix}participants__left_at__isnull": True,
-            f"{prefix}participants__user": user,
-        }
-    ) | Q(
-        **{
-            f"{prefix}participants__left_at__isnull": True,
-            f"{prefix}participants__mailbox__members__user": user,
-            f"{prefix}participants__mailbox__active": True,
-        }
-    )
+def _active_participation(user: Any) -> Q:
+    """A user takes part directly, or as a clinical member of an ORG mailbox that takes part
+    (``team_mailbox_ids``: a billing clerk in the team gets nothing through it)."""
+    direct = Q(participants__left_at__isnull=True, participants__user=user)
+    teams = team_mailbox_ids(user)
+    if not teams:
+        return direct
+    return direct | Q(participants__left_at__isnull=True, participants__mailbox_id__in=teams)
 
 
 def conversations_for(user: Any) -> QuerySet[Conversation]:
@@ -59,16 +54,12 @@ def access_conversation(
 
 
 def participant_user_ids(conversation: Conversation) -> set[uuid.UUID]:
-    """Every user who sees the conversation: direct participants and ORG mailbox members."""
+    """Every user who sees the conversation: direct participants and the clinical members of
+    its ORG mailboxes (the one rule of ``clinical_member_user_ids``)."""
     active = Participant.objects.filter(conversation=conversation, left_at__isnull=True)
     direct = set(active.filter(user__isnull=False).values_list("user_id", flat=True))
-    members = set(
-        active.filter(mailbox__isnull=False, mailbox__active=True).values_list(
-            "mailbox__members__user_id", flat=True
-        )
-    )
-    members.discard(None)
-    return direct | members
+    mailboxes = list(active.filter(mailbox__isnull=False).values_list("mailbox_id", flat=True))
+    return direct | clinical_member_user_ids(mailboxes)
 
 
 def access_attachment(user: Any, attachment_id: Any) -> Attachment:

@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from backend import metrics
 from backend.accounts import sessions
 from backend.accounts.psc.tokens import PSC_SESSION
+from backend.api import parsers as bounded_json
 from backend.api.errors import ApiError
 from backend.observability import client_ip_var, new_request_id, request_id_var
 from conversations import events, presence
@@ -180,9 +181,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not self.bucket.take():
             raise ApiError("rate_limited", "Trop de messages envoyés : ralentissez.")
         try:
-            frame = json.loads(text_data)
-        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-            raise ApiError("bad_json", "Le message n'est pas un JSON valide.") from exc
+            frame = bounded_json.loads(text_data)
+        except bounded_json.UnsafeJSON as exc:  # invalid, absurdly deep, or a > 64-bit integer
+            raise ApiError("bad_json", str(exc) or "Le message n'est pas un JSON valide.") from exc
         if not isinstance(frame, dict):
             raise ApiError("bad_frame", "Le message doit être un objet JSON avec un « type ».")
         header = FrameSerializer(data={"type": frame.get("type"), "ref": frame.get("ref")})
@@ -354,7 +355,7 @@ async def on_presence_set(consumer: ChatConsumer, frame: dict[str, Any], ref: st
 @_guard
 async def on_presence_query(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsPresenceQuery, frame, ref)
-    states = await database_sync_to_async(presence.status_of)(data["users"])
+    states = await database_sync_to_async(presence.visible_status)(consumer.user.pk, data["users"])
     await consumer.send_frame({"type": "presence.state", "presence": states, "ref": ref})
 
 

@@ -15,6 +15,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from backend.accounts.access import clinical_member_user_ids, team_mailbox_ids
+from backend.accounts.models import User
+from conversations.access import conversations_for
 from conversations.models import Connection, Participant
 
 HEARTBEAT_SECONDS = 45
@@ -83,11 +86,26 @@ def purge_stale() -> int:
 
 
 def contacts_of(user_id: Any) -> set[str]:
-    """Users who share an active conversation with this user: they see their presence."""
-    conversation_ids = Participant.objects.filter(user_id=user_id, left_at__isnull=True).values(
-        "conversation_id"
+    """Users who share an active conversation or a team (ORG mailbox) with this user, by the
+    access rules of conversations (so a billing clerk in a team shares nothing): they, and only
+    they, see each other's presence."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return set()
+    active = Participant.objects.filter(
+        conversation_id__in=conversations_for(user).values("pk"), left_at__isnull=True
     )
-    others = Participant.objects.filter(
-        conversation_id__in=conversation_ids, left_at__isnull=True, user__isnull=False
-    ).values_list("user_id", flat=True)
+    direct = set(active.filter(user__isnull=False).values_list("user_id", flat=True))
+    teams = set(active.filter(mailbox__isnull=False).values_list("mailbox_id", flat=True))
+    others = direct | clinical_member_user_ids(teams | team_mailbox_ids(user))
     return {str(u) for u in others if str(u) != str(user_id)}
+
+
+def visible_status(viewer_id: Any, user_ids: Iterable[uuid.UUID | str]) -> dict[str, str]:
+    """``presence.query``: the status of the viewer's contacts; anyone else is answered as an
+    unknown user is (offline), so presence reveals nothing about strangers."""
+    ids = [str(u) for u in user_ids]
+    visible = contacts_of(viewer_id) | {str(viewer_id)}
+    result = dict.fromkeys(ids, OFFLINE)
+    result.update(status_of([u for u in ids if u in visible]))
+    return result

@@ -113,6 +113,9 @@ class WsPresenceQuery(serializers.Serializer):
     users = serializers.ListField(child=serializers.UUIDField(), max_length=500)
 
 
+INT64_MAX = 2**63 - 1
+
+
 def parse_int_param(
     params: Any, name: str, default: int | None, minimum: int, maximum: int | None = None
 ) -> int | None:
@@ -125,7 +128,8 @@ def parse_int_param(
         raise ApiError(
             "invalid", f"{name} doit être un entier.", fields={name: ["Entier attendu."]}
         ) from exc
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"entre {minimum} et {maximum}" if maximum is not None else f">= {minimum}"
+    maximum = INT64_MAX if maximum is None else maximum  # the database's bigint, at most
+    if value < minimum or value > maximum:
+        bound = f"entre {minimum} et {maximum}"
         raise ApiError("invalid", f"{name} doit être {bound}.", fields={name: [f"Valeur {bound}."]})
     return value

@@ -85,7 +85,7 @@ class Socket:
 
 
 async def connect(user: Any | None, origin: bytes = b"http://testserver") -> Socket:
-    headers = [(b"origin", origin)]
+    headers = [(b"origin", origin), (b"host", b"testserver")]
     if user is not None:
         headers.append((b"cookie", f"sessionid={await session_cookie(user)}".encode()))
     communicator = WebsocketCommunicator(application, "/ws/", headers=headers)

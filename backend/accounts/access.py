@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import F
 from rest_framework import status
 
-from backend.accounts.models import Membership, Professional
+from backend.accounts.models import Mailbox, Membership, Professional
 from backend.api.errors import ApiError
 
 # Roles that may see clinical content (patients, messages, requests, reports).
@@ -60,3 +61,37 @@ def require_clinical_access(
 def can_take_part(user: Any) -> bool:
     """May be a participant of clinical exchanges: an active human with a clinical role."""
     return bool(user.is_active and not user.is_service and has_clinical_access(user))
+
+
+def team_mailbox_ids(user: Any) -> set[uuid.UUID]:
+    """The ORG mailboxes through which ``user`` takes part in clinical exchanges: active ones they
+    are a member of AND in whose organisation they hold a clinical role. Membership of a team
+    alone carries nothing (a billing clerk following the team's acts sees no message)."""
+    professional = professional_of(user)
+    if professional is None or not getattr(user, "is_active", False):
+        return set()
+    return set(
+        Mailbox.objects.filter(
+            kind=Mailbox.Kind.ORGANIZATIONAL,
+            active=True,
+            members=professional,
+            organization_id__in=clinical_organization_ids(user),
+        ).values_list("pk", flat=True)
+    )
+
+
+def clinical_member_user_ids(mailbox_ids: set[uuid.UUID] | list[uuid.UUID]) -> set[uuid.UUID]:
+    """Users who see what reaches these ORG mailboxes: members with a clinical role in the
+    mailbox's own organisation (the same rule as ``team_mailbox_ids``, from the other side)."""
+    if not mailbox_ids:
+        return set()
+    return set(
+        Professional.objects.filter(
+            team_mailboxes__in=mailbox_ids,
+            team_mailboxes__active=True,
+            team_mailboxes__kind=Mailbox.Kind.ORGANIZATIONAL,
+            memberships__role__in=CLINICAL_ROLES,
+            memberships__organization=F("team_mailboxes__organization"),
+            user__is_active=True,
+        ).values_list("user_id", flat=True)
+    )

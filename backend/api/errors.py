@@ -113,7 +113,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, exceptions.Throttled) and getattr(exc, "wait", None):
         message = f"Trop de requêtes, réessayez dans {int(exc.wait) + 1} secondes."  # type: ignore[attr-defined]
     elif isinstance(exc, exceptions.ParseError):
+        from backend.api.parsers import MalformedJSON
+
         code, message = "malformed", "Le corps de la requête n'est pas un JSON valide."
+        if isinstance(exc, MalformedJSON):
+            message = str(exc.detail)
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         code = "not_authenticated" if isinstance(exc, exceptions.NotAuthenticated) else "bad_token"
         if code == "bad_token":

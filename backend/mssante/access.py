@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from rest_framework import status
 
-from backend.accounts.access import professional_of
+from backend.accounts.access import professional_of, team_mailbox_ids
 from backend.accounts.models import Mailbox
 from backend.api.errors import ApiError, NotFound
 from backend.mssante.models import OutboundMessage
@@ -25,7 +25,8 @@ def sendable_mailboxes(user: Any) -> QuerySet[Mailbox]:
     professional = professional_of(user)
     if professional is not None:
         rule |= Q(kind=Mailbox.Kind.PERSONAL, professional=professional)
-        rule |= Q(kind=Mailbox.Kind.ORGANIZATIONAL, members=professional)
+        # ORG mailboxes only where the member holds a clinical role in its organisation.
+        rule |= Q(kind=Mailbox.Kind.ORGANIZATIONAL, pk__in=team_mailbox_ids(user))
     return Mailbox.objects.filter(rule, active=True).distinct()
 
 
@@ -47,7 +48,7 @@ def messages_for(user: Any) -> QuerySet[OutboundMessage]:
     if professional is not None:
         rule |= Q(
             sender_mailbox__kind=Mailbox.Kind.ORGANIZATIONAL,
-            sender_mailbox__members=professional,
+            sender_mailbox_id__in=team_mailbox_ids(user),
         )
     return OutboundMessage.objects.filter(rule).distinct()
 

@@ -281,7 +281,9 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("method", "path", "payload"), ENDPOINTS)
-@pytest.mark.parametrize("persona", ["nurse", "billing", "coordinator", "anonymous"])
+@pytest.mark.parametrize(
+    "persona", ["nurse", "billing", "billing_mailbox_member", "coordinator", "anonymous"]
+)
 def test_outsiders_get_nothing_and_change_nothing(
     personas, as_user, method, path, payload, persona
 ):
@@ -308,9 +310,9 @@ def test_outsiders_get_nothing_and_change_nothing(
     assert conversation.participants.count() == 2
 
 
-@pytest.mark.parametrize("persona", ["billing", "anonymous"])
+@pytest.mark.parametrize("persona", ["billing", "billing_mailbox_member", "anonymous"])
 def test_conversation_list_and_upload_are_closed_to_non_clinicians(personas, as_user, persona):
-    user = None if persona == "anonymous" else personas.billing
+    user = None if persona == "anonymous" else getattr(personas, persona)
     client = as_user(user)
     expected = 401 if user is None else 403
     assert_error(client.get("/api/conversations"), expected)

@@ -812,10 +812,16 @@ def test_upload_limits_at_the_edge_exceed_the_attachment_limit() -> None:
         for cm in configmaps()
         if "ATTACHMENT_MAX_BYTES" in cm["data"]
     )
+    from backend.body_limit import body_limit
+
     site = NGINX_SITE.read_text(encoding="utf-8")
-    body_size = re.search(r"client_max_body_size (\w+);", site)
-    assert body_size
-    nginx_limit = parse_size(body_size.group(1))
+    server_wide = re.search(r"\n    client_max_body_size (\w+);", site)
+    uploads = re.search(r"location = /api/attachments \{\s*client_max_body_size (\w+);", site)
+    assert server_wide and uploads
+    # nginx refuses what the application would refuse, with the same figures.
+    assert parse_size(server_wide.group(1)) == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert parse_size(uploads.group(1)) == body_limit("/api/attachments")
+    nginx_limit = parse_size(uploads.group(1))
     ingress = next(i for i in base_objects("Ingress") if i["metadata"]["name"] == "liaison-web")
     annotations = ingress["metadata"]["annotations"]
     ingress_limit = parse_size(annotations["nginx.ingress.kubernetes.io/proxy-body-size"])

@@ -264,11 +264,13 @@ def test_outbox_lists_newest_first_with_limit_and_offset(personas, send, as_user
 # --- authorisation matrix ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "status"), [("billing", 403), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("who", "status"), [("billing", 403), ("billing_mailbox_member", 403), ("anonymous", 401)]
+)
 def test_billing_and_anonymous_are_refused_everywhere(personas, as_user, send, relay, who, status):
     sent = send(personas.gp, GP, [NURSE]).json()["id"]
     before = len(relay.messages)
-    user = None if who == "anonymous" else personas.billing
+    user = None if who == "anonymous" else getattr(personas, who)
     client = as_user(user)
     responses = [
         client.post(CHECK, {"address": NURSE}, format="json"),

@@ -19,7 +19,15 @@ from tests.conftest import assert_error, client_for
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
-OUTSIDERS = ["dermatologist", "nurse", "coordinator", "secretary", "billing", "admin"]
+OUTSIDERS = [
+    "dermatologist",
+    "nurse",
+    "coordinator",
+    "secretary",
+    "billing",
+    "billing_mailbox_member",
+    "admin",
+]
 
 
 # --- CSRF ------------------------------------------------------------------------------------
