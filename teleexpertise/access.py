@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from backend.accounts.access import has_clinical_access
+from backend.accounts.access import has_clinical_access, team_mailbox_ids
 from backend.api.errors import NotFound
 from backend.patients.access import require_clinical_access
 from teleexpertise.models import TeleexpertiseRequest
@@ -20,10 +20,9 @@ __all__ = ["access_request", "party_user_ids", "requests_for", "require_clinical
 
 
 def received_filter(user: Any) -> Q:
-    """Addressed to the user, or to a team mailbox the user is a member of."""
-    professional = getattr(user, "professional", None)
-    team = Q(team_mailbox__members=professional) if professional is not None else Q(pk=None)
-    return Q(expert=user) | team
+    """Addressed to the user, or to a team mailbox through which the user takes part in clinical
+    exchanges (member with a clinical role in its organisation: ``team_mailbox_ids``)."""
+    return Q(expert=user) | Q(team_mailbox_id__in=team_mailbox_ids(user))
 
 
 def requests_for(user: Any) -> QuerySet[TeleexpertiseRequest]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from backend.accounts.access import can_take_part
+from backend.accounts.access import can_take_part, clinical_member_user_ids
 from backend.accounts.models import Mailbox, User
 from backend.api.errors import ApiError
 from teleexpertise import acts as act_rules
@@ -34,8 +34,9 @@ def team_mailbox(mailbox_id: Any) -> Mailbox:
 
 
 def clinical_members(mailbox: Mailbox) -> list[User]:
-    """The members who may take part in the exchange (clinical roles, active humans)."""
-    users = User.objects.filter(professional__in=mailbox.members.all()).order_by("username")
+    """The members who may take part in the exchange: a clinical role in the mailbox's own
+    organisation (``clinical_member_user_ids``, the rule of conversations too), active humans."""
+    users = User.objects.filter(pk__in=clinical_member_user_ids([mailbox.pk])).order_by("username")
     return [user for user in users if can_take_part(user)]
 
 
