@@ -87,6 +87,14 @@ def _maildirs_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(autouse=True)
+def _public_origin_of_the_test_client(settings: Any) -> None:
+    # Channels' WebsocketCommunicator sends no Host header: in-process sockets are checked
+    # against the test client's origin, as production checks against its configured one.
+    # (Servers started as processes keep the same-origin default.)
+    settings.PUBLIC_ORIGINS = ["http://testserver"]
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness would dominate the suite; hashing itself is Django's code.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
