@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 FRONT := frontend
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run PSC=local`: sign in through a local Pro Santé Connect stand-in on this port.
+PSC ?=
+PSC_PORT ?= 9000
 
 .PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e operator operator-stop lock
 
@@ -56,7 +59,19 @@ run: $(STAMP) frontend seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Liaison Santé sur http://$(HOST):$(PORT)/ (comptes de démonstration : voir README.md)"
 	@# -v 0: daphne's access log prints query strings, and /api/patients?ins= carries an INS.
+ifeq ($(PSC),local)
+	@# The local Pro Santé Connect stand-in (tests/psc/, 127.0.0.1 only), stopped with daphne.
+	bash tests/psc/install.sh
+	@rm -f var/psc.env
+	@$(PY) -m tests.support.psc --port $(PSC_PORT) --env-file var/psc.env & psc=$$!; \
+	trap 'kill $$psc 2>/dev/null; wait $$psc 2>/dev/null' EXIT INT TERM; \
+	for _ in $$(seq 1 150); do [ -s var/psc.env ] && break; sleep 0.2; done; \
+	[ -s var/psc.env ] || { echo "le fournisseur Pro Santé Connect local n'a pas démarré"; exit 1; }; \
+	. var/psc.env; echo "Connexion Pro Santé Connect (test) sur $$PSC_DISCOVERY_URL"; \
 	$(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) backend.asgi:application
+else
+	$(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) backend.asgi:application
+endif
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

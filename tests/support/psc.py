@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -367,6 +368,11 @@ def main() -> None:
     parser.add_argument("--env-file", help="write the platform's PSC_* settings to this file")
     args = parser.parse_args()
     provider = PscProvider(port=args.port, test_endpoints=False).start()
+
+    def stop(*_: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     if args.env_file:
         Path(args.env_file).write_text(
             "".join(f"export {k}={v}\n" for k, v in provider.settings().items())
