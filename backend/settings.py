@@ -237,6 +237,10 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimum=1)
 # Periodic work (celery beat): catch sends whose task was lost, flag late teleexpertise answers.
 CELERY_BEAT_SCHEDULE = {
+    "psc-refresh-sessions": {
+        "task": "backend.accounts.tasks.refresh_psc_sessions",
+        "schedule": 60.0,
+    },
     "mssante-send-pending": {"task": "backend.mssante.tasks.send_pending", "schedule": 60.0},
     # The polling fallback of the inbox (the IDLE worker, when running, is faster).
     "mssante-fetch-all": {"task": "backend.mssante.inbox.tasks.fetch_all", "schedule": 60.0},

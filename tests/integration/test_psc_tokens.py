@@ -107,3 +107,16 @@ def test_the_mailbox_transport_gets_the_signed_in_professionals_token(psc, perso
     token = mailbox_tokens.token_for_mailbox(mailbox)
     assert token == tokens.current_access_token(personas.gp)
     assert psc.introspect(token)["email"] == mailbox.address
+
+
+async def test_the_periodic_check_ends_a_finished_psc_session_without_any_request(psc, personas):
+    from backend.accounts.tasks import refresh_psc_sessions
+
+    browser = await sync_to_async(signed_in_browser)(psc, "dr.martin")
+    tab = await open_tab(browser)
+    assert await sync_to_async(refresh_psc_sessions)() == 0  # nothing due yet
+    await sync_to_async(psc.end_session)(rpps_of("dr.martin"))
+    await sync_to_async(tokens.expire_access_token)(personas.gp)
+    assert await sync_to_async(refresh_psc_sessions)() == 1
+    await assert_ended(tab, sessions.PSC_SESSION_ENDED)
+    assert (await sync_to_async(browser.get)("/api/me")).status_code == 401

@@ -27,6 +27,9 @@ PSC_SESSION = "_liaison_psc"  # in the Django session: signed in through PSC (no
 EXERCICES = "_liaison_psc_exercices"  # the exercices PSC asserted, shown to the professional
 REFRESH_MARGIN = 30  # seconds: refresh an access token this close to its expiry
 _LOCK_SECONDS = 30
+# user id -> access-token expiry, for the periodic check (tasks.py). Best effort: an update lost
+# between two processes only leaves that user to the check made at their next request.
+_ACTIVE = "psc:active-users"
 
 
 class PscSessionEnded(Exception):
@@ -46,6 +49,28 @@ def store(user: Any, token: dict[str, Any], id_token: str | None = None) -> None
     }
     # The cache entry lives as long as the platform session can.
     cache.set(_key(user.pk), entry, timeout=settings.SESSION_COOKIE_AGE)
+    _track(str(user.pk), entry["expires_at"])
+
+
+def _track(user_id: str, expires_at: float | None) -> None:
+    active = dict(cache.get(_ACTIVE) or {})
+    if expires_at is None:
+        active.pop(user_id, None)
+    else:
+        active[user_id] = expires_at
+    cache.set(_ACTIVE, active, timeout=settings.SESSION_COOKIE_AGE)
+
+
+def forget_user(user_id: str) -> None:
+    cache.delete(_key(user_id))
+    _track(user_id, None)
+
+
+def due_for_refresh() -> list[str]:
+    """Users whose access token is about to expire: the periodic check refreshes them, so the
+    platform learns that a PSC session ended even when the user makes no request."""
+    now = time.time()
+    return [uid for uid, at in (cache.get(_ACTIVE) or {}).items() if at - REFRESH_MARGIN <= now]
 
 
 def _entry(user_id: Any) -> dict[str, Any] | None:
@@ -55,6 +80,7 @@ def _entry(user_id: Any) -> dict[str, Any] | None:
 
 def _end(user: Any) -> None:
     cache.delete(_key(user.pk))
+    _track(str(user.pk), None)
     sessions.end_user_sessions(user, sessions.PSC_SESSION_ENDED)
 
 
@@ -63,6 +89,7 @@ def current_access_token(user: Any) -> str:
     PscSessionEnded when there is none or the provider refuses to refresh it."""
     entry = _entry(user.pk)
     if entry is None:
+        _track(str(user.pk), None)
         raise PscSessionEnded
     if entry["expires_at"] - REFRESH_MARGIN > time.time():
         return str(entry["access_token"])
@@ -109,12 +136,14 @@ def expire_access_token(user: Any) -> None:
     if entry is not None:
         entry["expires_at"] = 0
         cache.set(_key(user.pk), entry, timeout=settings.SESSION_COOKIE_AGE)
+        _track(str(user.pk), 0)
 
 
 def end_psc_session(request: HttpRequest, user: Any) -> str | None:
     """Logout: forget the tokens and return the provider's logout URL (RP-initiated logout)."""
     entry = _entry(user.pk)
     cache.delete(_key(user.pk))
+    _track(str(user.pk), None)
     return client.end_session_url(
         entry.get("id_token") if entry else None,
         request.build_absolute_uri("/auth/psc/logged-out"),
