@@ -58,6 +58,7 @@ VERB_LABELS = {
     "export.downloaded": "Synthèse PDF téléchargée",
     "export.sent": "Synthèse envoyée",
     "audit.journal_read": "Consultation du journal d'accès",
+    "accounts.psc_mismatch": "Écart entre Pro Santé Connect et les rattachements",
     "message.versions_read": "Lecture des versions antérieures d'un message",
 }
 

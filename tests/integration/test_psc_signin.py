@@ -8,7 +8,7 @@ import html
 import pytest
 from django.test import Client
 
-from backend.accounts.models import Professional, User
+from backend.accounts.models import Membership, Professional, User
 from backend.audit.models import AuditEvent
 from tests.support.psc import UNKNOWN_RPPS
 from tests.support.psc_flow import callback_path, psc_sign_in, rpps_of
@@ -148,3 +148,19 @@ def test_the_sign_in_page_learns_that_psc_is_offered(psc):
         "psc_start_url": "/auth/psc/start",
         "psc_required_for_rpps": False,
     }
+
+
+def test_the_organisation_admin_reads_the_mismatch_in_the_journal(psc, personas):
+    # Dr Martin also has a clinical membership at CH du Mans that PSC does not assert.
+    ch = personas.admin.professional.memberships.get().organization
+    Membership.objects.create(
+        professional=personas.gp.professional, organization=ch, role=Membership.Role.CLINICIAN
+    )
+    psc_sign_in(psc, Client(), rpps_of("dr.martin"))
+    admin = Client()
+    admin.force_login(personas.admin)
+    events = admin.get("/api/audit/journal/events?action=accounts.psc_mismatch").json()["events"]
+    assert len(events) == 1
+    assert events[0]["label"] == "Écart entre Pro Santé Connect et les rattachements"
+    assert events[0]["data"]["kind"] == "membership_not_in_psc"
+    assert events[0]["data"]["finess"] == ch.finess
