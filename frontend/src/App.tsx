@@ -2,9 +2,11 @@ import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import type { Me } from "./api/types";
 import { TopBar } from "./components/TopBar";
-import { canAccess, hasClinical, homePath, isBillingOnly, isExpert } from "./lib/roles";
+import { canAccess, hasClinical, homePath, isExpert } from "./lib/roles";
 import { matchPath, navigate, usePath } from "./lib/router";
+import { JournalScreen } from "./screens/audit/Journal";
 import { BillingScreen } from "./screens/billing/Billing";
+import { MyActsScreen } from "./screens/billing/MyActs";
 import { CallLayer } from "./screens/calls/CallLayer";
 import { NetworkTestScreen } from "./screens/calls/NetworkTest";
 import { DirectoryScreen } from "./screens/directory/DirectoryScreen";
@@ -31,6 +33,8 @@ function Forbidden() {
 export function routeScreen(me: Me, path: string): ComponentChildren {
   if (!canAccess(me, path)) return <Forbidden />;
   if (path === "/facturation") return <BillingScreen />;
+  if (path === "/journal") return <JournalScreen />;
+  if (path === "/teleexpertise/actes") return <MyActsScreen />;
   if (path === "/annuaire") return <DirectoryScreen me={me} createConversation={hasClinical(me) ? (d) => getChat().createConversation(d) : null} />;
   if (path === "/patient/ecrire") return <WritePatientScreen me={me} />;
   if (path === "/teleexpertise") return <RequestListScreen me={me} />;
@@ -49,7 +53,7 @@ export function App() {
   const state = useStore(session);
   const path = usePath();
   const me = state.me;
-  const redirectHome = !!me && state.status === "authenticated" && path === "/" && isBillingOnly(me);
+  const redirectHome = !!me && state.status === "authenticated" && path === "/" && homePath(me) !== "/";
 
   useEffect(() => {
     if (redirectHome && me) navigate(homePath(me), { replace: true });

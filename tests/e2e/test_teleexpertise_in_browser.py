@@ -53,6 +53,7 @@ def test_request_with_consent_answer_file_and_bill(personas, server: Daphne, bro
     cardio.get_by_test_id("te-report-save").click()
     expect(cardio.get_by_test_id("te-status")).to_contain_text("Répondue", timeout=10_000)
     cardio.get_by_test_id("te-file").click()
+    cardio.get_by_test_id("te-filing-confirm").click()
     expect(cardio.get_by_test_id("te-status")).to_contain_text("Classée", timeout=15_000)
     expect(cardio.get_by_test_id("te-report-pdf")).to_be_visible()
     screenshot(cardio, "te-filed")

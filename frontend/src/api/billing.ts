@@ -10,7 +10,9 @@ export interface BillingAct {
   code: string;
   act_date: string;
   amount: string;
+  amount_display?: string;
   status: ActStatus;
+  status_label?: string;
   note: string;
   professional: { display_name: string; rpps: string | null; am_number: string | null };
   patient: { birth_name: string; first_names: string[] | string; birth_date: string; sex: string; ins: string | null };
@@ -20,6 +22,7 @@ export interface BillingAct {
 export interface BillingTotals {
   count: number;
   amount: string;
+  amount_display?: string;
   by_code: Record<string, unknown>;
   by_status: Record<string, unknown>;
 }
@@ -48,9 +51,14 @@ export function billingQuery(filters: Partial<BillingFilters>, page?: { limit: n
   return q.toString();
 }
 
-export function exportUrl(kind: "csv" | "xlsx", filters: Partial<BillingFilters>): string {
+export function exportUrl(kind: "csv" | "xlsx", filters: Partial<BillingFilters>, own = false): string {
   const qs = billingQuery(filters);
-  return `/api/billing/acts.${kind}${qs ? `?${qs}` : ""}`;
+  return `/api/billing/${own ? "my-acts" : "acts"}.${kind}${qs ? `?${qs}` : ""}`;
+}
+
+/** The one French amount format: the server's « 1 234,50 € » when given. */
+export function amountText(amount: string, display?: string): string {
+  return display ?? amount;
 }
 
 export function createBillingApi(client: HttpClient = http) {
@@ -59,6 +67,14 @@ export function createBillingApi(client: HttpClient = http) {
       client.get<{ acts: BillingAct[]; count: number; totals: BillingTotals }>(`/api/billing/acts?${billingQuery(filters, page)}`),
     transition: (id: Id, status: ActStatus, note: string) =>
       client.post<unknown>(`/api/billing/acts/${encodeURIComponent(String(id))}/transition`, { status, note }),
+    bulkTransition: (ids: Id[], status: ActStatus, note: string) =>
+      client.post<{ acts: BillingAct[]; refused: { id: Id; code: string; message: string }[] }>("/api/billing/acts/transition", {
+        acts: ids,
+        status,
+        note,
+      }),
+    myActs: (filters: Partial<BillingFilters>, page: { limit: number; offset: number }) =>
+      client.get<{ acts: BillingAct[]; count: number; totals: BillingTotals }>(`/api/billing/my-acts?${billingQuery(filters, page)}`),
   };
 }
 

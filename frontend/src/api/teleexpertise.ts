@@ -9,6 +9,40 @@ export interface QuotaEntry {
   used: number;
   limit: number;
   year: number;
+  label?: string;
+}
+
+export interface TeTeam {
+  id: Id;
+  address: string;
+  display_name: string;
+}
+
+export interface Delivery {
+  address: string;
+  role: string;
+  label: string;
+  name: string;
+  status: "queued" | "sent" | "delivered" | "read" | "failed" | string;
+  reason: string | null;
+}
+
+export interface ActRefusal {
+  code: string;
+  reason: string;
+  message: string;
+}
+
+export interface FilingPreview {
+  recipients: { role: string; label: string; name: string; address: string }[];
+  visibilities: { value: string; label: string }[];
+  acts: { TE2?: QuotaEntry; RQD?: QuotaEntry };
+}
+
+export interface RequestFilters {
+  status?: string;
+  urgency?: string;
+  due?: string;
 }
 
 export interface Patient {
@@ -46,6 +80,9 @@ export interface Consent {
   collected_at: string;
   collected_by?: Person | null;
   patient_informed: boolean;
+  consenter?: "patient" | "representative";
+  representative_name?: string | null;
+  representative_quality?: string | null;
   document: Id | { id: Id; name?: string } | null;
   withdrawn_at: string | null;
   withdrawn_by?: Person | null;
@@ -74,7 +111,8 @@ export interface TeRequest {
   urgency: Urgency;
   specialty: string;
   requester: TePerson;
-  expert: TePerson;
+  expert: TePerson | null;
+  team?: TeTeam | null;
   patient: Patient & { sex?: string };
   conversation: Id | null;
   consent?: Consent | null;
@@ -87,6 +125,10 @@ export interface TeRequest {
   due_at: string | null;
   created_at?: string;
   quota?: { TE2?: QuotaEntry; RQD?: QuotaEntry };
+  filed_at?: string | null;
+  deliveries?: Delivery[];
+  act_refusals?: ActRefusal[];
+  attachments?: { id: Id; name: string; size?: number; content_type?: string }[];
 }
 
 export interface NewRequestPayload {
@@ -94,7 +136,16 @@ export interface NewRequestPayload {
   patient: Id;
   question: string;
   urgency: Urgency;
-  consent: { method: "oral" | "written"; collected_at: string; document?: Id; patient_informed: true };
+  consent: {
+    method: "oral" | "written";
+    collected_at: string;
+    document?: Id;
+    patient_informed: true;
+    patient: Id;
+    consenter: "patient" | "representative";
+    representative_name?: string;
+    representative_quality?: string;
+  };
   attachments: Id[];
 }
 
@@ -117,14 +168,20 @@ const enc = (id: Id) => encodeURIComponent(String(id));
 export function createTeleexpertiseApi(client: HttpClient = http) {
   const base = (id: Id) => `/api/teleexpertise/requests/${enc(id)}`;
   return {
-    list: (role: "sent" | "received") => client.get<{ requests: TeRequest[] }>(`/api/teleexpertise/requests?role=${role}`),
+    list: (role: "sent" | "received", filters: RequestFilters = {}) => {
+      const q = new URLSearchParams({ role });
+      for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
+      return client.get<{ requests: TeRequest[] }>(`/api/teleexpertise/requests?${q}`);
+    },
+    pending: () => client.get<{ pending: number }>("/api/teleexpertise/requests/pending"),
+    take: (id: Id) => client.post<{ request: TeRequest }>(`${base(id)}/take`, {}),
+    filingPreview: (id: Id) => client.get<FilingPreview>(`${base(id)}/filing`),
     get: (id: Id) => client.get<{ request: TeRequest }>(base(id)),
     create: (data: NewRequestPayload) => client.post<{ request: TeRequest }>("/api/teleexpertise/requests", data),
     accept: (id: Id) => client.post<{ request: TeRequest }>(`${base(id)}/accept`, {}),
     decline: (id: Id, reason: string) => client.post<{ request: TeRequest }>(`${base(id)}/decline`, { reason }),
     report: (id: Id, data: ReportPayload) => client.post<{ request: TeRequest }>(`${base(id)}/report`, data),
-    file: (id: Id, declareActs = true) =>
-      client.post<{ request: TeRequest }>(`${base(id)}/file`, declareActs ? {} : { declare_acts: false }),
+    file: (id: Id, visibility = "normal") => client.post<{ request: TeRequest }>(`${base(id)}/file`, { visibility }),
     withdrawConsent: (id: Id) => client.post<{ request: TeRequest }>(`${base(id)}/consent/withdraw`, {}),
     experts: (params: { q?: string; specialty?: string; patient?: Id }, signal?: AbortSignal) => {
       const q = new URLSearchParams();

@@ -2,7 +2,7 @@
 
 export type Id = number | string;
 
-export type Role = "clinician" | "coordinator" | "secretary" | "billing" | "admin";
+export type Role = "clinician" | "coordinator" | "secretary" | "billing" | "admin" | "dpo";
 export type MailboxKind = "PER" | "ORG" | "APP";
 
 export interface Professional {

@@ -1,10 +1,33 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { teApi } from "../api/teleexpertise";
 import type { Me, PscSummary } from "../api/types";
 import { notificationPermission, requestNotificationPermission } from "../lib/notify";
 import { personName } from "../lib/people";
 import { hasClinical, homePath, navItems, sectionOf } from "../lib/roles";
 import { linkClick } from "../lib/router";
 import { logout } from "../state/session";
+import { onTeleexpertiseUpdated } from "../state/teleexpertise";
+
+/** Received requests waiting for an answer: the badge on « Téléexpertise ». */
+function usePendingRequests(enabled: boolean): number {
+  const [pending, setPending] = useState(0);
+  useEffect(() => {
+    if (!enabled) return;
+    let alive = true;
+    const load = () =>
+      teApi
+        .pending()
+        .then((r) => alive && setPending(r.pending))
+        .catch(() => undefined);
+    void load();
+    const off = onTeleexpertiseUpdated(() => void load());
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [enabled]);
+  return pending;
+}
 
 export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
   const [perm, setPerm] = useState(notificationPermission());
@@ -13,6 +36,7 @@ export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
   const home = homePath(me);
   const items = navItems(me);
   const current = sectionOf(path);
+  const pending = usePendingRequests(hasClinical(me));
   return (
     <header class="topbar" data-testid="topbar">
       <a href={home} class="brand" aria-label="Liaison Santé — accueil" onClick={(e) => linkClick(e, home)}>
@@ -31,6 +55,11 @@ export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
               data-testid={`nav-${it.section}`}
             >
               {it.label}
+              {it.section === "teleexpertise" && pending > 0 && (
+                <span class="nav-badge" data-testid="nav-te-badge" aria-label={`${pending} demande(s) reçue(s) à traiter`}>
+                  {pending}
+                </span>
+              )}
             </a>
           ))}
         </nav>

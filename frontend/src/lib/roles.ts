@@ -17,6 +17,12 @@ export function hasClinical(me: Me): boolean {
   return CLINICAL.some((x) => r.has(x));
 }
 
+/** The access journal: organisation admins and the DPO. */
+export function hasJournal(me: Me): boolean {
+  const r = roles(me);
+  return r.has("admin") || r.has("dpo");
+}
+
 export function isBillingOnly(me: Me): boolean {
   return hasBilling(me) && !hasClinical(me);
 }
@@ -30,7 +36,7 @@ export function isExpert(me: Me): boolean {
   return !!(me.professional as { is_expert?: boolean } | null)?.is_expert;
 }
 
-export type Section = "messaging" | "teleexpertise" | "patient" | "billing" | "directory";
+export type Section = "messaging" | "teleexpertise" | "patient" | "billing" | "directory" | "journal";
 
 export interface NavItem {
   section: Section;
@@ -48,6 +54,7 @@ export function navItems(me: Me): NavItem[] {
   if (hasBilling(me)) items.push({ section: "billing", href: "/facturation", label: "Facturation" });
   // the directory holds no health data: every signed-in role may search it (billing staff included)
   if (hasDirectory(me)) items.push({ section: "directory", href: "/annuaire", label: "Annuaire" });
+  if (hasJournal(me)) items.push({ section: "journal", href: "/journal", label: "Journal d'accès" });
   return items;
 }
 
@@ -57,6 +64,7 @@ export function sectionOf(path: string): Section {
   if (path.startsWith("/facturation")) return "billing";
   if (path.startsWith("/patient")) return "patient";
   if (path.startsWith("/annuaire")) return "directory";
+  if (path.startsWith("/journal")) return "journal";
   return "messaging";
 }
 
@@ -64,11 +72,13 @@ export function canAccess(me: Me, path: string): boolean {
   const s = sectionOf(path);
   if (s === "billing") return hasBilling(me);
   if (s === "directory") return hasDirectory(me);
+  if (s === "journal") return hasJournal(me);
   if (s === "patient") return hasClinical(me) && me.mailboxes.length > 0;
   return hasClinical(me);
 }
 
 /** Where "/" leads: billing-only users land on the billing screen. */
 export function homePath(me: Me): string {
-  return isBillingOnly(me) ? "/facturation" : "/";
+  if (isBillingOnly(me)) return "/facturation";
+  return !hasClinical(me) && hasJournal(me) ? "/journal" : "/";
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { billingApi, EMPTY_FILTERS, exportUrl, type ActStatus, type BillingAct, type BillingFilters, type BillingTotals } from "../../api/billing";
+import { amountText, billingApi, EMPTY_FILTERS, exportUrl, type ActStatus, type BillingAct, type BillingFilters, type BillingTotals } from "../../api/billing";
 import { ApiError } from "../../api/http";
 import type { Id } from "../../api/types";
 import { Dialog } from "../../components/Dialog";
@@ -29,7 +29,9 @@ export function BillingScreen() {
   const [totals, setTotals] = useState<BillingTotals | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
-  const [changing, setChanging] = useState<{ act: BillingAct; status: ActStatus } | null>(null);
+  const [changing, setChanging] = useState<{ acts: BillingAct[]; status: ActStatus } | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [bulkStatus, setBulkStatus] = useState("");
 
   useEffect(() => {
     let alive = true;
@@ -39,6 +41,7 @@ export function BillingScreen() {
       .then((r) => {
         if (!alive) return;
         setActs(r.acts);
+        setSelected(new Set());
         setCount(r.count);
         setTotals(r.totals);
       })
@@ -114,7 +117,7 @@ export function BillingScreen() {
       <div class="toolbar">
         {totals && (
           <p class="totals" data-testid="billing-total" aria-live="polite">
-            <strong>{totals.count}</strong> acte{totals.count > 1 ? "s" : ""} · total <strong>{formatAmount(totals.amount)}</strong>
+            <strong>{totals.count}</strong> acte{totals.count > 1 ? "s" : ""} · total <strong>{amountText(formatAmount(totals.amount), totals.amount_display)}</strong>
             {Object.entries(totals.by_code ?? {}).map(([k, v]) => (
               <span key={k}> · {k} : {countOf(v)}</span>
             ))}
@@ -139,12 +142,48 @@ export function BillingScreen() {
         </div>
       )}
       {!acts && !error && <p class="muted">Chargement…</p>}
+      {acts && selected.size > 0 && (
+        <div class="panel bulk-bar" data-testid="billing-bulk-bar" role="region" aria-label="Sélection">
+          <span data-testid="billing-selected-count">
+            {selected.size} acte{selected.size > 1 ? "s" : ""} sélectionné{selected.size > 1 ? "s" : ""}
+          </span>
+          <label>
+            Nouveau statut{" "}
+            <select value={bulkStatus} onChange={(e) => setBulkStatus(e.currentTarget.value)} data-testid="billing-bulk-status">
+              <option value="">Choisir…</option>
+              {(["transmitted", "paid", "rejected"] as ActStatus[]).map((st) => (
+                <option key={st} value={st}>
+                  {actStatusLabel(st)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            class="btn btn-primary btn-small"
+            disabled={!bulkStatus}
+            onClick={() => setChanging({ acts: acts.filter((a) => selected.has(String(a.id))), status: bulkStatus as ActStatus })}
+            data-testid="billing-bulk-apply"
+          >
+            Appliquer à la sélection
+          </button>
+        </div>
+      )}
       {acts && !acts.length && <p class="empty-state" data-testid="billing-empty">Aucun acte ne correspond à ces critères.</p>}
       {acts && !!acts.length && (
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Actes">
           <table class="table" data-testid="billing-table">
             <thead>
               <tr>
+                <th scope="col">
+                  <input
+                    type="checkbox"
+                    aria-label="Tout sélectionner sur cette page"
+                    checked={acts.length > 0 && acts.every((a) => selected.has(String(a.id)))}
+                    onChange={(e) => setSelected(e.currentTarget.checked ? new Set(acts.map((a) => String(a.id))) : new Set())}
+                    data-testid="billing-select-all"
+                  />
+                </th>
                 <th scope="col">Date</th>
                 <th scope="col">Code</th>
                 <th scope="col" class="num">Montant</th>
@@ -158,10 +197,24 @@ export function BillingScreen() {
             <tbody>
               {acts.map((a) => (
                 <tr key={String(a.id)} data-testid="billing-row" data-id={String(a.id)} data-status={a.status}>
+                  <td data-label="Sélection">
+                    <input
+                      type="checkbox"
+                      aria-label={`Sélectionner l'acte ${a.code} ${a.reference}`}
+                      checked={selected.has(String(a.id))}
+                      onChange={(e) => {
+                        const next = new Set(selected);
+                        if (e.currentTarget.checked) next.add(String(a.id));
+                        else next.delete(String(a.id));
+                        setSelected(next);
+                      }}
+                      data-testid="billing-select"
+                    />
+                  </td>
                   <td data-label="Date">{formatDate(a.act_date)}</td>
                   <td data-label="Code">{a.code}</td>
                   <td data-label="Montant" class="num">
-                    {formatAmount(a.amount)}
+                    {amountText(formatAmount(a.amount), a.amount_display)}
                   </td>
                   <td data-label="Professionnel">
                     {a.professional.display_name}
@@ -195,7 +248,7 @@ export function BillingScreen() {
                         onChange={(e) => {
                           const v = e.currentTarget.value as ActStatus;
                           e.currentTarget.value = "";
-                          if (v) setChanging({ act: a, status: v });
+                          if (v) setChanging({ acts: [a], status: v });
                         }}
                         data-testid="billing-transition"
                       >
@@ -231,9 +284,12 @@ export function BillingScreen() {
       )}
       {changing && (
         <TransitionDialog
-          act={changing.act}
+          acts={changing.acts}
           status={changing.status}
-          onClose={() => setChanging(null)}
+          onClose={() => {
+            setChanging(null);
+            setReload((n) => n + 1);
+          }}
           onDone={() => {
             setChanging(null);
             setReload((n) => n + 1);
@@ -244,7 +300,7 @@ export function BillingScreen() {
   );
 }
 
-function TransitionDialog({ act, status, onClose, onDone }: { act: BillingAct; status: ActStatus; onClose: () => void; onDone: () => void }) {
+function TransitionDialog({ acts, status, onClose, onDone }: { acts: BillingAct[]; status: ActStatus; onClose: () => void; onDone: () => void }) {
   const [note, setNote] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -258,7 +314,16 @@ function TransitionDialog({ act, status, onClose, onDone }: { act: BillingAct; s
     setBusy(true);
     setError(null);
     try {
-      await billingApi.transition(act.id as Id, status, note.trim());
+      const r = await billingApi.bulkTransition(
+        acts.map((a) => a.id as Id),
+        status,
+        note.trim(),
+      );
+      if (r.refused.length) {
+        setBusy(false);
+        setError(`${r.refused.length} acte(s) non modifié(s) : ${r.refused[0].message}`);
+        return;
+      }
       onDone();
     } catch (err) {
       setBusy(false);
@@ -266,7 +331,15 @@ function TransitionDialog({ act, status, onClose, onDone }: { act: BillingAct; s
     }
   }
   return (
-    <Dialog title={`Passer l'acte ${act.code} au statut « ${actStatusLabel(status)} »`} onClose={onClose} testId="billing-transition-dialog">
+    <Dialog
+      title={
+        acts.length === 1
+          ? `Passer l'acte ${acts[0].code} au statut « ${actStatusLabel(status)} »`
+          : `Passer ${acts.length} actes au statut « ${actStatusLabel(status)} »`
+      }
+      onClose={onClose}
+      testId="billing-transition-dialog"
+    >
       <form onSubmit={submit} noValidate>
         <div class="field">
           <label for="bt-note">Note{needsNote ? " (obligatoire)" : " (facultative)"}</label>

@@ -21,6 +21,9 @@ export function NewRequestScreen() {
   const [informed, setInformed] = useState(false);
   const [consentDoc, setConsentDoc] = useState<Attachment[]>([]);
   const [consentErrors, setConsentErrors] = useState<Record<string, string>>({});
+  const [consenter, setConsenter] = useState<"patient" | "representative">("patient");
+  const [repName, setRepName] = useState("");
+  const [repQuality, setRepQuality] = useState("");
   const [question, setQuestion] = useState("");
   const [urgency, setUrgency] = useState<Urgency>("normal");
   const [files, setFiles] = useState<Attachment[]>([]);
@@ -38,8 +41,22 @@ export function NewRequestScreen() {
     setStep(n);
   }
 
+  /** A consent belongs to one patient: choosing another patient clears what was recorded. */
+  function clearConsent() {
+    setMethod("");
+    setInformed(false);
+    setConsentDoc([]);
+    setConsenter("patient");
+    setRepName("");
+    setRepQuality("");
+    setCollectedAt(toLocalInput(new Date()));
+    setConsentErrors({});
+  }
+
   function nextFromConsent() {
     const errs = validateConsent({ method, collectedAt, informed });
+    if (consenter === "representative" && !repName.trim()) errs.representative_name = "Indiquez le nom du représentant légal.";
+    if (consenter === "representative" && !repQuality) errs.representative_quality = "Indiquez la qualité du représentant légal.";
     setConsentErrors(errs);
     if (!Object.keys(errs).length) go(3);
   }
@@ -65,6 +82,9 @@ export function NewRequestScreen() {
           collected_at: new Date(collectedAt).toISOString(),
           ...(consentDoc[0] ? { document: consentDoc[0].id } : {}),
           patient_informed: true,
+          patient: patient.id,
+          consenter,
+          ...(consenter === "representative" ? { representative_name: repName.trim(), representative_quality: repQuality } : {}),
         },
         attachments: files.map((f) => f.id),
       });
@@ -111,6 +131,7 @@ export function NewRequestScreen() {
           <PatientStep
             selected={patient}
             onSelect={(p) => {
+              if (!patient || String(patient.id) !== String(p.id)) clearConsent();
               setPatient(p);
               setExpert(null);
               go(1);
@@ -130,6 +151,60 @@ export function NewRequestScreen() {
         )}
         {step === 2 && (
           <div data-testid="te-consent">
+            <p class="recap" data-testid="te-consent-patient">
+              Consentement de : <strong>{patient?.display_name}</strong>
+              {patient?.birth_date ? ` (né·e le ${formatDate(patient.birth_date)})` : ""}
+            </p>
+            <fieldset class="field">
+              <legend>Qui a consenti ?</legend>
+              <label class="radio">
+                <input type="radio" name="consenter" checked={consenter === "patient"} onChange={() => setConsenter("patient")} data-testid="te-consenter-patient" /> Le patient
+              </label>
+              <label class="radio">
+                <input
+                  type="radio"
+                  name="consenter"
+                  checked={consenter === "representative"}
+                  onChange={() => setConsenter("representative")}
+                  data-testid="te-consenter-representative"
+                />{" "}
+                Son représentant légal (mineur, majeur protégé)
+              </label>
+            </fieldset>
+            {consenter === "representative" && (
+              <>
+                <div class="field">
+                  <label for="consent-rep-name">Nom et prénom du représentant légal</label>
+                  <input
+                    id="consent-rep-name"
+                    value={repName}
+                    onInput={(e) => setRepName(e.currentTarget.value)}
+                    aria-invalid={!!consentErrors.representative_name}
+                    aria-describedby={consentErrors.representative_name ? "consent-rep-name-error" : undefined}
+                    data-testid="te-consent-rep-name"
+                  />
+                  <FieldError id="consent-rep-name-error" message={consentErrors.representative_name} />
+                </div>
+                <div class="field">
+                  <label for="consent-rep-quality">Qualité</label>
+                  <select
+                    id="consent-rep-quality"
+                    value={repQuality}
+                    onChange={(e) => setRepQuality(e.currentTarget.value)}
+                    aria-invalid={!!consentErrors.representative_quality}
+                    aria-describedby={consentErrors.representative_quality ? "consent-rep-quality-error" : undefined}
+                    data-testid="te-consent-rep-quality"
+                  >
+                    <option value="">Choisir…</option>
+                    <option value="parent">Titulaire de l'autorité parentale</option>
+                    <option value="guardian">Tuteur</option>
+                    <option value="family">Personne habilitée (habilitation familiale)</option>
+                    <option value="curator">Curateur</option>
+                  </select>
+                  <FieldError id="consent-rep-quality-error" message={consentErrors.representative_quality} />
+                </div>
+              </>
+            )}
             <fieldset class="field" aria-describedby={consentErrors.method ? "consent-method-error" : undefined}>
               <legend>Mode de recueil du consentement</legend>
               <label class="radio">

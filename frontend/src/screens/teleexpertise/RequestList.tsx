@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { teApi, type TeRequest } from "../../api/teleexpertise";
+import { teApi, type RequestFilters, type TeRequest } from "../../api/teleexpertise";
 import type { Me } from "../../api/types";
 import { formatDate } from "../../lib/format";
 import { personName } from "../../lib/people";
@@ -15,19 +15,20 @@ export function RequestListScreen({ me }: { me: Me }) {
   const [items, setItems] = useState<TeRequest[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
+  const [filters, setFilters] = useState<RequestFilters>({});
   const tabs = useRef<Record<Tab, HTMLButtonElement | null>>({ sent: null, received: null });
 
   useEffect(() => {
     let alive = true;
     setError(null);
     teApi
-      .list(tab)
+      .list(tab, tab === "received" ? filters : {})
       .then((r) => alive && setItems(r.requests))
       .catch((err) => alive && setError(errorMessage(err, "Chargement impossible.")));
     return () => {
       alive = false;
     };
-  }, [tab, reload]);
+  }, [tab, reload, filters]);
 
   useEffect(() => onTeleexpertiseUpdated(() => setReload((n) => n + 1)), []);
 
@@ -49,8 +50,9 @@ export function RequestListScreen({ me }: { me: Me }) {
 
   const tabDef: [Tab, string][] = [
     ["sent", "Envoyées"],
-    ["received", "Reçues"],
+    ["received", "Demandes reçues"],
   ];
+  const setFilter = (k: keyof RequestFilters, v: string) => setFilters((f) => ({ ...f, [k]: v || undefined }));
 
   return (
     <div class="page" data-testid="te-screen">
@@ -62,6 +64,9 @@ export function RequestListScreen({ me }: { me: Me }) {
               Mon profil d'expert
             </a>
           )}
+          <a class="btn btn-secondary" href="/teleexpertise/actes" onClick={(e) => linkClick(e, "/teleexpertise/actes")} data-testid="te-my-acts-link">
+            Mes actes
+          </a>
           <a class="btn btn-primary" href="/teleexpertise/nouvelle" onClick={(e) => linkClick(e, "/teleexpertise/nouvelle")} data-testid="te-new-button">
             Nouvelle demande
           </a>
@@ -90,6 +95,38 @@ export function RequestListScreen({ me }: { me: Me }) {
         ))}
       </div>
       <div id="te-tabpanel" role="tabpanel" aria-labelledby={`te-tab-${tab}`} class="panel">
+        {tab === "received" && (
+          <div class="filters" data-testid="te-received-filters">
+            <label>
+              Statut{" "}
+              <select value={filters.status ?? ""} onChange={(e) => setFilter("status", e.currentTarget.value)} data-testid="te-filter-status">
+                <option value="">Tous</option>
+                <option value="submitted">Soumise</option>
+                <option value="accepted">Acceptée</option>
+                <option value="answered">Répondue</option>
+                <option value="filed">Classée</option>
+                <option value="declined">Refusée</option>
+                <option value="closed">Clôturée</option>
+              </select>
+            </label>
+            <label>
+              Urgence{" "}
+              <select value={filters.urgency ?? ""} onChange={(e) => setFilter("urgency", e.currentTarget.value)} data-testid="te-filter-urgency">
+                <option value="">Toutes</option>
+                <option value="urgent">Urgente</option>
+                <option value="normal">Normale</option>
+              </select>
+            </label>
+            <label>
+              Échéance{" "}
+              <select value={filters.due ?? ""} onChange={(e) => setFilter("due", e.currentTarget.value)} data-testid="te-filter-due">
+                <option value="">Toutes</option>
+                <option value="soon">Dans moins de 2 jours</option>
+                <option value="overdue">En retard</option>
+              </select>
+            </label>
+          </div>
+        )}
         {error && (
           <div class="alert alert-error" role="alert">
             {error}{" "}
@@ -118,7 +155,7 @@ export function RequestListScreen({ me }: { me: Me }) {
                     </span>
                     <span class="card-sub">
                       {tab === "sent" ? "Expert : " : "Demandeur : "}
-                      {other ? personName(other) : "—"} · {r.specialty}
+                      {other ? personName(other) : r.team ? `Équipe ${r.team.display_name}` : "—"} · {r.specialty}
                     </span>
                     <span class="card-sub">
                       {r.reference}

@@ -1,13 +1,21 @@
 import { useEffect, useState } from "preact/hooks";
-import { ApiError } from "../../api/http";
 import { teApi, type ReportPayload, type TeRequest } from "../../api/teleexpertise";
 import type { Me } from "../../api/types";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { actStatusLabel, formatAmount, formatDate, formatDateTime, identityLabel, sexLabel } from "../../lib/format";
 import { personName, sameId } from "../../lib/people";
 import { linkClick } from "../../lib/router";
+import { isExpert } from "../../lib/roles";
 import { onTeleexpertiseUpdated } from "../../state/teleexpertise";
 import { errorMessage, FieldError, StatusBadges } from "./common";
+import { FilingDialog, FilingOutcome, QuotaCounters } from "./Filing";
+
+const QUALITY_LABELS: Record<string, string> = {
+  parent: "titulaire de l'autorité parentale",
+  guardian: "tuteur",
+  family: "habilitation familiale",
+  curator: "curateur",
+};
 
 const REPORT_FIELDS: [keyof ReportPayload, string, boolean][] = [
   ["context", "Contexte", true],
@@ -24,7 +32,7 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
   const [busy, setBusy] = useState(false);
   const [declining, setDeclining] = useState(false);
   const [withdrawing, setWithdrawing] = useState(false);
-  const [quotaBlocked, setQuotaBlocked] = useState<string | null>(null);
+  const [filing, setFiling] = useState(false);
 
   async function load() {
     try {
@@ -62,23 +70,6 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
     }
   }
 
-  async function fileRequest(declare: boolean) {
-    setBusy(true);
-    setError(null);
-    setInfo(null);
-    try {
-      const r = await teApi.file(id, declare);
-      setReq(r.request);
-      setQuotaBlocked(null);
-      setInfo(declare ? "Demande classée, compte rendu envoyé." : "Demande classée sans déclaration d'acte.");
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && err.code === "act_quota_reached") setQuotaBlocked(err.message);
-      else setError(errorMessage(err, "Classement impossible."));
-    } finally {
-      setBusy(false);
-    }
-  }
-
   if (loadError)
     return (
       <div class="page">
@@ -97,7 +88,8 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
       </div>
     );
 
-  const iAmExpert = sameId(req.expert.id, me.id);
+  const iAmExpert = !!req.expert && sameId(req.expert.id, me.id);
+  const canTake = !req.expert && !!req.team && isExpert(me) && req.status === "submitted";
   const closed = req.status === "closed" || req.status === "declined";
   const consentActive = !!req.consent && !req.consent.withdrawn_at;
   const canReport = iAmExpert && (req.status === "accepted" || req.status === "answered");
@@ -134,17 +126,14 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
           {info}
         </div>
       )}
-      {quotaBlocked && (
-        <div class="alert alert-warning" role="alert" data-testid="te-quota-blocked">
-          <p>{quotaBlocked}</p>
-          <div class="form-actions">
-            <button type="button" class="btn btn-primary" disabled={busy} onClick={() => fileRequest(false)} data-testid="te-file-without-acts">
-              Classer sans déclarer l'acte
-            </button>
-            <button type="button" class="btn btn-secondary" onClick={() => setQuotaBlocked(null)}>
-              Annuler
-            </button>
-          </div>
+      {canTake && (
+        <div class="panel action-panel" data-testid="te-team-pending">
+          <p>
+            Demande adressée à l'équipe « {req.team!.display_name} » : un expert de l'équipe la prend en charge.
+          </p>
+          <button type="button" class="btn btn-primary" disabled={busy} onClick={() => run(() => teApi.take(id), "Demande prise en charge.")} data-testid="te-take">
+            Prendre en charge
+          </button>
         </div>
       )}
 
@@ -190,10 +179,22 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
               {personName(req.requester)}
               {req.requester.organization ? ` · ${req.requester.organization}` : ""}
             </dd>
+            {req.team && (
+              <>
+                <dt>Équipe</dt>
+                <dd data-testid="te-team">{req.team.display_name}</dd>
+              </>
+            )}
             <dt>Expert</dt>
-            <dd>
-              {personName(req.expert)} · {req.expert.specialty ?? req.specialty}
-              {req.expert.rpps ? ` · RPPS ${req.expert.rpps}` : ""}
+            <dd data-testid="te-expert">
+              {req.expert ? (
+                <>
+                  {personName(req.expert)} · {req.expert.specialty ?? req.specialty}
+                  {req.expert.rpps ? ` · RPPS ${req.expert.rpps}` : ""}
+                </>
+              ) : (
+                "En attente de prise en charge par l'équipe"
+              )}
             </dd>
             <dt>Urgence</dt>
             <dd>{req.urgency === "urgent" ? "Urgente" : "Normale"}</dd>
@@ -213,7 +214,11 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
           <>
             <p data-testid="te-consent-summary">
               Recueilli {req.consent.method === "written" ? "par écrit" : "oralement"} le {formatDateTime(req.consent.collected_at)}
-              {req.consent.collected_by ? ` par ${personName(req.consent.collected_by)}` : ""}.
+              {req.consent.collected_by ? ` par ${personName(req.consent.collected_by)}` : ""}
+              {req.consent.consenter === "representative"
+                ? `, auprès de ${req.consent.representative_name ?? "son représentant légal"} (${QUALITY_LABELS[req.consent.representative_quality ?? ""] ?? "représentant légal"})`
+                : ", auprès du patient"}
+              .
             </p>
             {req.consent.withdrawn_at && (
               <p class="alert alert-warning" data-testid="te-consent-withdrawn">
@@ -238,6 +243,17 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
           <p class="pre" data-testid="te-question-text">
             {req.question}
           </p>
+          {!!req.attachments?.length && (
+            <ul class="plain-list" data-testid="te-question-attachments">
+              {req.attachments.map((a) => (
+                <li key={String(a.id)}>
+                  <a href={`/api/attachments/${encodeURIComponent(String(a.id))}/download`} download data-testid="te-question-attachment">
+                    {a.name}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          )}
         </section>
       )}
 
@@ -276,12 +292,15 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
 
       {canFile && (
         <div class="panel action-panel">
-          <p>Le compte rendu est prêt : classez la demande pour l'envoyer au demandeur et déclarer l'acte.</p>
-          <button type="button" class="btn btn-primary" disabled={busy} onClick={() => fileRequest(true)} data-testid="te-file">
-            Classer et envoyer
+          <p>Le compte rendu est prêt : classez la demande pour l'envoyer et déclarer les actes.</p>
+          <QuotaCounters quota={req.quota} />
+          <button type="button" class="btn btn-primary" disabled={busy} onClick={() => setFiling(true)} data-testid="te-file">
+            Classer et envoyer…
           </button>
         </div>
       )}
+
+      <FilingOutcome req={req} />
 
       {!!req.acts?.length && (
         <section class="panel" aria-labelledby="te-acts-h">
@@ -296,6 +315,17 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
         </section>
       )}
 
+      {filing && (
+        <FilingDialog
+          id={id}
+          onCancel={() => setFiling(false)}
+          onFiled={(r) => {
+            setFiling(false);
+            setReq(r);
+            setInfo("Demande classée, compte rendu envoyé.");
+          }}
+        />
+      )}
       {declining && (
         <DeclineDialog
           onCancel={() => setDeclining(false)}
