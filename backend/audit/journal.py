@@ -54,6 +54,7 @@ VERB_LABELS = {
     "teleexpertise.consent_withdrawn": "Retrait du consentement",
     "billing.act_transition": "Changement de statut d'un acte",
     "mssante.message_read": "Lecture d'un message MSSanté",
+    "mssante.inbox.read": "Lecture d'un courriel MSSanté reçu",
     "export.requested": "Synthèse PDF demandée",
     "export.downloaded": "Synthèse PDF téléchargée",
     "export.sent": "Synthèse envoyée",
@@ -118,7 +119,12 @@ def find_patients(user: Any, params: Any) -> list[Patient]:
 
 def events_for(user: Any, params: Any) -> QuerySet[AuditEvent]:
     orgs = require_journal_access(user)
-    events = AuditEvent.objects.filter(organization_id__in=orgs)
+    # Events recorded for the organisation, and events about its patients that carry no
+    # organisation (some writers record the patient only, e.g. inbox reads).
+    own_patients = Patient.objects.filter(organization_id__in=orgs).values("pk")
+    events = AuditEvent.objects.filter(
+        Q(organization_id__in=orgs) | Q(organization__isnull=True, patient_id__in=own_patients)
+    )
     if (patient := _uuid(params.get("patient"), "patient")) is not None:
         events = events.filter(patient_id=patient)
     if (actor := _uuid(params.get("user"), "user")) is not None:

@@ -219,3 +219,17 @@ def test_the_database_in_use_refuses_changes_to_audit_rows(personas):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).verb == "test.event"
+
+
+def test_events_about_the_organisations_patients_without_an_organisation_are_listed(
+    personas, as_user
+):
+    """Some writers record the patient only (an inbox mail read): the journal still shows it."""
+    audit.record(
+        "mssante.inbox.read", actor=personas.secretary, object_type="x", patient_id=_morel().pk
+    )
+    audit.record("mssante.inbox.read", actor=personas.gp, object_type="x", patient_id=lefebvre().pk)
+    events = as_user(personas.admin).get("/api/audit/journal/events").json()["events"]
+    assert [(e["verb"], e["patient_id"]) for e in events if e["verb"] == "mssante.inbox.read"] == [
+        ("mssante.inbox.read", str(_morel().pk))
+    ]
