@@ -113,6 +113,7 @@ def queue_message(
     related_object: tuple[str, str | uuid.UUID] | None = None,
     patient: Patient | None = None,
     in_reply_to: str | None = None,
+    references: Sequence[str] | None = None,
 ) -> OutboundMessage:
     """Store a send request and schedule its sending; raises ``ApiError`` when refused.
 
@@ -182,6 +183,7 @@ def queue_message(
             close_exchange=close_exchange,
             read_receipt_to=sender_mailbox.address if read_receipt else None,
             in_reply_to=in_reply_to,
+            references=references,
         )
     except ValueError as exc:
         raise _refuse("message_invalid", f"Message invalide : {exc}.", "body") from exc

@@ -37,6 +37,8 @@ def client_context(
         raise ImproperlyConfigured("MSSANTE_CA_FILE : la chaîne IGC-Santé est obligatoire.")
     else:
         context.load_default_certs()
+    if not crl_file and getattr(settings, "PRODUCTION", False):
+        raise ImproperlyConfigured("MSSANTE_CRL_FILE : la liste de révocation est obligatoire.")
     if crl_file:
         context.load_verify_locations(cafile=crl_file)
         context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from backend.mssante.tls import client_context
 
@@ -225,7 +226,10 @@ class SmtpTransport:
     def session(self) -> Iterator[Session]:
         smtp: smtplib.SMTP | None = None
         try:
-            context = self.tls_context()
+            try:
+                context = self.tls_context()
+            except ImproperlyConfigured as exc:
+                raise TransportError(f"Configuration TLS MSSanté incomplète : {exc}") from exc
             # The host given here is also the name the server certificate must match.
             smtp = smtplib.SMTP(
                 self.host, self.port, local_hostname=self.helo_name, timeout=self.timeout

@@ -24,6 +24,7 @@ from backend.mssante.inbox.models import (
     InboundMessage,
     InboundRead,
     MailboxConnection,
+    MailSettings,
 )
 from backend.mssante.inbox.parse import ParsedMail, parse_mail
 from backend.mssante.trust import check_address_now
@@ -228,3 +229,29 @@ def record_event(message: InboundMessage, user: Any, verb: str, detail: str = ""
     if verb == InboundEvent.Verb.REPLIED and message.team_state == T.TODO:
         message.team_state, message.taken_by = T.TAKEN, user
         message.save(update_fields=["team_state", "taken_by"])
+
+
+def record_part_download(user: Any, message: InboundMessage, index: int) -> None:
+    audit.record(
+        "mssante.inbox.part_downloaded",
+        actor=user,
+        obj=message,
+        patient_id=message.patient_id,
+        data={"part": index},
+    )
+
+
+def audit_filed(user: Any, message: InboundMessage, patient_id: Any) -> None:
+    audit.record(
+        "mssante.inbox.filed",
+        actor=user,
+        obj=message,
+        patient_id=patient_id,
+        data={"mailbox": str(message.mailbox_id)},
+    )
+
+
+@transaction.atomic
+def save_settings(user: Any, values: dict[str, Any]) -> None:
+    MailSettings.objects.update_or_create(user=user, defaults=values)
+    audit.record("mssante.settings.updated", actor=user, object_type="mail_settings")

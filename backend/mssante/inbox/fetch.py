@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from backend.mssante.inbox import tokens
@@ -199,7 +200,7 @@ def fetch_connection(connection_id: int) -> FetchResult:
             _fetch_imap(connection, result)
         else:
             _fetch_maildir(connection, result)
-    except FetchError as exc:
+    except (FetchError, ImproperlyConfigured) as exc:
         result.error = str(exc)
     except ssl.SSLError as exc:
         result.error = f"Échec de la négociation TLS avec l'opérateur ({exc.reason or exc})."

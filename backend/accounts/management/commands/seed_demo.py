@@ -15,6 +15,9 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("seed_demo est refusé en production (PLATFORM_ENV=production).")
         counts = demo.seed()
+        from backend.mssante.inbox.demo import seed_inbox
+
+        counts["courriers MSSanté reçus"] = seed_inbox()
         summary = ", ".join(f"{value} {name}" for name, value in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Données de démonstration prêtes : {summary}."))
         self.stdout.write(f"Comptes : {', '.join(p.username for p in demo.PEOPLE)}")
