@@ -11,6 +11,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from backend.accounts.access import clinical_member_user_ids
 from backend.accounts.models import Mailbox
 from backend.audit import log as audit
 from backend.mssante.actions import record_read_receipt
@@ -141,7 +142,8 @@ def _notify(message: InboundMessage) -> None:
     mailbox = message.mailbox
     users = []
     if mailbox.kind == Mailbox.Kind.ORGANIZATIONAL:
-        users = list(mailbox.members.values_list("user_id", flat=True))
+        # Members with a clinical role in the box's organisation only (the team-mailbox rule).
+        users = list(clinical_member_user_ids([mailbox.pk]))
     elif mailbox.professional is not None:
         users = [mailbox.professional.user_id]
     # Ids only: no subject, sender or patient in a notification.

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.accounts.models import Mailbox
+from backend.accounts.access import clinical_member_user_ids
+from backend.accounts.models import Mailbox, User
 from backend.accounts.psc.tokens import PscSessionEnded, current_access_token
 
 __all__ = ["token_for_mailbox", "token_for_user"]
@@ -27,8 +28,8 @@ def token_for_mailbox(mailbox: Mailbox) -> str | None:
     if mailbox.kind == Mailbox.Kind.PERSONAL and mailbox.professional is not None:
         return token_for_user(mailbox.professional.user)
     if mailbox.kind == Mailbox.Kind.ORGANIZATIONAL:
-        for member in mailbox.members.select_related("user"):
-            token = token_for_user(member.user)
+        for user in User.objects.filter(pk__in=clinical_member_user_ids([mailbox.pk])):
+            token = token_for_user(user)
             if token:
                 return token
     return None
