@@ -109,18 +109,25 @@ def sign_out(request: HttpRequest) -> str | None:
     return psc_logout
 
 
-def change_password(request: HttpRequest, user: User, old: str, new: str) -> None:
-    """The old password is required; every other session of the user ends (sockets too), this
-    one stays signed in."""
+def _check_current_password(user: User, password: str, reason: str, field: str, code: int) -> str:
+    """A signed-in user proves it is them again; failures count towards the lock-out."""
     key = lockout.normalise_username(user.get_username())
     lockout.check(key, client_ip_var.get())
-    if not user.check_password(old):
-        _record_failure(key, "bad_password_change", user)
+    if not user.check_password(password):
+        _record_failure(key, reason, user)
         raise ApiError(
             "invalid_password",
             "Mot de passe actuel incorrect.",
-            fields={"old_password": ["Mot de passe actuel incorrect."]},
+            code,
+            fields={field: ["Mot de passe actuel incorrect."]},
         )
+    return key
+
+
+def change_password(request: HttpRequest, user: User, old: str, new: str) -> None:
+    """The old password is required; every other session of the user ends (sockets too), this
+    one stays signed in."""
+    _check_current_password(user, old, "bad_password_change", "old_password", 400)
     try:
         password_validation.validate_password(new, user)
     except DjangoValidationError as exc:
@@ -140,16 +147,7 @@ def change_password(request: HttpRequest, user: User, old: str, new: str) -> Non
 def _check_second_factor_change(request: HttpRequest, user: User, password: str, otp: str) -> None:
     """Enrolling or replacing TOTP needs the current password and, when a device exists, a
     current code; a session older than the device cannot replace it."""
-    key = lockout.normalise_username(user.get_username())
-    lockout.check(key, client_ip_var.get())
-    if not user.check_password(password):
-        _record_failure(key, "bad_password_totp", user)
-        raise ApiError(
-            "invalid_password",
-            "Mot de passe actuel incorrect.",
-            status.HTTP_403_FORBIDDEN,
-            fields={"password": ["Mot de passe actuel incorrect."]},
-        )
+    key = _check_current_password(user, password, "bad_password_totp", "password", 403)
     device = _confirmed_device(user)
     if device is None:
         return
