@@ -58,8 +58,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 def metrics(request: HttpRequest) -> HttpResponse:
     """The Prometheus exposition of this process. With METRICS_TOKEN set, only a scraper that
-    sends `Authorization: Bearer <token>` sees it; anyone else gets a plain 404."""
+    sends `Authorization: Bearer <token>` sees it; anyone else gets a plain 404. In production
+    it is never open: without a configured token nobody sees it."""
     token = getattr(settings, "METRICS_TOKEN", None)
+    if settings.PRODUCTION and not token:
+        raise Http404
     if token:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):

@@ -16,9 +16,7 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        # The browsable API docs page loads its own bundle; it is not part of the client.
-        if not request.path.startswith("/api/docs"):
-            response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.setdefault(
             "Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"
         )

@@ -21,6 +21,9 @@ from backend.ws_origin import configured_origins
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLATFORM_VAR_DIR", BASE_DIR / "var"))
+# Everything this process creates (SQLite database, outbox mails, media, generated PDFs) is
+# private to its user and group: files 0640 at most, folders 0750 (no access for "others").
+os.umask(0o027)
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"  # noqa: S105
 
@@ -118,6 +121,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, never a CDN
     "channels",
     "backend.audit",
     "backend.accounts",
@@ -347,6 +351,8 @@ WHITENOISE_ADD_HEADERS_FUNCTION = static_headers
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
+FILE_UPLOAD_PERMISSIONS = 0o640  # attachments and exports hold health data
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 MEDIA_URL = "/media-not-served/"  # files are only served through access-checked views
 # Non-file bodies (JSON) up to this size; larger ones get 413 before being read
 # (backend/body_limit.py, and the same figure in deploy/nginx).
@@ -378,6 +384,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- MSSanté ---------------------------------------------------------------------------------
