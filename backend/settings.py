@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from backend.api.rate_config import parse_rate_limits
 from backend.static_headers import static_headers
 from backend.ws_origin import configured_origins
 
@@ -363,6 +364,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 # --- Django REST framework and the OpenAPI schema --------------------------------------------
+# REST rate limits (backend/api/throttling.py): "<scope>" per user, "<scope>.ip" per address.
+RATE_LIMITS = parse_rate_limits(
+    env("RATE_LIMITS"),
+    {
+        "messages": "120/min",
+        "messages.ip": "600/min",
+        "uploads": "30/min",
+        "uploads.ip": "120/min",
+        "search": "60/min",
+        "search.ip": "300/min",
+        "exports": "10/min",
+        "exports.ip": "30/min",
+        "signin.ip": "30/min",
+    },
+)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "backend.accounts.authentication.ApiTokenAuthentication",
@@ -375,6 +391,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "backend.api.throttling.PerUserThrottle",
+        "backend.api.throttling.PerAddressThrottle",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -121,6 +121,8 @@ class ConversationDetailView(APIView):
 
 
 class MessageListView(APIView):
+    throttle_scopes = {"POST": "messages"}
+
     @extend_schema(
         parameters=[
             OpenApiParameter("after_seq", int),
@@ -217,6 +219,7 @@ class ParticipantDetailView(APIView):
 
 
 class AttachmentUploadView(APIView):
+    throttle_scope = "uploads"
     parser_classes = [MultiPartParser]
 
     @extend_schema(

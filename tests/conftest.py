@@ -95,6 +95,13 @@ def _public_origin_of_the_test_client(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_rate_limits_unless_a_test_sets_them(settings: Any) -> None:
+    # The counters live in the shared cache and every test client comes from 127.0.0.1: the
+    # limits are tested by tests/integration/test_rate_limits.py, which sets its own.
+    settings.RATE_LIMITS = {}
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness would dominate the suite; hashing itself is Django's code.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -45,6 +45,7 @@ class CsrfView(APIView):
 
 @method_decorator(csrf_protect, name="dispatch")
 class LoginView(APIView):
+    throttle_scope = "signin"
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 

@@ -30,6 +30,8 @@ def _mailbox(mailbox: Mailbox) -> dict[str, object]:
 
 
 class DirectoryView(APIView):
+    throttle_scope = "search"
+
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Nom, prénom ou structure (début des mots)"),

@@ -79,6 +79,8 @@ def _page_bound(request: Request, name: str, default: int, maximum: int) -> int:
 
 
 class MessageListView(APIView):
+    throttle_scopes = {"POST": "messages"}
+
     @extend_schema(
         operation_id="mssante_messages_list",
         parameters=[

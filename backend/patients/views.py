@@ -78,6 +78,8 @@ def _organization_for_new_patient(request: Request, requested: uuid.UUID | None)
 
 
 class PatientListView(APIView):
+    throttle_scopes = {"GET": "search"}
+
     @extend_schema(
         parameters=[
             OpenApiParameter("ins", str, description="INS exact (15 caractères)"),

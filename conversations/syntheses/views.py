@@ -56,6 +56,8 @@ ExportSchema = inline_serializer(
 
 
 class SynthesisView(APIView):
+    throttle_scope = "exports"
+
     @extend_schema(
         request=SynthesisRequestSerializer,
         responses={202: inline_serializer("SynthesisAccepted", {"export": ExportSchema})},
@@ -96,6 +98,8 @@ class ExportDownloadView(APIView):
 
 
 class ExportSendView(APIView):
+    throttle_scope = "exports"
+
     @extend_schema(
         request=ExportSendSerializer,
         responses={
