@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backend.mssante.inbox.tasks.process_pending",
         "schedule": 300.0,
     },
+    "conversations-expire-unsent-uploads": {
+        "task": "conversations.tasks.expire_unsent_uploads",
+        "schedule": 3600.0,
+    },
     "teleexpertise-flag-overdue": {
         "task": "teleexpertise.tasks.flag_overdue_requests",
         "schedule": 3600.0,
@@ -361,6 +365,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 
 # Uploaded files are streamed to a temporary file as they arrive, never held whole in memory.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# Uploads not yet carried by a message: at most this many files and bytes per user, deleted
+# after UPLOAD_UNSENT_TTL_HOURS by a periodic task (conversations/uploads.py).
+UPLOAD_UNSENT_MAX_FILES = env_int("UPLOAD_UNSENT_MAX_FILES", 20, minimum=1)
+UPLOAD_UNSENT_MAX_BYTES = env_int("UPLOAD_UNSENT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+UPLOAD_UNSENT_TTL_HOURS = env_int("UPLOAD_UNSENT_TTL_HOURS", 24, minimum=1)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 # --- Django REST framework and the OpenAPI schema --------------------------------------------

@@ -26,7 +26,7 @@ from backend.accounts.models import Mailbox, User
 from backend.api.errors import ApiError, Conflict, NotFound
 from backend.audit import log as audit
 from backend.patients.models import Patient
-from conversations import events
+from conversations import events, uploads
 from conversations.access import access_conversation, participant_user_ids
 from conversations.attachments import check_upload
 from conversations.models import (
@@ -400,6 +400,7 @@ def record_conversations_shown(
 def upload_attachment(user: User, upload: UploadedFile) -> Attachment:
     require_clinician(user)
     name, content_type = check_upload(upload)
+    uploads.check_quota(user, upload.size or 0)  # before writing anything
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -410,6 +411,7 @@ def upload_attachment(user: User, upload: UploadedFile) -> Attachment:
     stored = field.storage.save(field.generate_filename(Attachment(), uuid.uuid4().hex), upload)
     try:
         with transaction.atomic():
+            uploads.check_quota(user, upload.size or 0, locked=True)
             attachment = Attachment.objects.create(
                 uploaded_by=user,
                 file=stored,
