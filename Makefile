@@ -55,6 +55,11 @@ migrate: $(STAMP)
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The Celery worker (and its beat) on the embedded filesystem broker, started beside daphne by
+# `make run` and stopped with it: heavy work leaves the web process in this mode too.
+CELERY_WORKER = $(VENV)/bin/celery -A backend worker -B --pool solo --loglevel WARNING \
+	--schedule var/celerybeat-schedule
+
 run: $(STAMP) frontend seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Liaison Santé sur http://$(HOST):$(PORT)/ (comptes de démonstration : voir README.md)"
@@ -64,12 +69,14 @@ ifeq ($(PSC),local)
 	bash tests/psc/install.sh
 	@rm -f var/psc.env
 	@$(PY) -m tests.support.psc --port $(PSC_PORT) --env-file var/psc.env & psc=$$!; \
-	trap 'kill $$psc 2>/dev/null; wait $$psc 2>/dev/null' EXIT INT TERM; \
+	$(CELERY_WORKER) & worker=$$!; \
+	trap 'kill $$psc $$worker 2>/dev/null; wait $$psc $$worker 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 1 150); do [ -s var/psc.env ] && break; sleep 0.2; done; \
 	[ -s var/psc.env ] || { echo "le fournisseur Pro Santé Connect local n'a pas démarré"; exit 1; }; \
 	. var/psc.env; echo "Connexion Pro Santé Connect (test) sur $$PSC_DISCOVERY_URL"; \
 	$(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) backend.asgi:application
 else
+	$(CELERY_WORKER) & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) backend.asgi:application
 endif
 

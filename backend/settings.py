@@ -228,10 +228,21 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
+# Heavy work (PDF rendering, MSSanté, imports) never runs in a web request, in any mode: with
+# Redis, workers consume from it; in the embedded default the broker is kombu's filesystem
+# transport under var/ (no server) and `make run` starts a worker beside daphne.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_dir = VAR_DIR / "celery" / "queue"
+    _queue_dir.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "store_processed": False,
+    }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -367,6 +378,9 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHand
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # Uploads not yet carried by a message: at most this many files and bytes per user, deleted
 # after UPLOAD_UNSENT_TTL_HOURS by a periodic task (conversations/uploads.py).
+# Syntheses: at most this many messages in one PDF, rendered within this time by the worker.
+SYNTHESIS_MAX_MESSAGES = env_int("SYNTHESIS_MAX_MESSAGES", 5000, minimum=1)
+SYNTHESIS_TIME_LIMIT_SECONDS = env_int("SYNTHESIS_TIME_LIMIT_SECONDS", 240, minimum=10)
 UPLOAD_UNSENT_MAX_FILES = env_int("UPLOAD_UNSENT_MAX_FILES", 20, minimum=1)
 UPLOAD_UNSENT_MAX_BYTES = env_int("UPLOAD_UNSENT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 UPLOAD_UNSENT_TTL_HOURS = env_int("UPLOAD_UNSENT_TTL_HOURS", 24, minimum=1)

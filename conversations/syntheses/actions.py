@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,6 +48,36 @@ def _check_range(from_seq: int | None, to_seq: int | None, last_seq: int) -> Non
         raise refuse("from_seq", "La conversation ne compte pas autant de messages.")
 
 
+def _check_size(from_seq: int | None, to_seq: int | None, last_seq: int) -> None:
+    """A synthesis has a size cap (and the task a time cap): a clear refusal, not a worker
+    stuck on an endless PDF."""
+    count = min(to_seq or last_seq, last_seq) - (from_seq or 1) + 1
+    limit = settings.SYNTHESIS_MAX_MESSAGES
+    if count > limit:
+        message = (
+            f"Une synthèse compte au plus {limit} messages (ici {count}) : choisissez une "
+            "plage plus courte (premier et dernier message)."
+        )
+        raise ApiError("synthesis_too_large", message, fields={"to_seq": [message]})
+
+
+def _check_none_in_flight(user: User) -> None:
+    """One export in flight per user (the user's row is locked: two requests at once cannot
+    both pass). One stuck longer than the task could run no longer counts."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    recent = timezone.now() - timedelta(seconds=2 * settings.SYNTHESIS_TIME_LIMIT_SECONDS + 60)
+    in_flight = Export.objects.filter(
+        requested_by=user,
+        status__in=[Export.Status.QUEUED, Export.Status.RUNNING],
+        created_at__gte=recent,
+    )
+    if in_flight.exists():
+        raise Conflict(
+            "export_in_progress",
+            "Une synthèse est déjà en préparation : attendez qu'elle soit prête.",
+        )
+
+
 @transaction.atomic
 def request_synthesis(
     user: User, conversation_id: Any, from_seq: int | None = None, to_seq: int | None = None
@@ -53,6 +85,8 @@ def request_synthesis(
     """Queue the synthesis of a conversation (or of a range of its messages) for `user`."""
     conversation = access_export_conversation(user, conversation_id)
     _check_range(from_seq, to_seq, conversation.last_seq)
+    _check_size(from_seq, to_seq, conversation.last_seq)
+    _check_none_in_flight(user)
     export_id = uuid.uuid4()
     export = Export.objects.create(
         id=export_id,
