@@ -57,6 +57,7 @@ def expire_unsent(now: Any = None) -> int:
                 attachment.delete()
         except ProtectedError:
             continue
-        attachment.file.storage.delete(name)
+        if name:
+            attachment.file.storage.delete(name)
         expired += 1
     return expired
