@@ -11,6 +11,7 @@ import { CallLayer } from "./screens/calls/CallLayer";
 import { NetworkTestScreen } from "./screens/calls/NetworkTest";
 import { DirectoryScreen } from "./screens/directory/DirectoryScreen";
 import { LoginScreen } from "./screens/Login";
+import { InboxScreen } from "./screens/inbox/Inbox";
 import { MessagingScreen } from "./screens/Messaging";
 import { WritePatientScreen } from "./screens/patient/WritePatient";
 import { ExpertProfileScreen } from "./screens/teleexpertise/ExpertProfile";
@@ -37,6 +38,7 @@ export function routeScreen(me: Me, path: string): ComponentChildren {
   if (path === "/teleexpertise/actes") return <MyActsScreen />;
   if (path === "/annuaire") return <DirectoryScreen me={me} createConversation={hasClinical(me) ? (d) => getChat().createConversation(d) : null} />;
   if (path === "/patient/ecrire") return <WritePatientScreen me={me} />;
+  if (path === "/mssante") return <InboxScreen />;
   if (path === "/teleexpertise") return <RequestListScreen me={me} />;
   if (path === "/teleexpertise/nouvelle") return <NewRequestScreen />;
   if (path === "/teleexpertise/profil") return isExpert(me) ? <ExpertProfileScreen /> : <Forbidden />;

@@ -15,7 +15,7 @@ import {
   teStatusLabel,
   validateConsent,
 } from "../src/lib/format";
-import { canAccess, homePath, isBillingOnly, navItems } from "../src/lib/roles";
+import { canAccess, homePath, isBillingOnly, navItems, sectionOf } from "../src/lib/roles";
 import { StatusBadges } from "../src/screens/teleexpertise/common";
 import { ChatController } from "../src/state/chat";
 import { onTeleexpertiseUpdated } from "../src/state/teleexpertise";
@@ -48,13 +48,13 @@ describe("role-based navigation", () => {
   });
   it("clinicians see messaging, teleexpertise and patient writing, not billing", () => {
     const u = me([["clinician"]]);
-    expect(navItems(u).map((i) => i.section)).toEqual(["messaging", "teleexpertise", "patient", "directory"]);
+    expect(navItems(u).map((i) => i.section)).toEqual(["messaging", "mssante", "teleexpertise", "patient", "directory"]);
     expect(canAccess(u, "/facturation")).toBe(false);
     expect(homePath(u)).toBe("/");
   });
   it("billing + clinical roles (across organisations) see both", () => {
     const u = me([["clinician"], ["billing"]]);
-    expect(navItems(u).map((i) => i.section)).toEqual(["messaging", "teleexpertise", "patient", "billing", "directory"]);
+    expect(navItems(u).map((i) => i.section)).toEqual(["messaging", "mssante", "teleexpertise", "patient", "billing", "directory"]);
     expect(isBillingOnly(u)).toBe(false);
   });
   it("admin counts as billing", () => {
@@ -147,7 +147,7 @@ describe("UI pieces", () => {
       render(<TopBar me={me([["clinician"], ["billing"]])} path="/teleexpertise/4" />, root!);
     });
     const links = Array.from(root.querySelectorAll(".mainnav-link"));
-    expect(links.map((l) => l.textContent)).toEqual(["Messagerie", "Téléexpertise", "Écrire à un patient", "Facturation", "Annuaire"]);
+    expect(links.map((l) => l.textContent)).toEqual(["Messagerie", "Messagerie MSSanté", "Téléexpertise", "Écrire à un patient", "Facturation", "Annuaire"]);
     expect(root.querySelector('[aria-current="page"]')!.textContent).toBe("Téléexpertise");
     await act(async () => {
       render(<TopBar me={me([["billing"]], { mailboxes: [] })} path="/facturation" />, root!);
@@ -182,5 +182,14 @@ describe("teleexpertise.updated frames", () => {
     expect(onTe).toHaveBeenCalledWith({ id: 7, status: "accepted" });
     off();
     expect(received).toEqual([]);
+  });
+});
+
+describe("MSSanté inbox", () => {
+  it("a clinician without a mailbox has no « Messagerie MSSanté » entry", () => {
+    const u = me([["clinician"]], { mailboxes: [] });
+    expect(navItems(u).map((i) => i.section)).not.toContain("mssante");
+    expect(sectionOf("/mssante")).toBe("mssante");
+    expect(canAccess(me([["billing"]]), "/mssante")).toBe(false);
   });
 });

@@ -36,7 +36,7 @@ export function isExpert(me: Me): boolean {
   return !!(me.professional as { is_expert?: boolean } | null)?.is_expert;
 }
 
-export type Section = "messaging" | "teleexpertise" | "patient" | "billing" | "directory" | "journal";
+export type Section = "messaging" | "mssante" | "teleexpertise" | "patient" | "billing" | "directory" | "journal";
 
 export interface NavItem {
   section: Section;
@@ -48,6 +48,7 @@ export function navItems(me: Me): NavItem[] {
   const items: NavItem[] = [];
   if (hasClinical(me)) {
     items.push({ section: "messaging", href: "/", label: "Messagerie" });
+    if (me.mailboxes.length) items.push({ section: "mssante", href: "/mssante", label: "Messagerie MSSanté" });
     items.push({ section: "teleexpertise", href: "/teleexpertise", label: "Téléexpertise" });
     if (me.mailboxes.length) items.push({ section: "patient", href: "/patient/ecrire", label: "Écrire à un patient" });
   }
@@ -61,6 +62,7 @@ export function navItems(me: Me): NavItem[] {
 /** The section a path belongs to (for aria-current and access checks). */
 export function sectionOf(path: string): Section {
   if (path.startsWith("/teleexpertise")) return "teleexpertise";
+  if (path.startsWith("/mssante")) return "mssante";
   if (path.startsWith("/facturation")) return "billing";
   if (path.startsWith("/patient")) return "patient";
   if (path.startsWith("/annuaire")) return "directory";
