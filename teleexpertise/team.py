@@ -45,3 +45,26 @@ def is_team_expert(user: Any, mailbox: Mailbox | None) -> bool:
     if mailbox is None or professional is None or not act_rules.is_expert(professional):
         return False
     return mailbox.members.filter(pk=professional.pk).exists()
+
+
+def teams_json(query: str = "") -> list[dict[str, Any]]:
+    """The specialty teams a request may be addressed to: active, listed ORG mailboxes with at
+    least one expert member."""
+    mailboxes = Mailbox.objects.filter(
+        kind=Mailbox.Kind.ORGANIZATIONAL, active=True, hidden=False
+    ).select_related("organization")
+    if query:
+        mailboxes = mailboxes.filter(display_name__icontains=query)
+    rows = []
+    for mailbox in mailboxes.order_by("display_name")[:50]:
+        if any(act_rules.is_expert(p) for p in mailbox.members.all()):
+            rows.append(
+                {
+                    "id": str(mailbox.pk),
+                    "kind": "team",
+                    "display_name": mailbox.display_name or mailbox.address,
+                    "address": mailbox.address,
+                    "organization": mailbox.organization.name if mailbox.organization else None,
+                }
+            )
+    return rows

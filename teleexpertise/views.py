@@ -19,7 +19,7 @@ from backend.accounts.access import professional_of
 from backend.accounts.models import Professional
 from backend.audit import log as audit
 from backend.patients.access import access_patient
-from teleexpertise import actions
+from teleexpertise import actions, team
 from teleexpertise import acts as act_rules
 from teleexpertise.access import access_request, require_clinical_access
 from teleexpertise.listing import filtered_requests, record_list_read
@@ -249,7 +249,8 @@ class ExpertListView(APIView):
             if patient is not None:
                 row["quota"] = {"TE2": act_rules.usage(professional.pk, patient, "TE2", year)}
             rows.append(row)
-        body: dict[str, Any] = {"experts": rows}
+        # Specialty teams (ORG mailboxes): one of their experts will take the request.
+        body: dict[str, Any] = {"experts": rows, "teams": team.teams_json(q)}
         me = professional_of(request.user)
         if patient is not None and act_rules.may_bill_rqd(me):
             assert me is not None

@@ -4,7 +4,6 @@ selection at once, the DPO reads a patient's access journal (search by INS, filt
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,12 +12,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from backend.accounts.models import Mailbox, Membership, User
+from backend.accounts.models import Membership, User
 from backend.mssante.models import OutboundRecipient
 from backend.patients.models import Patient
 from conversations import actions as conversation_actions
 from teleexpertise import actions
-from teleexpertise.models import Act
+from teleexpertise.models import Act, TeleexpertiseRequest
 from tests.e2e.conftest import screenshot, serious_accessibility_violations, sign_in
 from tests.integration.test_teleexpertise_factories import (
     answered_request,
@@ -87,22 +86,27 @@ def test_expert_confirms_filing_then_sees_each_delivery(personas, eager_server, 
 def test_team_request_is_seen_by_the_secretariat_and_taken_by_dr_bernard(
     personas, server: Daphne, browser
 ):
-    team = Mailbox.objects.get(address__startswith="secretariat.cardiologie@")
-    request = actions.create_request(
-        personas.gp,
-        team_id=team.pk,
-        patient_id=lefebvre().pk,
-        question="Souffle systolique : avis de l'équipe de cardiologie ?",
-        urgency="urgent",
-        consent=actions.ConsentInput(
-            method="oral", collected_at=timezone.now() - datetime.timedelta(hours=1)
-        ),
-    )
+    gp = new_page(browser, server.base, "dr.martin")
+    gp.goto(server.base + "/teleexpertise/nouvelle")
+    gp.get_by_test_id("te-patient-search").fill("LEF")
+    gp.get_by_test_id("te-patient-item").first.click()
+    gp.get_by_test_id("te-team-item").filter(has_text="cardiologie").get_by_test_id(
+        "te-team-choose"
+    ).click()
+    expect(gp.get_by_test_id("te-consent-patient")).to_contain_text("LEFEBVRE")
+    gp.get_by_test_id("te-consent-oral").check()
+    gp.get_by_test_id("te-consent-informed").check()
+    gp.get_by_test_id("te-consent-next").click()
+    gp.get_by_test_id("te-question").fill("Souffle systolique : avis de l'équipe de cardiologie ?")
+    gp.get_by_test_id("te-submit").click()
+    expect(gp.get_by_test_id("te-team")).to_contain_text("cardiologie", timeout=10_000)
+    request = TeleexpertiseRequest.objects.get()
+    assert request.team_mailbox is not None and request.expert is None
     secretary = new_page(browser, server.base, "sec.cardio", PHONE)
     expect(secretary.get_by_test_id("nav-te-badge")).to_have_text("1", timeout=10_000)
     secretary.goto(server.base + "/teleexpertise")
     secretary.get_by_test_id("te-tab-received").click()
-    secretary.get_by_test_id("te-filter-urgency").select_option("urgent")
+    secretary.get_by_test_id("te-filter-status").select_option("submitted")
     item = secretary.get_by_test_id("te-request-item")
     expect(item).to_have_count(1)
     expect(item).to_contain_text("Secrétariat de cardiologie")

@@ -290,3 +290,9 @@ def test_the_question_attachments_show_on_the_request_page(personas, as_user):
         f"/api/teleexpertise/requests/{created.json()['request']['id']}"
     )
     assert [a["name"] for a in shown.json()["request"]["attachments"]] == ["ecg.pdf"]
+
+
+def test_the_expert_search_offers_the_specialty_teams(personas, as_user):
+    body = as_user(personas.gp).get("/api/teleexpertise/experts").json()
+    assert [t["id"] for t in body["teams"]] == [str(_team().pk)]
+    assert body["teams"][0]["kind"] == "team"

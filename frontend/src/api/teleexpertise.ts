@@ -58,6 +58,8 @@ export interface Patient {
 
 export interface Expert {
   id: Id;
+  /** "team": a specialty team's ORG mailbox (one of its experts takes the request). */
+  kind?: "team";
   display_name: string;
   title: string | null;
   specialty: string;
@@ -132,7 +134,8 @@ export interface TeRequest {
 }
 
 export interface NewRequestPayload {
-  expert: Id;
+  expert?: Id;
+  team?: Id;
   patient: Id;
   question: string;
   urgency: Urgency;
@@ -186,7 +189,7 @@ export function createTeleexpertiseApi(client: HttpClient = http) {
     experts: (params: { q?: string; specialty?: string; patient?: Id }, signal?: AbortSignal) => {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
-      return client.get<{ experts: Expert[]; quota?: { RQD?: QuotaEntry } }>(`/api/teleexpertise/experts?${q}`, { signal });
+      return client.get<{ experts: Expert[]; teams?: TeTeam[]; quota?: { RQD?: QuotaEntry } }>(`/api/teleexpertise/experts?${q}`, { signal });
     },
     myProfile: () => client.get<{ expert: Expert }>("/api/teleexpertise/experts/me"),
     saveProfile: (data: ExpertProfile) => client.request<{ expert: Expert }>("/api/teleexpertise/experts/me", { method: "PUT", body: data }),

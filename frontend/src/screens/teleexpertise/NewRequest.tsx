@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../../api/http";
-import { teApi, type Expert, type Patient, type QuotaEntry, type Urgency } from "../../api/teleexpertise";
+import { teApi, type Expert, type Patient, type QuotaEntry, type TeTeam, type Urgency } from "../../api/teleexpertise";
 import type { Attachment } from "../../api/types";
 import { Uploader } from "../../components/Uploader";
 import { formatDate, identityLabel, quotaLabel, quotaReached, toLocalInput, validateConsent } from "../../lib/format";
@@ -73,7 +73,7 @@ export function NewRequestScreen() {
     setFieldErrors({});
     try {
       const r = await teApi.create({
-        expert: expert.id,
+        ...(expert.kind === "team" ? { team: expert.id } : { expert: expert.id }),
         patient: patient.id,
         question: question.trim(),
         urgency,
@@ -259,7 +259,8 @@ export function NewRequestScreen() {
         {step === 3 && patient && expert && (
           <form onSubmit={submit} noValidate>
             <p class="recap">
-              Patient : <strong>{patient.display_name}</strong> · Expert : <strong>{personName(expert)}</strong> ({expert.specialty})
+              Patient : <strong>{patient.display_name}</strong> · {expert.kind === "team" ? "Équipe" : "Expert"} : <strong>{personName(expert)}</strong>
+              {expert.kind === "team" ? "" : ` (${expert.specialty})`}
             </p>
             <div class="field">
               <label for="te-question">Question posée à l'expert</label>
@@ -377,6 +378,7 @@ function ExpertStep({ patient, selected, onSelect, onBack }: { patient: Patient;
   const q = useDebounced(query.trim(), 300);
   const sp = useDebounced(specialty.trim(), 300);
   const [experts, setExperts] = useState<Expert[] | null>(null);
+  const [teams, setTeams] = useState<TeTeam[]>([]);
   const [rqd, setRqd] = useState<QuotaEntry | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
 
@@ -387,6 +389,7 @@ function ExpertStep({ patient, selected, onSelect, onBack }: { patient: Patient;
       .experts({ q, specialty: sp, patient: patient.id }, ctrl.signal)
       .then((r) => {
         setExperts(r.experts);
+        setTeams(r.teams ?? []);
         setRqd(r.quota?.RQD);
       })
       .catch((err) => {
@@ -456,6 +459,29 @@ function ExpertStep({ patient, selected, onSelect, onBack }: { patient: Patient;
             );
           })}
         </ul>
+      )}
+      {!!teams.length && (
+        <>
+          <h3>Ou une équipe de spécialité</h3>
+          <ul class="card-list" aria-label="Équipes">
+            {teams.map((t) => (
+              <li key={String(t.id)} class={`expert-card${selected?.id === t.id ? " selected" : ""}`} data-testid="te-team-item">
+                <span class="card-title">{t.display_name}</span>
+                <span class="card-sub">Un expert de l'équipe prendra en charge la demande ; son secrétariat la voit aussi.</span>
+                <button
+                  type="button"
+                  class="btn btn-secondary btn-small"
+                  onClick={() =>
+                    onSelect({ id: t.id, kind: "team", display_name: t.display_name, title: null, specialty: t.display_name, description: "", prerequisites: "", accepting: true })
+                  }
+                  data-testid="te-team-choose"
+                >
+                  Choisir cette équipe
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       <div class="form-actions">
         <button type="button" class="btn btn-secondary" onClick={onBack}>
