@@ -145,6 +145,18 @@ def start_operators(
     """Write and start op1 and op2 under ``root`` (emptied first)."""
     if shutil.which("postfix") is None or shutil.which("dovecot") is None:
         raise RuntimeError("Postfix et Dovecot manquent : lancer tests/operator/install.sh")
+    # The platform's settings set umask 027; the daemons' own users (postfix, dovecot, mail)
+    # must traverse these directories.
+    saved = os.umask(0o022)
+    try:
+        return _start_operators(root, accounts, introspection_url)
+    finally:
+        os.umask(saved)
+
+
+def _start_operators(
+    root: Path, accounts: tuple[Account, ...], introspection_url: str
+) -> Operators:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
