@@ -21,6 +21,14 @@ export interface JournalEvent {
   object_id: string;
   patient_id: string | null;
   ip: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface MessageVersion {
+  change: "edited" | "deleted";
+  body: string;
+  written_at: string;
+  replaced_at: string;
 }
 
 export interface JournalFilters {
@@ -41,6 +49,8 @@ export function createAuditApi(client: HttpClient = http) {
   return {
     patients: (query: { q?: string; ins?: string; birth_date?: string }) =>
       client.get<{ patients: JournalPatient[] }>(`/api/audit/journal/patients?${journalQuery(query as JournalFilters)}`),
+    versions: (messageId: string) =>
+      client.get<{ versions: MessageVersion[] }>(`/api/audit/messages/${encodeURIComponent(messageId)}/versions`),
     events: (filters: JournalFilters) =>
       client.get<{ events: JournalEvent[]; count: number; actions: { verb: string; label: string }[] }>(
         `/api/audit/journal/events?${journalQuery(filters)}`,

@@ -1,6 +1,7 @@
 /** « Journal d'accès »: find a patient, see who read or changed what about them, filter, export. */
 import { useEffect, useState } from "preact/hooks";
-import { auditApi, journalQuery, type JournalEvent, type JournalFilters, type JournalPatient } from "../../api/audit";
+import { auditApi, journalQuery, type JournalEvent, type JournalFilters, type JournalPatient, type MessageVersion } from "../../api/audit";
+import { Dialog } from "../../components/Dialog";
 import { ApiError } from "../../api/http";
 import { formatDate, formatDateTime } from "../../lib/format";
 
@@ -14,6 +15,16 @@ export function JournalScreen() {
   const [actions, setActions] = useState<{ verb: string; label: string }[]>([]);
   const [count, setCount] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [versions, setVersions] = useState<MessageVersion[] | null>(null);
+
+  async function showVersions(messageId: string) {
+    setError(null);
+    try {
+      setVersions((await auditApi.versions(messageId)).versions);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : "Versions indisponibles.");
+    }
+  }
 
   useEffect(() => {
     if (!patient) return;
@@ -172,7 +183,14 @@ export function JournalScreen() {
                       <td data-label="Date">{formatDateTime(ev.at)}</td>
                       <td data-label="Utilisateur">{ev.actor_name ?? "Système"}</td>
                       <td data-label="Action">{ev.label}</td>
-                      <td data-label="Objet">{ev.object_type}</td>
+                      <td data-label="Objet">
+                        {ev.object_type}
+                        {(ev.verb === "message.edited" || ev.verb === "message.deleted") && typeof ev.data?.message === "string" && (
+                          <button type="button" class="btn btn-link btn-small" onClick={() => showVersions(ev.data!.message as string)} data-testid="journal-versions">
+                            Versions antérieures
+                          </button>
+                        )}
+                      </td>
                       <td data-label="Adresse IP">{ev.ip ?? "—"}</td>
                     </tr>
                   ))}
@@ -181,6 +199,21 @@ export function JournalScreen() {
             </div>
           )}
         </>
+      )}
+      {versions && (
+        <Dialog title="Versions antérieures du message" onClose={() => setVersions(null)} testId="journal-versions-dialog">
+          {!versions.length && <p class="muted">Aucune version antérieure.</p>}
+          <ol class="plain-list">
+            {versions.map((v, i) => (
+              <li key={i} data-testid="journal-version">
+                <p class="muted">
+                  Écrit le {formatDateTime(v.written_at)}, {v.change === "deleted" ? "supprimé" : "remplacé"} le {formatDateTime(v.replaced_at)}
+                </p>
+                <p class="pre">{v.body}</p>
+              </li>
+            ))}
+          </ol>
+        </Dialog>
       )}
     </div>
   );
