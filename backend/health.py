@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from backend import metrics as platform_metrics
+from backend.mssante.trust import allowlist_status
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +52,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
         logger.warning("readyz channel layer check failed", extra={"code": type(exc).__name__})
         checks["channel_layer"] = "error"
     ready = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503
-    )
+    body: dict[str, object] = {"status": "ok" if ready else "error", "checks": checks}
+    if ready:
+        # Flagged, not failing: a stale or missing ANS allow-list stops MSSanté sending only.
+        body["flags"] = {"mssante_allowlist": allowlist_status().label}
+    return JsonResponse(body, status=200 if ready else 503)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
@@ -67,7 +70,15 @@ def metrics(request: HttpRequest) -> HttpResponse:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise Http404
-    return HttpResponse(platform_metrics.render(), content_type="text/plain; version=0.0.4")
+    allowlist = allowlist_status()
+    age = allowlist.age.total_seconds() if allowlist.age is not None else -1
+    extra = (
+        "# TYPE liaison_mssante_allowlist_age_seconds gauge\n"
+        f"liaison_mssante_allowlist_age_seconds {age:.0f}\n"
+        "# TYPE liaison_mssante_allowlist_stale gauge\n"
+        f"liaison_mssante_allowlist_stale {int(allowlist.stale)}\n"
+    )
+    return HttpResponse(platform_metrics.render() + extra, content_type="text/plain; version=0.0.4")
 
 
 class ProbeMiddleware:

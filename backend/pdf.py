@@ -10,15 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import reportlab
+from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import tables
 
 FONT, FONT_BOLD, FONT_ITALIC = "TE-Vera", "TE-Vera-Bold", "TE-Vera-Italic"
 _FONTS_DIR = Path(reportlab.__file__).parent / "fonts"
 
 
 def register_fonts() -> None:
+    # Every page's preamble selects the canvas base font: make it ours (embedded) rather than
+    # Helvetica (one of the 14 standard fonts, never embedded, which PDF/A refuses).
+    rl_config.canvas_basefontname = FONT
+    # Table cells start from a style whose font was bound to Helvetica at import: same reason.
+    tables.CellStyle.fontname = FONT
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(_FONTS_DIR / "Vera.ttf")))
         pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONTS_DIR / "VeraBd.ttf")))

@@ -442,7 +442,23 @@ MSSANTE_SMTP_PORT = env_int("MSSANTE_SMTP_PORT", 587, minimum=1)
 MSSANTE_SMTP_CA_FILE = env("MSSANTE_SMTP_CA_FILE")
 MSSANTE_SMTP_CLIENT_CERT = env("MSSANTE_SMTP_CLIENT_CERT")
 MSSANTE_SMTP_CLIENT_KEY = env("MSSANTE_SMTP_CLIENT_KEY")
-MSSANTE_SOFTWARE_REF = env("MSSANTE_SOFTWARE_REF", "LiaisonSante/0.1")
+# X-MSS-NIL: the product's reference on the ANS Convergence platform. The default is a
+# placeholder: production refuses to send with it (backend/mssante/trust.py).
+MSSANTE_SOFTWARE_REF_PLACEHOLDER = "LiaisonSante/0.1"
+MSSANTE_SOFTWARE_REF = env("MSSANTE_SOFTWARE_REF", MSSANTE_SOFTWARE_REF_PLACEHOLDER)
+# The platform's fixed OID as the XDM sourceId. The default (under the UUID arc 2.25) is for
+# development and tests; production refuses to send health documents with it.
+XDM_SOURCE_OID_PLACEHOLDER = "2.25.160631418095542372735546063434463553046"
+XDM_SOURCE_OID = env("XDM_SOURCE_OID", XDM_SOURCE_OID_PLACEHOLDER)
+# The DMP visibility offered by default for a minor's document (teleexpertise/filing.py).
+DMP_MINOR_DEFAULT_VISIBILITY = env("DMP_MINOR_DEFAULT_VISIBILITY", "invisible_representatives")
+if DMP_MINOR_DEFAULT_VISIBILITY not in {
+    "normal",
+    "invisible_patient",
+    "masked_professionals",
+    "invisible_representatives",
+}:
+    raise ImproperlyConfigured("DMP_MINOR_DEFAULT_VISIBILITY: unknown visibility")
 MSSANTE_SMTP_TIMEOUT = env_int("MSSANTE_SMTP_TIMEOUT", 30, minimum=1)
 MSSANTE_SMTP_HELO_NAME = env("MSSANTE_SMTP_HELO_NAME", "localhost")
 # Patient mail is limited to 25 MB in total (DOMAIN.md).

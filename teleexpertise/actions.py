@@ -303,7 +303,7 @@ def file_request(
     request_id: Any,
     *,
     declare_acts: bool = True,
-    visibility: str = filing.VISIBILITY_NORMAL,
+    visibility: str | None = None,
     now: datetime.datetime | None = None,
 ) -> TeleexpertiseRequest:
     """Freeze the PDF, queue the MSSanté mails, declare TE2 and RQD each on its own rule, once.
@@ -319,7 +319,10 @@ def file_request(
     report = Report.objects.select_for_update().get(request=request)
     pdf = report_pdf.render(request, report, dated=timezone.localtime(now))
     report.pdf, report.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
-    report.dmp_visibility = filing.check_visibility(visibility)
+    # Not given: the default for this patient (a minor's differs, see filing.default_visibility).
+    report.dmp_visibility = filing.check_visibility(
+        visibility or filing.default_visibility(request.patient)
+    )
     report.save(update_fields=["pdf", "pdf_sha256", "dmp_visibility"])
     messages = filing.send_report(request, pdf, visibility=report.dmp_visibility)
     acts, refusals = (

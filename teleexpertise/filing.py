@@ -12,17 +12,22 @@ otherwise the professionals get the PDF as a plain attachment.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
 
 from backend.accounts.models import Mailbox, Membership, Organization, Professional
 from backend.api.errors import ApiError
 from backend.mssante.actions import HealthDocument, MimeAttachment, queue_message
 from backend.mssante.models import OutboundMessage, OutboundRecipient
+from backend.patients.models import Patient
 from teleexpertise.models import TeleexpertiseRequest
 
 RELATED_TYPE = "teleexpertise.request"
-# LOINC 11488-4 "Consult note": the document type of a teleexpertise report.
-REPORT_TYPE_CODE = "11488-4"
+# LOINC 85208-7 "CR de télémédecine" (JDV_J07): the document type of a teleexpertise report.
+REPORT_TYPE_CODE = "85208-7"
 REPORT_TITLE = "Compte rendu de téléexpertise"
 
 
@@ -35,6 +40,33 @@ VISIBILITIES = {
     "masked_professionals": "Masqué aux autres professionnels de santé",
     "invisible_representatives": "Non visible par les représentants légaux du patient",
 }
+
+
+VISIBILITY_REPRESENTATIVES = "invisible_representatives"
+ADULT_AGE = 18
+
+
+def is_minor(patient: Patient, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    born = patient.birth_date
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age < ADULT_AGE
+
+
+def visibilities_for(patient: Patient) -> dict[str, str]:
+    """The choices offered: « invisible aux représentants légaux » only for a minor."""
+    if is_minor(patient):
+        return dict(VISIBILITIES)
+    return {k: v for k, v in VISIBILITIES.items() if k != VISIBILITY_REPRESENTATIVES}
+
+
+def default_visibility(patient: Patient) -> str:
+    """Normal for an adult; for a minor, ``settings.DMP_MINOR_DEFAULT_VISIBILITY`` (default:
+    hidden from the legal representatives, the minor's right to secrecy, art. L1111-5 CSP;
+    *unverified* as the default the DMP expects, hence the setting). The author confirms."""
+    if is_minor(patient):
+        return str(getattr(settings, "DMP_MINOR_DEFAULT_VISIBILITY", VISIBILITY_REPRESENTATIVES))
+    return VISIBILITY_NORMAL
 
 
 def check_visibility(value: str) -> str:
@@ -177,9 +209,11 @@ def send_report(
             pdf=pdf,
             title=REPORT_TITLE,
             type_code=REPORT_TYPE_CODE,
-            type_display="Compte rendu de téléexpertise",
+            type_display="CR de télémédecine",
             patient=patient,
             dossier=request.reference,
+            service_start=request.created_at,
+            encounter_code="VR",  # teleexpertise: an encounter without the patient
             **_document_options(visibility),
         )
         if patient.is_qualified

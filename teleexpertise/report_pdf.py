@@ -16,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from backend.accounts.models import Professional, User
 from backend.pdf import FONT, FONT_BOLD, register_fonts
+from backend.pdfa import to_pdfa
 from teleexpertise.models import Report, TeleexpertiseRequest
 
 # Vera (embedded TTF, Latin-1): French accents render the same everywhere. See backend/pdf.py.
@@ -153,4 +154,10 @@ def render(request: TeleexpertiseRequest, report: Report, *, dated: datetime.dat
         ),
     ]
     doc.build(story, onFirstPage=_on_page, onLaterPages=_on_page)
-    return buffer.getvalue()
+    # A health document: PDF/A-2b (DOMAIN.md, MSSanté documents).
+    return to_pdfa(
+        buffer.getvalue(),
+        title=f"Compte rendu de téléexpertise {request.reference}",
+        author=expert.display_name,
+        created=dated,
+    )

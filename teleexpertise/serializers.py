@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from teleexpertise.filing import VISIBILITIES, VISIBILITY_NORMAL
+from teleexpertise.filing import VISIBILITIES
 from teleexpertise.models import Act, Consent, TeleexpertiseRequest
 
 REQUIRED: dict[str, Any] = {
@@ -96,8 +96,9 @@ class ReportSerializer(serializers.Serializer):
 
 class FileSerializer(serializers.Serializer):
     declare_acts = serializers.BooleanField(required=False, default=True)
+    # Absent: the patient's default (filing.default_visibility: a minor's differs).
     visibility = serializers.ChoiceField(
-        choices=list(VISIBILITIES.items()), required=False, default=VISIBILITY_NORMAL
+        choices=list(VISIBILITIES.items()), required=False, allow_null=True, default=None
     )
 
 

@@ -44,7 +44,8 @@ class FilingPreviewView(APIView):
         operation_id="teleexpertise_filing_preview",
         summary="Avant de classer : destinataires, visibilité DMP, actes et compteurs",
         description="{recipients: [{role, label, name, address}], visibilities: [{value, "
-        "label}], acts: {TE2|RQD: {used, limit, year, label}}}",
+        "label}], default_visibility, patient_is_minor, acts: {TE2|RQD: {used, limit, year, "
+        "label}}}",
         responses={200: OpenApiTypes.OBJECT, 404: ERRORS[404]},
     )
     def get(self, request: Request, request_id: str) -> Response:
@@ -61,8 +62,11 @@ class FilingPreviewView(APIView):
             {
                 "recipients": filing.planned_recipients(found),
                 "visibilities": [
-                    {"value": value, "label": label} for value, label in filing.VISIBILITIES.items()
+                    {"value": value, "label": label}
+                    for value, label in filing.visibilities_for(found.patient).items()
                 ],
+                "default_visibility": filing.default_visibility(found.patient),
+                "patient_is_minor": filing.is_minor(found.patient),
                 "acts": quota_json(found),
             }
         )

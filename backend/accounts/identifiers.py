@@ -78,13 +78,21 @@ def is_valid_rpps(value: str) -> bool:
     return _is_valid_luhn_id(value, RPPS_LENGTH)
 
 
-def is_valid_finess(value: str) -> bool:
-    """FINESS (EJ or ET): exactly 9 ASCII digits, the last one a Luhn key (e.g. ``720000025``).
+# Corsica: FINESS numbers start with 2A / 2B; the key is computed with A read as 1, B as 2
+# (DOMAIN.md, e.g. 2B0000020, CH de Bastia).
+_CORSICA_FINESS = {"2A": "21", "2B": "22"}
 
-    Corsican FINESS numbers starting with "2A"/"2B" are rejected: how their key is computed is not
-    established here.
-    """
-    return _is_valid_luhn_id(value, FINESS_LENGTH)
+
+def _finess_digits(value: str) -> str:
+    return _CORSICA_FINESS.get(value[:2], value[:2]) + value[2:]
+
+
+def is_valid_finess(value: str) -> bool:
+    """FINESS (EJ or ET): 9 characters, the last one a Luhn key (e.g. ``720000025``); Corsica
+    starts with 2A / 2B (``2B0000020``), read as 21 / 22 for the key."""
+    if not isinstance(value, str) or len(value) != FINESS_LENGTH:
+        return False
+    return _is_valid_luhn_id(_finess_digits(value), FINESS_LENGTH)
 
 
 def is_valid_adeli(value: str) -> bool:
@@ -150,8 +158,10 @@ def make_rpps(body10: str) -> str:
 
 
 def make_finess(body8: str) -> str:
-    """Append the Luhn key to an 8-digit body: a valid FINESS for demo or test data."""
-    return _make_luhn_id(body8, FINESS_LENGTH - 1, "FINESS")
+    """Append the Luhn key to an 8-character body (2A / 2B allowed for Corsica): a valid FINESS
+    for demo or test data."""
+    key = _make_luhn_id(_finess_digits(body8), FINESS_LENGTH - 1, "FINESS")[-1]
+    return body8 + key
 
 
 def national_id_pp(rpps: str | None = None, adeli: str | None = None) -> str:

@@ -176,8 +176,9 @@ def _parse_mssante(values: Sequence[str], columns: dict[str, int]) -> ParsedRow:
         return values[columns[name]].strip()
 
     kind = col("Type de BAL").upper()
-    if kind not in {"PER", "ORG", "APP"}:
-        raise RowError(f"type de BAL « {col('Type de BAL')} » inconnu (PER, ORG ou APP)")
+    # CAB: the mailbox of a practice (cabinet), a structure mailbox like ORG.
+    if kind not in {"PER", "ORG", "APP", "CAB"}:
+        raise RowError(f"type de BAL « {col('Type de BAL')} » inconnu (PER, ORG, APP ou CAB)")
     address = col("Adresse BAL").lower()
     problem = address_syntax_error(address)
     if problem:
@@ -196,7 +197,7 @@ def _parse_mssante(values: Sequence[str], columns: dict[str, int]) -> ParsedRow:
         "specialty": col("Libellé savoir-faire"),
     }
     id_pp = col("Identifiant PP")
-    # ORG and APP mailboxes belong to the structure, even when a responsible PP is named.
+    # ORG, APP and CAB mailboxes belong to the structure, even when a responsible PP is named.
     if kind == "PER":
         if not id_pp:
             raise RowError("BAL nominative sans identifiant PP")

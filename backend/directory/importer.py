@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
@@ -27,6 +29,8 @@ from backend.audit import log as audit
 from backend.directory import formats
 from backend.directory.models import DirectoryAddress, DirectoryEntry, ImportRun
 from backend.directory.text import search_columns
+from backend.mssante.allowlist import is_trusted_domain
+from backend.mssante.trust import current_allowlist
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +47,11 @@ COUNT_NAMES = (
     "addresses_created",
     "addresses_updated",
     "addresses_deactivated",
+    "outside_trust_space",
 )
+# How much of the file is checked for UTF-8 before importing (the national files are UTF-8; a
+# latin-1 copy would otherwise import accented names as blanks or replacement characters).
+ENCODING_SAMPLE = 1024 * 1024
 ENTRY_FIELDS = (
     "source",
     "kind",
@@ -139,7 +147,8 @@ def import_file(
     size = path.stat().st_size
     sha256 = file_sha256(path)
     with path.open("rb") as handle:
-        header = handle.readline().decode("utf-8-sig", errors="replace")
+        _require_utf8(handle)
+        header = handle.readline().decode("utf-8-sig")
         layout = formats.detect(header)
         run, resumed = _start_run(path, layout.source, sha256)
         batch: list[tuple[int, bytes]] = []
@@ -166,8 +175,36 @@ def import_file(
     return ImportResult(run.id, run.source, dict(run.counts), list(run.rejections), resumed)
 
 
+def _require_utf8(handle: BinaryIO) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(handle.read(ENCODING_SAMPLE), final=False)
+    except UnicodeDecodeError as exc:
+        raise formats.FormatError(
+            "Le fichier n'est pas encodé en UTF-8 (les extractions nationales le sont) : il "
+            f"semble converti en latin-1 ou Windows-1252 (octet {exc.start + 1}). Téléchargez "
+            "à nouveau l'extraction d'origine, sans l'ouvrir dans un tableur."
+        ) from exc
+    handle.seek(0)
+
+
+def _outside_trust_space(
+    parsed: list[tuple[int, formats.ParsedRow]], counts: dict[str, int]
+) -> list[tuple[int, formats.ParsedRow]]:
+    """An address whose domain is not in the trust space is kept as a contact but marked as not
+    MSSanté (no directory address, ``has_mssante`` false), and counted for the summary."""
+    allowlist = current_allowlist()
+    kept = []
+    for number, row in parsed:
+        if row.address and not is_trusted_domain(row.address[0].split("@")[1], allowlist):
+            counts["outside_trust_space"] += 1
+            row = dataclasses.replace(row, address=None)
+        kept.append((number, row))
+    return kept
+
+
 def _apply_batch(run: ImportRun, layout: formats.Layout, batch: list[tuple[int, bytes]]) -> None:
-    counts = dict(run.counts)
+    counts = {**dict.fromkeys(COUNT_NAMES, 0), **run.counts}
     rejections: list[list[Any]] = []
     parsed: list[tuple[int, formats.ParsedRow]] = []
     for number, raw in batch:
@@ -184,6 +221,7 @@ def _apply_batch(run: ImportRun, layout: formats.Layout, batch: list[tuple[int, 
     with transaction.atomic():
         if layout.source == formats.MSSANTE:
             parsed = _drop_duplicate_addresses(run, parsed, rejections)
+            parsed = _outside_trust_space(parsed, counts)
         entry_ids = _upsert_entries(run, parsed, counts)
         if layout.source == formats.MSSANTE:
             _upsert_addresses(run, parsed, entry_ids, counts)

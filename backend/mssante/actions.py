@@ -27,7 +27,7 @@ from backend.mssante.addresses import AddressVerdict
 from backend.mssante.documents import HealthDocument, compose_health_document
 from backend.mssante.mime import MimeAttachment, compose
 from backend.mssante.models import OutboundMessage, OutboundRecipient, TrustedDomain
-from backend.mssante.trust import check_recipients_now
+from backend.mssante.trust import check_recipients_now, require_sending_configured
 from backend.patients.access import patients_for
 from backend.patients.models import Patient
 
@@ -122,6 +122,7 @@ def queue_message(
     With a health document the subject becomes ``XDM/1.0/DDM+<subject or title> NOM prénom
     JJ/MM/AAAA`` and the PDF + ``IHE_XDM.ZIP`` are attached after ``attachments``.
     """
+    require_sending_configured(health_document=health_document is not None)
     if not sendable_mailboxes(actor).filter(pk=sender_mailbox.pk).exists():
         raise _refuse(
             "not_found",
@@ -178,7 +179,9 @@ def queue_message(
             text=text,
             attachments=parts,
             software_ref=str(settings.MSSANTE_SOFTWARE_REF or ""),
-            ins_present=True if patient is not None else None,
+            # X-MSS-INS: O when the XDM carries a qualified INS, N for another identity,
+            # absent when the mail carries no CDA.
+            ins_present=(None if health_document is None else health_document.patient.is_qualified),
             cda_code=cda_code,
             close_exchange=close_exchange,
             read_receipt_to=sender_mailbox.address if read_receipt else None,

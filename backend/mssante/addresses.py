@@ -30,9 +30,20 @@ __all__ = [
 ]
 
 AddressKind = Literal["professional", "patient"]
-AddressCode = Literal["malformed", "outside_trust_space", "lookalike_domain", "patient_ins_invalid"]
+AddressCode = Literal[
+    "malformed",
+    "outside_trust_space",
+    "lookalike_domain",
+    "patient_ins_invalid",
+    "patient_subdomain",
+    "relay_local_part",
+]
 RecipientsCode = Literal[
-    "no_recipients", "recipient_refused", "mixed_recipients", "several_patients"
+    "no_recipients",
+    "recipient_refused",
+    "mixed_recipients",
+    "several_patients",
+    "patient_with_professionals",
 ]
 
 # RFC 5321 limits: 64 for the local part, 254 for a whole path-usable address.
@@ -111,6 +122,19 @@ def check_address(address: str, allowlist: frozenset[str]) -> AddressVerdict:
     local, domain = raw.split("@")
     domain = domain.lower()
     normalised = f"{local}@{domain}"
+    if "%" in local:
+        # "user%other.example@relay": source routing through a relay, out of the trust space.
+        return _refuse(
+            normalised,
+            "relay_local_part",
+            "Une adresse contenant « % » (relais vers une autre messagerie) n'est pas acceptée.",
+        )
+    if domain.endswith("." + PATIENT_DOMAIN):
+        return _refuse(
+            normalised,
+            "patient_subdomain",
+            f"Les adresses patients sont de la forme <INS>@{PATIENT_DOMAIN}, sans sous-domaine.",
+        )
 
     if domain == PATIENT_DOMAIN:
         try:
@@ -170,6 +194,14 @@ def check_recipients(
             False, verdicts, "recipient_refused", f"{first.address} : {first.reason}"
         )
     patients = {v.address for v in verdicts if v.kind == "patient"}
+    if patients and any(v.kind == "professional" for v in verdicts):
+        return RecipientsVerdict(
+            False,
+            verdicts,
+            "patient_with_professionals",
+            "Un message à un patient ne peut pas être adressé en même temps à des "
+            "professionnels : envoyez-leur un message séparé.",
+        )
     if health_document and len(patients) > 1:
         return RecipientsVerdict(
             False,

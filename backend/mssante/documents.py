@@ -2,7 +2,7 @@
 
 Only a patient with a qualified identity (QUAL) may be the subject of a health document: the
 CDA and the XDM metadata carry the INS. The author must have an RPPS (national id "8" + RPPS)
-and the custodian is the organisation that keeps the patient record.
+and acts for one of their organisations (FINESS), which is also the document's custodian.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from backend.accounts.models import Organization, Professional
@@ -53,6 +54,13 @@ class HealthDocument:
     dossier: str = ""
     effective_time: datetime | None = None
     confidentiality: str = "N"
+    # The author's DMP visibility choice (backend.mssante.jdv.VISIBILITY_CODES).
+    visibility: str = "normal"
+    # Where the act started (the request, the conversation); "VR" for teleexpertise.
+    service_start: datetime | None = None
+    encounter_code: str = "AMB"
+    # The structure the author acts for; default: their first clinical organisation.
+    organization: Organization | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,28 @@ def patient_identity(patient: Patient) -> PatientIdentity:
         ) from exc
 
 
-def author_identity(professional: Professional | None) -> AuthorIdentity:
+def _author_organization(
+    professional: Professional, preferred: Organization | None
+) -> Organization:
+    if preferred is not None:
+        return preferred
+    # A hospital first (the expert's, for a teleexpertise report), then by name: stable.
+    memberships = sorted(
+        professional.memberships.select_related("organization"),
+        key=lambda m: (m.organization.kind != Organization.Kind.HOSPITAL, m.organization.name),
+    )
+    membership = memberships[0] if memberships else None
+    if membership is None:
+        raise _invalid(
+            "document_author_invalid",
+            "L'auteur d'un document de santé doit exercer dans une structure (FINESS).",
+        )
+    return membership.organization
+
+
+def author_identity(
+    professional: Professional | None, organization: Organization | None = None
+) -> AuthorIdentity:
     if professional is None or not professional.rpps:
         raise _invalid(
             "document_author_invalid",
@@ -103,11 +132,15 @@ def author_identity(professional: Professional | None) -> AuthorIdentity:
         given_name=professional.given_name,
         profession_code=professional.profession_code or "10",
         profession_label=professional.profession_label,
+        specialty=professional.specialty,
+        organization=organization_identity(_author_organization(professional, organization)),
     )
 
 
 def organization_identity(organization: Organization) -> OrganizationIdentity:
-    return OrganizationIdentity(finess=organization.finess, name=organization.name)
+    return OrganizationIdentity(
+        finess=organization.finess, name=organization.name, kind=organization.kind
+    )
 
 
 def compose_health_document(
@@ -116,7 +149,7 @@ def compose_health_document(
     """The PDF and XDM parts, and the ``XDM/1.0/DDM+<label> NOM prénom JJ/MM/AAAA`` subject."""
     patient = document.patient
     ident = patient_identity(patient)
-    writer = author_identity(document.author or author)
+    writer = author_identity(document.author or author, document.organization)
     moment = document.effective_time or timezone.now()
     document_id = new_oid()
     try:
@@ -129,8 +162,9 @@ def compose_health_document(
             effective_time=moment,
             patient=ident,
             author=writer,
-            custodian=organization_identity(patient.organization),
             confidentiality=document.confidentiality,
+            service_start=document.service_start,
+            encounter_code=document.encounter_code,
         )
         xdm = build_xdm_zip(
             [
@@ -141,6 +175,9 @@ def compose_health_document(
                     type_code=document.type_code,
                     type_display=document.type_display or document.title,
                     confidentiality=document.confidentiality,
+                    visibility=document.visibility,
+                    service_start=document.service_start,
+                    service_stop=moment,
                 )
             ],
             submission_id=new_oid(),
@@ -148,6 +185,7 @@ def compose_health_document(
             author=writer,
             title=document.title,
             created=moment,
+            source_id=str(settings.XDM_SOURCE_OID),
         )
         pdf_name = pdf_file_name(
             timezone.localdate(moment),

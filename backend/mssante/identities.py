@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from backend.mssante import jdv
+
 __all__ = [
     "OID_FINESS_PREFIXED",
     "OID_INS_NIR",
@@ -104,14 +106,51 @@ class PatientIdentity:
 
 
 @dataclass(frozen=True)
+class OrganizationIdentity:
+    """A structure identified by FINESS (Corsica: 2A / 2B); ``kind`` is the platform's
+    organisation kind, from which the facility type and practice setting codes follow."""
+
+    finess: str
+    name: str
+    kind: str = "other"
+
+    def __post_init__(self) -> None:
+        _require(
+            re.fullmatch(r"(?:[0-9]{2}|2[AB])[0-9]{7}", self.finess) is not None,
+            "FINESS : 9 caractères (2A/2B en Corse)",
+        )
+        _require(bool(_clean(self.name)), "raison sociale vide")
+
+    @property
+    def national_id(self) -> str:
+        """National identifier of the structure: "1" + FINESS."""
+        return "1" + self.finess
+
+    @property
+    def facility_type(self) -> jdv.Code:
+        return jdv.facility_type(self.kind)
+
+    @property
+    def practice_setting(self) -> jdv.Code:
+        return jdv.practice_setting(self.kind)
+
+
+@dataclass(frozen=True)
 class AuthorIdentity:
-    """A health professional identified by RPPS; the profession code is from TRE_G15."""
+    """A health professional identified by RPPS; the profession code is from TRE_G15, the role
+    (JDV_J01) from it and the specialty; ``organization`` is where they author the document."""
 
     rpps: str
     family_name: str
     given_name: str
     profession_code: str
     profession_label: str
+    specialty: str = ""
+    organization: OrganizationIdentity | None = None
+
+    @property
+    def role(self) -> jdv.Code:
+        return jdv.author_role(self.profession_code, self.specialty)
 
     def __post_init__(self) -> None:
         _require(re.fullmatch(r"[0-9]{11}", self.rpps) is not None, "RPPS : 11 chiffres")
@@ -122,20 +161,3 @@ class AuthorIdentity:
     def national_id(self) -> str:
         """National identifier of the professional: "8" + RPPS."""
         return "8" + self.rpps
-
-
-@dataclass(frozen=True)
-class OrganizationIdentity:
-    """A structure identified by FINESS."""
-
-    finess: str
-    name: str
-
-    def __post_init__(self) -> None:
-        _require(re.fullmatch(r"[0-9]{9}", self.finess) is not None, "FINESS : 9 chiffres")
-        _require(bool(_clean(self.name)), "raison sociale vide")
-
-    @property
-    def national_id(self) -> str:
-        """National identifier of the structure: "1" + FINESS."""
-        return "1" + self.finess

@@ -34,11 +34,23 @@ def pdf_file_name(date: Date, doc_type: str, birth_name: str, first_name: str, d
     return "_".join(parts)[:200] + ".pdf"
 
 
+# The DDM label is at most 40 characters (MSSanté DDM subject rule).
+DDM_LABEL_MAX = 40
+
+
+def _upper_without_accents(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
 def ddm_subject(label: str, birth_name: str, first_name: str, birth_date: Date) -> str:
     """Health-document mail subject: ``XDM/1.0/DDM+<label> <NOM> <prénom> <JJ/MM/AAAA>``.
 
-    Whitespace (line breaks included) is collapsed, so no value can inject a header.
+    The birth name is upper case without accents (« LEFÈVRE » -> « LEFEVRE »), the label cut to
+    40 characters. Whitespace (line breaks included) is collapsed, so no value can inject a
+    header.
     """
-    label, first_name = " ".join(label.split()), " ".join(first_name.split())
-    name = " ".join(birth_name.split()).upper()
+    label = " ".join(label.split())[:DDM_LABEL_MAX].rstrip()
+    first_name = " ".join(first_name.split())
+    name = _upper_without_accents(" ".join(birth_name.split()))
     return f"XDM/1.0/DDM+{label} {name} {first_name} {birth_date:%d/%m/%Y}"

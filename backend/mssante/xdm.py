@@ -7,9 +7,10 @@ ZIP layout: ``README.TXT``, ``INDEX.HTM``, ``IHE_XDM/SUBSET01/METADATA.XML`` (eb
 ``SubmitObjectsRequest``: one SubmissionSet, one DocumentEntry per document, HasMember
 associations) and the CDA files ``IHE_XDM/SUBSET01/DOC0001.XML``... (8.3 upper-case names).
 
-*Unverified*: the French XCN / PID forms below and the absence of classCode,
-healthcareFacilityTypeCode, practiceSettingCode and SubmissionSet contentTypeCode, which the DMP
-requires; the package targets mailbox-to-mailbox exchange until checked with the ANS tools.
+The metadata carries what the DMP and receiving software read: classCode, typeCode, formatCode,
+healthcareFacilityTypeCode, practiceSettingCode, confidentialityCode (with the author's DMP
+visibility choice), authorInstitution / authorSpecialty, the SubmissionSet contentTypeCode and
+the platform's fixed sourceId. Checked in the suite against the ebRIM 3.0 schema (``lcm.xsd``).
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from backend.mssante import jdv
 from backend.mssante.identities import (
+    OID_FINESS_PREFIXED,
     OID_PS_NATIONAL_ID,
     AuthorIdentity,
     PatientIdentity,
+    is_oid,
     is_unique_id,
 )
 from backend.mssante.naming import ddm_subject, pdf_file_name
@@ -51,7 +55,6 @@ SUBSET = "IHE_XDM/SUBSET01"
 FORMAT_CODE_PDF = "urn:ihe:iti:xds-sd:pdf:2008"
 _FORMAT_CODING_SCHEME = "1.3.6.1.4.1.19376.1.2.3"
 _LOINC_OID = "2.16.840.1.113883.6.1"
-_CONFIDENTIALITY_OID = "2.16.840.1.113883.5.25"
 # IHE ITI TF-3 identifiers (classification schemes, external identifiers, object types).
 _DOCUMENT_ENTRY_TYPE = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
 _SUBMISSION_SET_NODE = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
@@ -61,7 +64,11 @@ _DE_FORMAT = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"
 _DE_TYPE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
 _DE_PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
 _DE_UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
+_DE_CLASS = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
+_DE_FACILITY_TYPE = "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1"
+_DE_PRACTICE_SETTING = "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead"
 _SS_AUTHOR = "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d"
+_SS_CONTENT_TYPE = "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500"
 _SS_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
 _SS_SOURCE_ID = "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832"
 _SS_UNIQUE_ID = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"
@@ -80,6 +87,10 @@ class XdmDocument:
     type_code: str
     type_display: str = ""
     confidentiality: str = "N"
+    # The author's DMP visibility choice (jdv.VISIBILITY_CODES keys).
+    visibility: str = "normal"
+    service_start: datetime | None = None
+    service_stop: datetime | None = None
 
 
 def patient_id_cx(patient: PatientIdentity) -> str:
@@ -96,6 +107,19 @@ def _author_xcn(author: AuthorIdentity) -> str:
         f"{author.national_id}^{author.family_name}^{author.given_name}"
         f"^^^^^^&{OID_PS_NATIONAL_ID}&ISO^D^^^IDNPS"
     )
+
+
+def _institution_xon(author: AuthorIdentity) -> str:
+    """XON of the author's structure: ``<name>^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1<FINESS>``."""
+    org = author.organization
+    if org is None:
+        raise ValueError("l'auteur doit être rattaché à une structure (FINESS)")
+    name = org.name.replace("^", " ").replace("&", " ")
+    return f"{name}^^^^^&{OID_FINESS_PREFIXED}&ISO^IDNST^^^{org.national_id}"
+
+
+def _ce(code: jdv.Code) -> str:
+    return f"{code.code}^{code.display}^{code.system}"
 
 
 def _dtm(moment: datetime) -> str:
@@ -120,12 +144,19 @@ def _name(parent: ET.Element, text: str) -> None:
 
 
 def _classification(
-    parent: ET.Element, obj: str, scheme: str, node: str, coding: str | None, display: str
+    parent: ET.Element,
+    obj: str,
+    scheme: str,
+    node: str,
+    coding: str | None,
+    display: str,
+    slots: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> ET.Element:
+    """ebRIM order: the Slots first, then the Name (the schema refuses a Slot after it)."""
     elem = ET.SubElement(
         parent,
         _r("Classification"),
-        id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{obj}/{scheme}')}",
+        id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{obj}/{scheme}/{node}')}",
         classificationScheme=scheme,
         classifiedObject=obj,
         nodeRepresentation=node,
@@ -133,8 +164,22 @@ def _classification(
     )
     if coding is not None:
         _slot(elem, "codingScheme", coding)
+    for name, values in slots:
+        _slot(elem, name, *values)
     _name(elem, display)
     return elem
+
+
+def _coded(parent: ET.Element, obj: str, scheme: str, code: jdv.Code) -> None:
+    _classification(parent, obj, scheme, code.code, code.system, code.display)
+
+
+def _author_slots(author: AuthorIdentity) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return (
+        ("authorPerson", (_author_xcn(author),)),
+        ("authorInstitution", (_institution_xon(author),)),
+        ("authorSpecialty", (_ce(author.role),)),
+    )
 
 
 def _external_id(parent: ET.Element, obj: str, scheme: str, value: str, label: str) -> None:
@@ -170,8 +215,8 @@ def _metadata(
     package = ET.SubElement(objects, _r("RegistryPackage"), id=ss_id)
     _slot(package, "submissionTime", created)
     _name(package, title)
-    author_node = _classification(package, ss_id, _SS_AUTHOR, "", None, "author")
-    _slot(author_node, "authorPerson", _author_xcn(author))
+    _classification(package, ss_id, _SS_AUTHOR, "", None, "author", _author_slots(author))
+    _coded(package, ss_id, _SS_CONTENT_TYPE, jdv.content_type())
     _external_id(package, ss_id, _SS_UNIQUE_ID, submission_id, "XDSSubmissionSet.uniqueId")
     _external_id(package, ss_id, _SS_SOURCE_ID, source_id, "XDSSubmissionSet.sourceId")
     _external_id(package, ss_id, _SS_PATIENT_ID, patient_cx, "XDSSubmissionSet.patientId")
@@ -202,18 +247,27 @@ def _metadata(
         _slot(entry, "hash", hashlib.sha1(doc.cda, usedforsecurity=False).hexdigest())
         _slot(entry, "size", str(len(doc.cda)))
         _slot(entry, "languageCode", "fr-FR")
+        _slot(entry, "legalAuthenticator", _author_xcn(author))
+        _slot(entry, "serviceStartTime", _dtm(doc.service_start) if doc.service_start else created)
+        _slot(entry, "serviceStopTime", _dtm(doc.service_stop) if doc.service_stop else created)
         _slot(entry, "sourcePatientId", patient_cx)
         _slot(entry, "sourcePatientInfo", *source_info)
         _slot(entry, "URI", f"DOC{index:04d}.XML")
         _name(entry, doc.title)
-        author_node = _classification(entry, doc_id, _DE_AUTHOR, "", None, "author")
-        _slot(author_node, "authorPerson", _author_xcn(author))
+        _classification(entry, doc_id, _DE_AUTHOR, "", None, "author", _author_slots(author))
+        _coded(entry, doc_id, _DE_CLASS, jdv.class_code(doc.type_code))
+        for code in [
+            jdv.confidentiality(doc.confidentiality),
+            *jdv.visibility_codes(doc.visibility),
+        ]:
+            _coded(entry, doc_id, _DE_CONFIDENTIALITY, code)
+        _classification(entry, doc_id, _DE_FORMAT, FORMAT_CODE_PDF, _FORMAT_CODING_SCHEME, "PDF")
+        organization = author.organization
+        assert organization is not None  # _author_slots refused an author without one
+        _coded(entry, doc_id, _DE_FACILITY_TYPE, organization.facility_type)
+        _coded(entry, doc_id, _DE_PRACTICE_SETTING, organization.practice_setting)
         _classification(
             entry, doc_id, _DE_TYPE, doc.type_code, _LOINC_OID, doc.type_display or doc.title
-        )
-        _classification(entry, doc_id, _DE_FORMAT, FORMAT_CODE_PDF, _FORMAT_CODING_SCHEME, "PDF")
-        _classification(
-            entry, doc_id, _DE_CONFIDENTIALITY, doc.confidentiality, _CONFIDENTIALITY_OID, "Normal"
         )
         _external_id(entry, doc_id, _DE_PATIENT_ID, patient_cx, "XDSDocumentEntry.patientId")
         _external_id(entry, doc_id, _DE_UNIQUE_ID, doc.document_id, "XDSDocumentEntry.uniqueId")
@@ -261,25 +315,25 @@ def build_xdm_zip(
     author: AuthorIdentity,
     title: str,
     created: datetime,
-    source_id: str | None = None,
+    source_id: str,
 ) -> bytes:
     """The ``IHE_XDM.ZIP`` bytes for one patient's documents (deterministic for equal inputs).
 
     ``submission_id`` is the SubmissionSet uniqueId (an OID, see ``identities.new_oid``);
-    ``source_id`` the sending system's OID (defaults to ``submission_id``; unverified: the
-    platform should get its own OID, from settings). ``created`` must be timezone-aware.
+    ``source_id`` the sending system's fixed OID (``settings.XDM_SOURCE_OID``). ``created`` must
+    be timezone-aware; the author must have an organisation (authorInstitution).
     """
     if not 1 <= len(documents) <= _MAX_DOCUMENTS:
         raise ValueError("un paquet XDM contient de 1 à 9999 documents")
     for doc in documents:
         if not is_unique_id(doc.document_id):
             raise ValueError(f"identifiant de document invalide : {doc.document_id!r}")
+    if not is_oid(source_id):
+        raise ValueError(f"OID de la source invalide : {source_id!r}")
     if not is_unique_id(submission_id):
         raise ValueError(f"identifiant de soumission invalide : {submission_id!r}")
     stamp = _dtm(created)
-    metadata = _metadata(
-        documents, submission_id, patient, author, title, stamp, source_id or submission_id
-    )
+    metadata = _metadata(documents, submission_id, patient, author, title, stamp, source_id)
     members: list[tuple[str, bytes]] = [
         ("README.TXT", _readme(author, title, len(documents))),
         ("INDEX.HTM", _index(documents, title)),

@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 Json = dict[str, Any]
 
 RELATED_TYPE = "conversations.export"
-# LOINC 34133-9 "Summary of episode note" (synthèse) as the CDA/XDM document type.
-SYNTHESIS_TYPE_CODE = "34133-9"
+# LOINC 60591-5 "Synthèse médicale" (JDV_J07; classCode 11 « Synthèse »).
+SYNTHESIS_TYPE_CODE = "60591-5"
 
 
 def _check_range(from_seq: int | None, to_seq: int | None, last_seq: int) -> None:
@@ -195,7 +195,8 @@ def send_export(
             pdf=pdf,
             title=SYNTHESIS_TITLE,
             type_code=SYNTHESIS_TYPE_CODE,
-            type_display="Synthèse",
+            type_display="Synthèse médicale",
+            service_start=conversation.created_at,
             patient=patient,
             dossier=export.document_id,
         )

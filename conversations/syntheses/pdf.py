@@ -31,6 +31,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from backend.pdf import FONT, FONT_BOLD, FONT_ITALIC, NumberedCanvas, register_fonts
+from backend.pdfa import to_pdfa
 
 PARIS = ZoneInfo("Europe/Paris")
 # Characters the PDF text layer and reportlab's paragraph parser cannot carry (C0 controls but
@@ -350,7 +351,13 @@ def render(data: SynthesisData, progress: Callable[[int], None] | None = None) -
     )
     canvas = _footer_canvas(data.document_id, digest)
     doc.build(_story(data, digest, styles), canvasmaker=canvas)
-    pdf = buffer.getvalue()
+    # Sent as a health document: PDF/A-2b (DOMAIN.md, MSSanté documents).
+    pdf = to_pdfa(
+        buffer.getvalue(),
+        title=_clean(data.title),
+        author="Liaison Santé",
+        created=data.generated_at,
+    )
     return Rendered(
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),

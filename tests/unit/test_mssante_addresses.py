@@ -270,23 +270,22 @@ def test_patient_domain_requires_an_ins_as_local_part(local: str) -> None:
 # --- recipients of one mail ---------------------------------------------------------------------
 
 
-def test_professionals_and_one_patient_are_accepted_for_a_health_document() -> None:
-    verdict = check_recipients(
-        [
-            "jean.martin@ch-exemple.mssante.fr",
-            "secretariat@mss.ch-exemple.fr",
-            f"{PATIENT_INS}@patient.mssante.fr",
-            "Jean.Martin@CH-exemple.mssante.fr",
-        ],
-        ALLOWLIST,
-        health_document=True,
-    )
+def test_professionals_are_accepted_for_a_health_document_but_never_with_a_patient() -> None:
+    professionals = [
+        "jean.martin@ch-exemple.mssante.fr",
+        "secretariat@mss.ch-exemple.fr",
+        "Jean.Martin@CH-exemple.mssante.fr",
+    ]
+    verdict = check_recipients(professionals, ALLOWLIST, health_document=True)
     assert verdict.accepted
     assert verdict.code is None
-    kinds = [v.kind for v in verdict.verdicts]
-    assert kinds == ["professional", "professional", "patient", "professional"]
+    assert [v.kind for v in verdict.verdicts] == ["professional"] * 3
     # The local part keeps its case (RFC 5321), so both spellings are kept.
-    assert len(verdict.addresses) == 4
+    assert len(verdict.addresses) == 3
+    mixed = check_recipients(
+        [*professionals, f"{PATIENT_INS}@patient.mssante.fr"], ALLOWLIST, health_document=True
+    )
+    assert not mixed.accepted and mixed.code == "patient_with_professionals"
 
 
 def test_empty_recipient_list_is_refused() -> None:

@@ -39,14 +39,19 @@ PATIENT = PatientIdentity(
     sex="F",
     birth_place="77284",
 )
+CUSTODIAN = OrganizationIdentity(
+    finess="720000025", name="Centre hospitalier Exemple", kind="hospital"
+)
+SOURCE_OID = "2.25.160631418095542372735546063434463553046"
 AUTHOR = AuthorIdentity(
     rpps="10001045367",
     family_name="Martin",
     given_name="Jean",
     profession_code="10",
     profession_label="Médecin",
+    specialty="Cardiologie",
+    organization=CUSTODIAN,
 )
-CUSTODIAN = OrganizationIdentity(finess="720000025", name="Centre hospitalier Exemple")
 
 
 def parse(data: bytes) -> ET.Element:
@@ -197,6 +202,7 @@ def make_zip(count: int = 2) -> tuple[bytes, list[bytes]]:
         author=AUTHOR,
         title="Synthèse de téléexpertise",
         created=CREATED,
+        source_id=SOURCE_OID,
     )
     return data, cdas
 
@@ -323,7 +329,13 @@ def test_metadata_ids_are_unique_and_the_package_is_deterministic() -> None:
 def test_xdm_refuses_an_empty_package_and_a_naive_creation_time() -> None:
     with pytest.raises(ValueError):
         build_xdm_zip(
-            [], submission_id="1.2.3", patient=PATIENT, author=AUTHOR, title="t", created=CREATED
+            [],
+            submission_id="1.2.3",
+            patient=PATIENT,
+            author=AUTHOR,
+            title="t",
+            created=CREATED,
+            source_id=SOURCE_OID,
         )
     doc = XdmDocument(cda=make_cda(), document_id="1.2.3.4.5", title="t", type_code="11488-4")
     with pytest.raises(ValueError, match="fuseau"):
@@ -334,6 +346,7 @@ def test_xdm_refuses_an_empty_package_and_a_naive_creation_time() -> None:
             author=AUTHOR,
             title="t",
             created=datetime(2025, 3, 14),
+            source_id=SOURCE_OID,
         )
     assert build_xdm_zip(
         [doc],
@@ -342,6 +355,7 @@ def test_xdm_refuses_an_empty_package_and_a_naive_creation_time() -> None:
         author=AUTHOR,
         title="t",
         created=datetime(2025, 3, 14, tzinfo=UTC),
+        source_id=SOURCE_OID,
     )
 
 
@@ -366,7 +380,15 @@ def test_pdf_file_name_refuses_an_empty_part() -> None:
 
 def test_ddm_subject_has_the_xdm_prefix_upper_case_birth_name_and_french_date() -> None:
     subject = ddm_subject("Compte rendu", "Exemple-Lefèvre", "Élodie", date(1985, 3, 2))
-    assert subject == "XDM/1.0/DDM+Compte rendu EXEMPLE-LEFÈVRE Élodie 02/03/1985"
+    # The birth name upper case without accents; the first name as written.
+    assert subject == "XDM/1.0/DDM+Compte rendu EXEMPLE-LEFEVRE Élodie 02/03/1985"
+
+
+def test_ddm_label_is_cut_to_40_characters() -> None:
+    label = "Compte rendu de téléexpertise en cardiologie pédiatrique"
+    subject = ddm_subject(label, "Œuvray", "Zoé", date(2015, 6, 1))
+    assert subject == (f"XDM/1.0/DDM+{label[:40].rstrip()} OEUVRAY Zoé 01/06/2015")
+    assert len(label[:40].rstrip()) <= 40
 
 
 def test_ddm_subject_collapses_line_breaks() -> None:

@@ -36,6 +36,9 @@ export interface ActRefusal {
 export interface FilingPreview {
   recipients: { role: string; label: string; name: string; address: string }[];
   visibilities: { value: string; label: string }[];
+  /** The patient's default (a minor's differs: see teleexpertise/filing.py). */
+  default_visibility?: string;
+  patient_is_minor?: boolean;
   acts: { TE2?: QuotaEntry; RQD?: QuotaEntry };
 }
 

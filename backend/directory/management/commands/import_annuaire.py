@@ -20,6 +20,7 @@ SUMMARY_LABELS = (
     ("addresses_created", "adresses MSSanté créées"),
     ("addresses_updated", "adresses MSSanté mises à jour"),
     ("addresses_deactivated", "adresses MSSanté désactivées"),
+    ("outside_trust_space", "adresses hors de l'espace de confiance (marquées non MSSanté)"),
     ("rejected", "lignes rejetées"),
 )
 SHOWN_REJECTIONS = 100

@@ -42,7 +42,11 @@ export function FilingDialog({ id, onCancel, onFiled }: { id: string; onCancel: 
     let alive = true;
     teApi
       .filingPreview(id)
-      .then((p) => alive && setPreview(p))
+      .then((p) => {
+        if (!alive) return;
+        setPreview(p);
+        if (p.default_visibility) setVisibility(p.default_visibility);
+      })
       .catch((err) => alive && setError(errorMessage(err, "Aperçu indisponible.")));
     return () => {
       alive = false;
@@ -82,6 +86,11 @@ export function FilingDialog({ id, onCancel, onFiled }: { id: string; onCancel: 
           {preview.recipients.some((r) => r.role === "patient_record") && (
             <fieldset class="field">
               <legend>Visibilité dans le DMP du patient</legend>
+              {preview.patient_is_minor && (
+                <p class="muted" data-testid="te-visibility-minor">
+                  Patient mineur : le document est proposé non visible par ses représentants légaux ; confirmez ce choix avec lui.
+                </p>
+              )}
               {preview.visibilities.map((v) => (
                 <label key={v.value} class="radio">
                   <input
