@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from django.conf import settings
 from reportlab.pdfgen import canvas
 
 from backend.mssante.cda import build_cda_n1
@@ -45,6 +46,9 @@ def sample_author() -> AuthorIdentity:
         given_name="Claire",
         profession_code="10",
         profession_label="Médecin",
+        organization=OrganizationIdentity(
+            finess="720000025", name="Centre hospitalier Exemple", kind="hospital"
+        ),
     )
 
 
@@ -68,7 +72,6 @@ def sample_xdm(
         effective_time=moment,
         patient=patient,
         author=sample_author(),
-        custodian=OrganizationIdentity(finess="720000025", name="Centre hospitalier Exemple"),
     )
     document = XdmDocument(cda=cda, document_id=document_id, title=title, type_code=type_code)
     return build_xdm_zip(
@@ -78,6 +81,7 @@ def sample_xdm(
         author=sample_author(),
         title=title,
         created=moment,
+        source_id=str(settings.XDM_SOURCE_OID),
     )
 
 
