@@ -158,7 +158,13 @@ class InboxPartView(APIView):
         disposition = "inline" if inline else "attachment"
         response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(name)}"
         response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "sandbox"
+        if inline:
+            # The PDF preview is framed by the inbox page itself (same origin only); a sandbox
+            # would keep the browser's PDF viewer from showing it.
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+        else:
+            response["Content-Security-Policy"] = "sandbox; default-src 'none'"
         return response
 
 
