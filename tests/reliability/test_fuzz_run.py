@@ -35,7 +35,9 @@ class HealthSampler(threading.Thread):
 
     def __init__(self, port: int) -> None:
         super().__init__(daemon=True)
-        self.port, self.durations, self.failures = port, [], []
+        self.port = port
+        self.durations: list[float] = []
+        self.failures: list[str] = []
         self.stopping = threading.Event()
 
     def run(self) -> None:
