@@ -12,15 +12,13 @@ otherwise the professionals get the PDF as a plain attachment.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from typing import Any
-
-from django.conf import settings
-from django.utils import timezone
 
 from backend.accounts.models import Mailbox, Membership, Organization, Professional
 from backend.api.errors import ApiError
 from backend.mssante.actions import HealthDocument, MimeAttachment, queue_message
+from backend.mssante.documents import default_visibility as default_visibility
+from backend.mssante.documents import is_minor
 from backend.mssante.models import OutboundMessage, OutboundRecipient
 from backend.patients.models import Patient
 from teleexpertise.models import TeleexpertiseRequest
@@ -43,14 +41,6 @@ VISIBILITIES = {
 
 
 VISIBILITY_REPRESENTATIVES = "invisible_representatives"
-ADULT_AGE = 18
-
-
-def is_minor(patient: Patient, today: datetime.date | None = None) -> bool:
-    today = today or timezone.localdate()
-    born = patient.birth_date
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return age < ADULT_AGE
 
 
 def visibilities_for(patient: Patient) -> dict[str, str]:
@@ -58,15 +48,6 @@ def visibilities_for(patient: Patient) -> dict[str, str]:
     if is_minor(patient):
         return dict(VISIBILITIES)
     return {k: v for k, v in VISIBILITIES.items() if k != VISIBILITY_REPRESENTATIVES}
-
-
-def default_visibility(patient: Patient) -> str:
-    """Normal for an adult; for a minor, ``settings.DMP_MINOR_DEFAULT_VISIBILITY`` (default:
-    hidden from the legal representatives, the minor's right to secrecy, art. L1111-5 CSP;
-    *unverified* as the default the DMP expects, hence the setting). The author confirms."""
-    if is_minor(patient):
-        return str(getattr(settings, "DMP_MINOR_DEFAULT_VISIBILITY", VISIBILITY_REPRESENTATIVES))
-    return VISIBILITY_NORMAL
 
 
 def check_visibility(value: str) -> str:

@@ -8,7 +8,7 @@ and acts for one of their organisations (FINESS), which is also the document's c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -68,6 +68,26 @@ class ComposedDocument:
     attachments: list[MimeAttachment]
     subject: str
     cda_code: str
+
+
+ADULT_AGE = 18
+
+
+def is_minor(patient: Patient, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    born = patient.birth_date
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age < ADULT_AGE
+
+
+def default_visibility(patient: Patient) -> str:
+    """The DMP visibility proposed for a document about ``patient``: normal for an adult; for a
+    minor ``settings.DMP_MINOR_DEFAULT_VISIBILITY`` (default: hidden from the legal
+    representatives, the minor's right to secrecy, art. L1111-5 CSP; *unverified* as what the
+    DMP expects by default, hence the setting). The author confirms or changes it."""
+    if is_minor(patient):
+        return str(settings.DMP_MINOR_DEFAULT_VISIBILITY)
+    return "normal"
 
 
 def _invalid(code: str, message: str) -> ApiError:

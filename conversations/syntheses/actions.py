@@ -7,6 +7,7 @@ rendering task and the WebSocket frames run after commit.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from datetime import timedelta
@@ -20,6 +21,7 @@ from backend.accounts.models import Mailbox, User
 from backend.api.errors import ApiError, Conflict
 from backend.mssante.access import access_sender_mailbox
 from backend.mssante.actions import HealthDocument, MimeAttachment, queue_message
+from backend.mssante.documents import default_visibility
 from conversations.syntheses.access import access_export, access_export_conversation
 from conversations.syntheses.models import Export
 from conversations.syntheses.rendering import SYNTHESIS_TITLE
@@ -155,6 +157,7 @@ def send_export(
     recipients: list[str],
     to_patient_record: bool,
     sender: str | None = None,
+    visibility: str | None = None,
 ) -> list[uuid.UUID]:
     """Queue the synthesis to colleagues (one mail) and/or to the patient's record (another
     mail, to the patient's MSSanté address, as a health document: PDF + IHE_XDM.ZIP).
@@ -236,8 +239,13 @@ def send_export(
                 patient_record=False,
             )
         if to_patient_record and patient is not None and patient.mssante_address:
+            assert document is not None  # a patient with an MSSanté address is qualified
+            # The DMP visibility travels in the XDM to the record; default by patient (minor).
+            to_record = dataclasses.replace(
+                document, visibility=visibility or default_visibility(patient)
+            )
             message = queue_message(
-                recipients=[patient.mssante_address], health_document=document, **common
+                recipients=[patient.mssante_address], health_document=to_record, **common
             )
             sent.append(message.pk)
             audit_export(

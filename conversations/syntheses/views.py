@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
+from backend.mssante.jdv import VISIBILITY_CODES
 from backend.mssante.models import OutboundMessage
 from conversations.syntheses import actions as exports
 from conversations.syntheses.access import access_export, access_export_conversation
@@ -32,6 +33,10 @@ class ExportSendSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=254), required=False, default=list, max_length=20
     )
     to_patient_record = serializers.BooleanField(required=False, default=False)
+    # The DMP visibility of the synthesis sent to the patient's record (default by patient).
+    visibility = serializers.ChoiceField(
+        choices=sorted(VISIBILITY_CODES), required=False, allow_null=True, default=None
+    )
     # "from" is a Python keyword: declared through the class namespace (a DRF idiom).
     locals()["from"] = serializers.CharField(required=False, allow_null=True, max_length=254)
 
@@ -127,6 +132,7 @@ class ExportSendView(APIView):
             data["recipients"],
             data["to_patient_record"],
             data.get("from"),
+            visibility=data.get("visibility"),
         )
         statuses = dict(OutboundMessage.objects.filter(pk__in=ids).values_list("pk", "status"))
         return Response(

@@ -93,13 +93,18 @@ def test_the_conversation_synthesis_to_the_patient_record_passes_the_validators(
 
     export = done_export(personas, as_user, django_capture_on_commit_callbacks)
     response = as_user(personas.gp).post(
-        f"/api/exports/{export.pk}/send", {"to_patient_record": True}, format="json"
+        f"/api/exports/{export.pk}/send",
+        {"to_patient_record": True, "visibility": "masked_professionals"},
+        format="json",
     )
     assert response.status_code == 202, response.content
     [sent] = response.json()["messages"]
     xdm = _xdm_of(OutboundMessage.objects.get(pk=sent["id"]))
     assert xdm_problems(xdm) == []
-    assert _codes(_metadata(xdm), "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a") == {"11"}
+    metadata = _metadata(xdm)
+    assert _codes(metadata, "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a") == {"11"}
+    confidentiality = _codes(metadata, "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f")
+    assert confidentiality == {"N", "MASQUE_PS"}
 
 
 def test_a_document_written_to_a_patient_passes_the_validators(personas):
