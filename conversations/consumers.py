@@ -49,6 +49,7 @@ from conversations.ws_handlers import (
 logger = logging.getLogger(__name__)
 TYPING_MIN_INTERVAL = 2.0  # seconds between two relayed "typing" of one socket and conversation
 MEMBERSHIP_TTL = 60.0
+_last_sweep = 0.0  # monotonic time of this process's last sweep of stale connections
 
 
 class TokenBucket:
@@ -99,6 +100,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
         self.typing_sent: dict[str, float] = {}
         self.members: dict[str, tuple[float, set[str]]] = {}
+        self.timers: set[asyncio.Task[Any]] = set()
+        self.last_heard = time.monotonic()
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
         if self.session_key:
             self.session_group = sessions.session_group(self.session_key)
@@ -120,6 +123,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.user is None:
             return
         self.heartbeat.cancel()
+        for timer in list(self.timers):
+            timer.cancel()
         metrics.gauge_add("liaison_ws_connections", -1)
         try:
             await ws_calls.leave_calls_of_channel(self.channel_name)  # a dropped socket hangs up
@@ -135,14 +140,58 @@ class ChatConsumer(AsyncWebsocketConsumer):
             contacts = await database_sync_to_async(presence.contacts_of)(self.user.pk)
             await self._broadcast_presence(contacts, after)
 
+    def run_later(self, delay: float, job: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Runs `job(*args)` after `delay` seconds unless the socket closes first."""
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            try:
+                await job(*args)
+            except Exception:
+                logger.exception("delayed job failed", extra={"event": "ws.later"})
+
+        task = asyncio.create_task(later())
+        self.timers.add(task)
+        task.add_done_callback(self.timers.discard)
+
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+            if time.monotonic() - self.last_heard > presence.CLIENT_SILENCE_LIMIT:
+                await self._drop_silent_client()
+                return
             with contextlib.suppress(Exception):
                 await database_sync_to_async(presence.touch)(self.channel_name)
+                await self._sweep_stale_connections()
+
+    async def _drop_silent_client(self) -> None:
+        """Nothing heard (not even a ping): the client is gone without closing. Its contacts see
+        it offline now; the close itself may take long on a dead network."""
+        with contextlib.suppress(Exception):
+            before, after = await database_sync_to_async(presence.disconnect)(
+                self.user.pk, self.channel_name
+            )
+            if before != after:
+                contacts = await database_sync_to_async(presence.contacts_of)(self.user.pk)
+                await self._broadcast_presence(contacts, after)
+        await self.close(code=4408)
+
+    async def _sweep_stale_connections(self) -> None:
+        global _last_sweep
+        if time.monotonic() - _last_sweep < presence.HEARTBEAT_SECONDS:
+            return  # one sweep per process and period is enough
+        _last_sweep = time.monotonic()
+        for user_id in await database_sync_to_async(presence.sweep_stale)():
+            contacts = await database_sync_to_async(presence.contacts_of)(user_id)
+            frame = events.presence(user_id, presence.OFFLINE)
+            for contact in contacts:
+                await self.channel_layer.group_send(
+                    events.user_group(contact), {"type": "deliver", "frame": frame}
+                )
 
     # --- frames in -------------------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        self.last_heard = time.monotonic()
         request_id_var.set(new_request_id())
         client = self.scope.get("client") or [None]
         client_ip_var.set(client[0])

@@ -3,6 +3,12 @@
 Each open socket is a Connection row refreshed by its consumer; a user is online when one fresh
 connection is online, away when all fresh ones are away, offline otherwise. Rows of a killed
 process stop being refreshed and expire, so nobody stays "online" forever.
+
+Liveness (the numbers behind « the others see me offline within 60 s »): the client pings every
+10 s; a consumer that has heard nothing for CLIENT_SILENCE_LIMIT closes the socket (a phone that
+lost its network never says goodbye), checking every HEARTBEAT_SECONDS, so a dead client is
+offline after at most 35 + 10 s. Rows of a killed server process go stale after STALE_AFTER and
+the sweep of any live process announces those users offline.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from backend.accounts.models import User
 from conversations.access import conversations_for
 from conversations.models import Connection, Participant
 
-HEARTBEAT_SECONDS = 45
-STALE_AFTER = timedelta(seconds=HEARTBEAT_SECONDS * 3)
+HEARTBEAT_SECONDS = 10
+CLIENT_SILENCE_LIMIT = 35.0
+STALE_AFTER = timedelta(seconds=45)
 OFFLINE = "offline"
 
 
@@ -83,6 +90,20 @@ def touch(channel_name: str) -> None:
 def purge_stale() -> int:
     deleted, _ = Connection.objects.filter(last_seen__lt=timezone.now() - STALE_AFTER).delete()
     return deleted
+
+
+@transaction.atomic
+def sweep_stale() -> list[str]:
+    """Deletes connections nobody refreshes (their process died); returns the users this left
+    offline, whom their contacts must now see offline."""
+    stale = Connection.objects.select_for_update().filter(
+        last_seen__lt=timezone.now() - STALE_AFTER
+    )
+    users = {str(u) for u in stale.values_list("user_id", flat=True)}
+    if not users:
+        return []
+    stale.delete()
+    return [user for user, status in status_of(users).items() if status == OFFLINE]
 
 
 def contacts_of(user_id: Any) -> set[str]:

@@ -83,6 +83,12 @@ def _invite(user: Any, conversation_id: Any, channel_name: str) -> Call:
     conversation = conversation_of(call)
     audit_call("call.started", user, call, conversation)
     others = participant_user_ids(conversation) - {user.pk}
+    if lifecycle.nobody_reachable(others):
+        # Nobody could hear it ring: the caller is told at once (and offered to write), and
+        # both sides find « Appel manqué » in the conversation instead of a 45 s wait.
+        lifecycle.close(call, Call.State.MISSED)
+        lifecycle.announce_end(call, user, conversation)
+        return call
     events.send_event_on_commit(others, invite_frame(call_json(call), user.pk))
     transaction.on_commit(lambda: _schedule_expiry(call.pk))
     return call

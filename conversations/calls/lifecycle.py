@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from backend.api.errors import Conflict, NotFound
 from backend.audit import log as audit
-from conversations import actions, events
+from conversations import actions, events, presence
 from conversations.access import conversations_for, participant_user_ids
 from conversations.calls.models import Call, CallParticipant
 from conversations.calls.representations import call_json, ended_frame
@@ -70,6 +70,13 @@ def joined(call: Call) -> QuerySet[CallParticipant]:
 def require_open(call: Call) -> None:
     if call.state in FINISHED:
         raise Conflict("call_ended", "Cet appel est terminé.")
+
+
+def nobody_reachable(user_ids: set[Any]) -> bool:
+    """True when none of these users has a live socket (their presence is « hors ligne »)."""
+    if not user_ids:
+        return False
+    return all(state == presence.OFFLINE for state in presence.status_of(user_ids).values())
 
 
 def duration_label(seconds: int) -> str:

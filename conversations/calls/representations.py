@@ -35,7 +35,9 @@ def call_json(call: Call) -> Json:
 
 
 def ringing_frame(call: Json, ref: str | None) -> Json:
-    return {"type": "call.ringing", "call": call, "ref": ref}
+    # A new call that comes back already missed found none of the others connected.
+    unreachable = call["state"] == Call.State.MISSED
+    return {"type": "call.ringing", "call": call, "ref": ref, "unreachable": unreachable}
 
 
 def invite_frame(call: Json, from_user: Any) -> Json:

@@ -26,6 +26,7 @@ from conversations.calls.lifecycle import (
     expire_if_unanswered,
     joined,
     require_open,
+    ring_seconds,
 )
 from conversations.calls.models import Call
 from conversations.calls.representations import (
@@ -116,6 +117,7 @@ def _hangup(user: Any, call: Any) -> dict[str, Any]:
 
 
 _signal_route = database_sync_to_async(signal_route)
+_expire = database_sync_to_async(expire_if_unanswered)
 leave_calls_of_channel = database_sync_to_async(calls.leave_calls_of_channel)
 
 
@@ -128,6 +130,10 @@ async def on_call_invite(consumer: ChatConsumer, frame: dict[str, Any], ref: str
     data = consumer.validated(WsCallInvite, frame, ref)
     call = await _invite(consumer.user, data["conversation"], consumer.channel_name)
     await consumer.send_frame(ringing_frame(call, ref))
+    if call["state"] == Call.State.RINGING:
+        # The caller's socket ends the call after the ring time, in every mode: the Celery task
+        # does it too where a worker runs, and the expiry is idempotent.
+        consumer.run_later(ring_seconds() + 1, _expire, call["id"])
 
 
 async def on_call_accept(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:

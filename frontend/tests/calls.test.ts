@@ -65,9 +65,17 @@ describe("incoming call", () => {
   });
 
   it.each([
-    [{ type: "call.answered_elsewhere", call: call({ state: "active" }) }],
     [{ type: "call.ended", call: call({ state: "missed" }) }],
     [{ type: "call.hangup", call: call({ state: "missed", joined: [] }), user: GP }],
+  ])("a ringing call nobody answered stops and says « Appel manqué » on %o", (frame) => {
+    const { state, effects } = run(ringing().state, frame);
+    expect(state).toMatchObject({ phase: "idle", notice: "Appel manqué." });
+    expect(effects).toContainEqual({ type: "ring", on: false });
+    expect(effects).not.toContainEqual({ type: "teardown" });
+  });
+
+  it.each([
+    [{ type: "call.answered_elsewhere", call: call({ state: "active" }) }],
     [{ type: "call.decline", call: call({ state: "declined" }), user: ME, reason: "" }],
   ])("stops ringing on %o", (frame) => {
     const { state, effects } = run(ringing().state, frame);
@@ -118,6 +126,26 @@ describe("outgoing call", () => {
     s = run(s, { type: "call.ringing", call: call({ started_by: ME, joined: [ME] }), ref: "call:invite:1" }).state;
     return s;
   };
+
+  it("calling someone not connected says so at once and offers to write instead", () => {
+    const s = reduceLocal(IDLE, { type: "invite", conversation: "conv1", ref: "call:invite:9" }).state;
+    const { state, effects } = run(s, {
+      type: "call.ringing",
+      call: call({ started_by: ME, joined: [], state: "missed" }),
+      ref: "call:invite:9",
+      unreachable: true,
+    });
+    expect(state.phase).toBe("idle");
+    expect(state.notice).toMatch(/^Appel manqué : votre correspondant n'est pas connecté/);
+    expect(state.writeInstead).toBe("conv1");
+    expect(effects).toContainEqual({ type: "teardown" });
+  });
+
+  it("nobody answering before the ring time ends the call as « Appel manqué » for the caller", () => {
+    const { state, effects } = run(calling(), { type: "call.ended", call: call({ started_by: ME, state: "missed", joined: [] }) });
+    expect(state).toMatchObject({ phase: "idle", notice: "Appel manqué : pas de réponse.", writeInstead: null });
+    expect(effects).toContainEqual({ type: "teardown" });
+  });
 
   it("takes the call from call.ringing", () => {
     const s = calling();

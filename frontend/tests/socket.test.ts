@@ -89,3 +89,73 @@ describe("notifications", () => {
     expect(notificationTitle({ sender: BOB })).toBe("Nouveau message de Dr Bob Durand");
   });
 });
+
+function fakeSockets(): { sockets: FakeWs[]; createSocket: () => FakeWs } {
+  const sockets: FakeWs[] = [];
+  return {
+    sockets,
+    createSocket: () => {
+      const w = new FakeWs();
+      sockets.push(w);
+      return w;
+    },
+  };
+}
+
+describe("RealtimeSocket liveness", () => {
+  it("pings while alive and declares a silent connection dead within 25 s, then reconnects", () => {
+    const { sockets, createSocket } = fakeSockets();
+    const retries: number[] = [];
+    const statuses: string[] = [];
+    let tick: () => void = () => {};
+    let now = 0;
+    const s = new RealtimeSocket({
+      url: () => "ws://x/ws/",
+      createSocket,
+      random: () => 1,
+      setTimer: (_fn, ms) => retries.push(ms),
+      clearTimer: () => {},
+      onStatus: (st) => statuses.push(st),
+      heartbeat: { every: (fn) => ((tick = fn), 1), cancel: () => {}, now: () => now, events: null },
+    });
+    s.start();
+    sockets[0].open();
+    const pings = () => sockets[0].sent.filter((f) => JSON.parse(f).type === "ping").length;
+    now = 5_000;
+    tick();
+    expect(pings()).toBe(0);
+    now = 10_000;
+    tick();
+    expect(pings()).toBe(1);
+    sockets[0].onmessage?.({ data: JSON.stringify({ type: "pong" }) } as MessageEvent);
+    // from here on the network is gone: no frame, no close event
+    for (now = 15_000; now <= 30_000; now += 5_000) tick();
+    expect(statuses.at(-1)).toBe("open");
+    now = 35_000;
+    tick();
+    expect(statuses.at(-1)).toBe("reconnecting");
+    expect(s.isOpen).toBe(false);
+    expect(retries).toEqual([1000]);
+  });
+
+  it("the browser going offline shows the connection lost at once", () => {
+    const target = new EventTarget();
+    const { sockets, createSocket } = fakeSockets();
+    const statuses: string[] = [];
+    const s = new RealtimeSocket({
+      url: () => "ws://x/ws/",
+      createSocket,
+      setTimer: () => 1,
+      clearTimer: () => {},
+      onStatus: (st) => statuses.push(st),
+      heartbeat: { every: () => 1, cancel: () => {}, events: target },
+    });
+    s.start();
+    sockets[0].open();
+    target.dispatchEvent(new Event("offline"));
+    expect(statuses.at(-1)).toBe("reconnecting");
+    target.dispatchEvent(new Event("online"));
+    expect(sockets.length).toBe(2);
+    s.stop();
+  });
+});

@@ -93,6 +93,19 @@ describe("ConversationView", () => {
     expect(area.value).toBe("");
   });
 
+  it("shows a message written while the connection is lost as waiting, never silently stuck", async () => {
+    const { chat } = await mount();
+    await act(async () => {
+      chat.store.update({ connection: "reconnecting" });
+    });
+    await act(async () => {
+      chat.send(10, "Rappel : INR demain");
+    });
+    const waiting = root.querySelector('[data-status="waiting"]');
+    expect(waiting?.textContent).toContain("Rappel : INR demain");
+    expect(waiting?.textContent).toContain("En attente de connexion");
+  });
+
   it("plain Enter does not send", async () => {
     const { socket } = await mount();
     const area = root.querySelector('[data-testid="composer-input"]') as HTMLTextAreaElement;

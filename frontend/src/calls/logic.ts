@@ -39,9 +39,11 @@ export interface CallUiState {
   pendingRef: string | null;
   /** Shown after the call (« Appel refusé », errors...). */
   notice: string | null;
+  /** The callee was not connected: the notice offers to write in this conversation instead. */
+  writeInstead?: string | null;
 }
 
-export const IDLE: CallUiState = { phase: "idle", call: null, conversation: null, from: null, pendingRef: null, notice: null };
+export const IDLE: CallUiState = { phase: "idle", call: null, conversation: null, from: null, pendingRef: null, notice: null, writeInstead: null };
 
 export type CallEffect =
   | { type: "offer"; to: string[] }
@@ -83,7 +85,7 @@ export function offerTargets(call: Pick<Call, "joined">, meId: string): string[]
 
 function endNotice(call: Call, meId: string, cause: "decline" | "hangup" | "ended"): string {
   if (call.state === "declined") return "Appel refusé.";
-  if (call.state === "missed") return String(call.started_by) === String(meId) ? "Pas de réponse." : "Appel manqué.";
+  if (call.state === "missed") return String(call.started_by) === String(meId) ? "Appel manqué : pas de réponse." : "Appel manqué.";
   if (cause === "decline") return "Appel refusé.";
   return "Appel terminé.";
 }
@@ -138,6 +140,10 @@ export function reduceFrame(state: CallUiState, frame: Frame, meId: string): Ste
     case "call.ringing": {
       const call = asCall(frame.call);
       if (state.phase !== "outgoing" || !call || (state.pendingRef && frame.ref !== state.pendingRef)) return none;
+      if (isClosed(call) && frame.unreachable) {
+        const step = stop(state, "Appel manqué : votre correspondant n'est pas connecté. Laissez-lui plutôt un message.", true);
+        return { ...step, state: { ...step.state, writeInstead: call.conversation } };
+      }
       if (isClosed(call)) return stop(state, endNotice(call, me, "ended"), true);
       return { state: { ...state, call, conversation: call.conversation, pendingRef: null }, effects: [] };
     }
@@ -191,6 +197,7 @@ export function reduceFrame(state: CallUiState, frame: Frame, meId: string): Ste
       const user = str(frame.user);
       if (!call || !same(call)) return none;
       if (state.phase === "incoming") {
+        if (call.state === "missed") return stop(state, "Appel manqué.", false);
         if (isClosed(call) || user === call.started_by || user === me) return stop(state, null, false);
         return { state: { ...state, call }, effects: [] };
       }
@@ -201,7 +208,8 @@ export function reduceFrame(state: CallUiState, frame: Frame, meId: string): Ste
     case "call.ended": {
       const call = asCall(frame.call);
       if (!call || !same(call)) return none;
-      return stop(state, state.phase === "incoming" ? null : endNotice(call, me, "ended"), inCall(state));
+      const missed = call.state === "missed";
+      return stop(state, state.phase === "incoming" && !missed ? null : endNotice(call, me, "ended"), inCall(state));
     }
     case "call.signal": {
       const callId = str(frame.call);

@@ -5,7 +5,7 @@ export function ConnectionBanner({ status, onRetry }: { status: SocketStatus; on
   if (status !== "reconnecting") return null;
   return (
     <div class="connection-banner" role="status" aria-live="polite" data-testid="connection-banner">
-      <span>Connexion perdue — reconnexion…</span>
+      <span>Connexion perdue — nouvelle tentative…</span>
       <button type="button" class="btn btn-link" onClick={onRetry}>
         Réessayer maintenant
       </button>

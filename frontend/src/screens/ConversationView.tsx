@@ -125,7 +125,7 @@ export function ConversationView({ chat, meId, conversationId, onBack }: { chat:
         edited: false,
         deleted: false,
         system: false,
-        status: o.status === "failed" ? "failed" : "sending",
+        status: o.status === "failed" ? "failed" : connection === "reconnecting" ? "waiting" : "sending",
         error: o.error,
       },
     });

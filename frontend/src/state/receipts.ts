@@ -44,10 +44,13 @@ export function isSeen(message: Pick<Message, "seq">, readState: ReadState[], me
   return readState.some((r) => !sameId(r.user.id, meId) && r.seq >= message.seq);
 }
 
-export type DeliveryStatus = "sending" | "failed" | "sent" | "seen";
+/** "waiting": in the outbox while the connection is down (sent as soon as it is back). */
+export type DeliveryStatus = "waiting" | "sending" | "failed" | "sent" | "seen";
 
 export function deliveryLabel(status: DeliveryStatus): string {
   switch (status) {
+    case "waiting":
+      return "En attente de connexion";
     case "sending":
       return "Envoi…";
     case "failed":

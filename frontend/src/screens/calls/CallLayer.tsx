@@ -9,6 +9,7 @@ import type { Me } from "../../api/types";
 import { callManagerFor, type CallManager, type CallState } from "../../calls/manager";
 import { formatDuration, QUALITY_LABEL, spokenDuration } from "../../calls/logic";
 import { findPerson, personName } from "../../lib/people";
+import { navigate } from "../../lib/router";
 import type { ChatController } from "../../state/chat";
 import { useStore } from "../../state/store";
 import { Icon } from "./icons";
@@ -41,12 +42,31 @@ export function CallLayer({ chat, me }: { chat: ChatController; me: Me }) {
       {state.notice && state.phase === "idle" && (
         <div class="call-notice" role="status" data-testid="call-notice">
           <span>{state.notice}</span>
+          {state.writeInstead && <WriteInstead manager={manager} conversation={state.writeInstead} />}
           <button type="button" class="btn btn-ghost btn-small" onClick={() => manager.dismissNotice()}>
             OK
           </button>
         </div>
       )}
     </>
+  );
+}
+
+/** The callee is not connected: go to the conversation, the composer ready to type. */
+function WriteInstead({ manager, conversation }: { manager: CallManager; conversation: string }) {
+  return (
+    <button
+      type="button"
+      class="btn btn-primary btn-small"
+      data-testid="call-write-instead"
+      onClick={() => {
+        manager.dismissNotice();
+        navigate(`/conversations/${encodeURIComponent(conversation)}`);
+        setTimeout(() => document.querySelector<HTMLTextAreaElement>("[data-testid=composer-input]")?.focus(), 0);
+      }}
+    >
+      Écrire un message
+    </button>
   );
 }
 
