@@ -23,6 +23,7 @@ from rest_framework import status
 from backend import metrics
 from backend.accounts.access import can_take_part, require_clinical_access
 from backend.accounts.models import Mailbox, User
+from backend.accounts.people import person
 from backend.api.errors import ApiError, Conflict, NotFound
 from backend.audit import log as audit
 from backend.patients.models import Patient
@@ -38,6 +39,7 @@ from conversations.models import (
     ReadState,
 )
 from conversations.representations import conversation_json, message_json
+from conversations.teams import team_of
 
 
 @dataclass(frozen=True)
@@ -374,7 +376,8 @@ def mark_read(user: User, conversation_id: Any, seq: int) -> int:
     state.last_read_seq = seq
     state.save(update_fields=["last_read_seq", "updated_at"])
     _audit_conversation("conversation.read", user, conversation, seq=seq)
-    frame = events.read(conversation.pk, user.pk, seq)
+    reader = {**person(user), "team": team_of(conversation.pk, user.pk)}
+    frame = events.read(conversation.pk, user.pk, seq, reader)
     events.send_event_on_commit(participant_user_ids(conversation), frame)
     return seq
 

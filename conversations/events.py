@@ -36,8 +36,13 @@ def message_ack(client_id: str, message: Json, ref: str | None) -> Json:
     return {"type": "message.ack", "client_id": client_id, "message": message, "ref": ref}
 
 
-def read(conversation_id: Any, user_id: Any, seq: int) -> Json:
-    return {"type": "read", "conversation": str(conversation_id), "user": str(user_id), "seq": seq}
+def read(conversation_id: Any, user_id: Any, seq: int, reader: Json | None = None) -> Json:
+    frame = {"type": "read", "conversation": str(conversation_id), "user": str(user_id), "seq": seq}
+    if reader is not None:
+        # Who read, in full: a team mailbox member is not among the conversation's participants,
+        # and the others' « Vu par » must name them live, whenever they joined the team.
+        frame["reader"] = reader
+    return frame
 
 
 def typing(conversation_id: Any, user_id: Any) -> Json:

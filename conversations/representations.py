@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 
 from backend.accounts.people import people_by_id
 from conversations.models import Attachment, Conversation, Message, Participant, ReadState
+from conversations.teams import teams_of
 
 Json = dict[str, Any]
 
@@ -31,6 +32,7 @@ def messages_json(messages: Sequence[Message]) -> list[Json]:
     if not messages:
         return []
     people = people_by_id({m.sender_id for m in messages if m.sender_id})
+    teams = teams_of({(m.conversation_id, m.sender_id) for m in messages if m.sender_id})
     files: dict[uuid.UUID, list[Json]] = {}
     for attachment in Attachment.objects.filter(message__in=messages).order_by("created_at"):
         files.setdefault(attachment.message_id, []).append(attachment_json(attachment))  # type: ignore[arg-type]
@@ -44,6 +46,8 @@ def messages_json(messages: Sequence[Message]) -> list[Json]:
                 "seq": m.seq,
                 "kind": m.kind,
                 "sender": people.get(str(m.sender_id)) if m.sender_id else None,
+                # Written by a member of a team mailbox taking part: the team and their role.
+                "team": teams.get((str(m.conversation_id), str(m.sender_id))),
                 "client_id": m.client_id,
                 # A deleted message stays in history as « Message supprimé », without content.
                 "body": "" if deleted else m.body,

@@ -176,6 +176,16 @@ describe("ChatController outbox and sync", () => {
     expect(chat.store.get().outbox[0]).toMatchObject({ status: "failed", error: "Message refusé." });
   });
 
+  it("names a team mailbox member's « Vu par » live from the frame's reader", async () => {
+    const { chat, socket } = setup();
+    chat.start();
+    await flush();
+    socket().open();
+    const secretary = { id: 77, display_name: "Sophie Leroux", title: null, profession_label: "", organization: "CH Test", team: { name: "Cardiologie", role: "Secrétariat" } };
+    chat.handleFrame({ type: "read", conversation: 10, user: "77", seq: 3, reader: secretary });
+    expect(chat.conversation(10)!.read_state).toContainEqual({ user: secretary, seq: 3 });
+  });
+
   it("throttles typing frames to one per 3 s", async () => {
     let t = 0;
     let socket!: FakeSocket;

@@ -5,7 +5,7 @@ import { ChatController, type RealtimeLike } from "../src/state/chat";
 import { ConversationView } from "../src/screens/ConversationView";
 import { ConversationList } from "../src/screens/ConversationList";
 import type { SocketOptions } from "../src/ws/socket";
-import { BOB, conv, ME, msg } from "./fixtures";
+import { BOB, CAROL, conv, ME, msg } from "./fixtures";
 
 class OpenSocket implements RealtimeLike {
   sent: Record<string, unknown>[] = [];
@@ -63,6 +63,13 @@ describe("ConversationView", () => {
     expect(receipt.textContent).toBe("Vu par Dr Bob Durand");
     expect(receipt.getAttribute("data-seq")).toBe("3");
     expect(items[2].getAttribute("data-status")).toBe("seen");
+  });
+
+  it("shows the team and the role of a team mailbox member on their messages", async () => {
+    await mount([msg(1, { sender: CAROL, team: { name: "Secrétariat de cardiologie", role: "Secrétariat" } }), msg(2)]);
+    const teams = root.querySelectorAll('[data-testid="message-team"]');
+    expect(teams.length).toBe(1);
+    expect(teams[0].textContent).toContain("Secrétariat, Secrétariat de cardiologie");
   });
 
   it("shows a deleted message as « Message supprimé »", async () => {

@@ -81,6 +81,13 @@ export interface Message {
   created_at: string;
   edited_at: string | null;
   deleted: boolean;
+  /** Written by a member of a team mailbox taking part: the team and the member's role. */
+  team?: TeamRole | null;
+}
+
+export interface TeamRole {
+  name: string;
+  role: string | null;
 }
 
 export type Participant =

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Attachment, Id, Message, Person } from "../api/types";
+import type { Attachment, Id, Message, Person, TeamRole } from "../api/types";
 import { timeLabel } from "../lib/dates";
 import { isSendShortcut } from "../lib/keys";
 import { personName, sameId } from "../lib/people";
@@ -18,6 +18,7 @@ export interface MessageView {
   system: boolean;
   status?: DeliveryStatus;
   error?: string;
+  team?: TeamRole | null;
 }
 
 export function fromMessage(m: Message): MessageView {
@@ -31,6 +32,7 @@ export function fromMessage(m: Message): MessageView {
     edited: !!m.edited_at,
     deleted: m.deleted,
     system: m.kind === "system",
+    team: m.team ?? null,
   };
 }
 
@@ -90,7 +92,14 @@ export function MessageItem({
       {showAuthor && (
         <div class="msg-head">
           <span class="msg-author">{mine ? "Vous" : author}</span>
-          {view.sender?.profession_label && !mine && <span class="msg-role"> · {view.sender.profession_label}</span>}
+          {view.sender?.profession_label && !mine && !view.team && <span class="msg-role"> · {view.sender.profession_label}</span>}
+          {view.team && (
+            <span class="msg-team" data-testid="message-team">
+              {" · "}
+              {view.team.role ? `${view.team.role}, ` : ""}
+              {view.team.name}
+            </span>
+          )}
         </div>
       )}
       <div class="msg-bubble">

@@ -101,7 +101,9 @@ export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
         {me.psc && <PscExercices summary={me.psc} />}
         <button
           type="button"
-          class="btn btn-secondary btn-small"
+          class="btn btn-secondary btn-small logout-button"
+          aria-label="Se déconnecter"
+          title="Se déconnecter"
           disabled={busy}
           onClick={async () => {
             setBusy(true);
@@ -109,7 +111,10 @@ export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
           }}
           data-testid="logout-button"
         >
-          Se déconnecter
+          <svg class="logout-icon" aria-hidden="true" viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
+            <path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10" />
+          </svg>
+          <span class="logout-text">Se déconnecter</span>
         </button>
       </div>
     </header>

@@ -96,6 +96,11 @@ export function sortConversations(list: Conversation[]): Conversation[] {
   return [...list].sort((a, b) => activityTime(b) - activityTime(a));
 }
 
+function readerOf(frame: ServerFrame): Person | undefined {
+  const reader = frame.reader;
+  return reader && typeof reader === "object" && "id" in reader ? (reader as Person) : undefined;
+}
+
 function userIdOf(value: unknown): Id | null {
   if (value && typeof value === "object" && "id" in value) return (value as { id: Id }).id;
   if (typeof value === "number" || typeof value === "string") return value;
@@ -565,8 +570,9 @@ export class ChatController {
             if (read_state[idx].seq >= seq) return c;
             read_state[idx] = { ...read_state[idx], seq };
           } else {
+            // a team mailbox member is not among the participants: the frame's `reader` names them
             const user: Person | undefined =
-              frame.user && typeof frame.user === "object" ? (frame.user as Person) : findPerson(c, userId);
+              frame.user && typeof frame.user === "object" ? (frame.user as Person) : (findPerson(c, userId) ?? readerOf(frame));
             if (!user) return c;
             read_state.push({ user, seq });
           }

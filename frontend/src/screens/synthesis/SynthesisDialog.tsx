@@ -522,7 +522,7 @@ export function SynthesisButton({ conversation, me: meProp }: { conversation: Co
   return (
     <>
       <button type="button" class="btn btn-secondary btn-small synth-start" onClick={() => setOpen(true)} aria-haspopup="dialog" data-testid="synthesis-start">
-        Synthèse PDF
+        <span class="synth-start-long">Synthèse </span>PDF
       </button>
       {open && <SynthesisDialog conversation={conversation} me={me} onClose={() => setOpen(false)} />}
     </>
