@@ -73,7 +73,7 @@ def test_two_clinicians_exchange_messages_see_receipts_attachments_and_survive_a
     gp.get_by_test_id("composer-input").fill("Envoyé pendant la coupure")
     gp.get_by_test_id("composer-input").press("Control+Enter")
     pending = gp.get_by_test_id("message-item").filter(has_text="pendant la coupure")
-    expect(pending).to_have_attribute("data-status", re.compile("sending|failed"))
+    expect(pending).to_have_attribute("data-status", re.compile("waiting|sending|failed"))
     screenshot(gp, "desktop-offline")
     Daphne(port=server.port).start()
     retry = gp.get_by_test_id("connection-banner").get_by_role("button")

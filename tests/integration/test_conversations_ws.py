@@ -137,12 +137,15 @@ async def test_read_receipts_reach_the_others_and_unread_counts_follow(personas,
     assert listing["results"][0]["unread_count"] == 3
     await cardio.send({"type": "read", "conversation": str(conversation.pk), "seq": 2})
     receipt = await gp.expect("read")
+    reader = receipt.pop("reader")
     assert receipt == {
         "type": "read",
         "conversation": str(conversation.pk),
         "user": str(personas.cardiologist.pk),
         "seq": 2,
     }
+    # A direct participant reads for themself: named, with no team.
+    assert reader["id"] == str(personas.cardiologist.pk) and reader["team"] is None
     listing = await sync_to_async(
         lambda: as_user(personas.cardiologist).get("/api/conversations").json()
     )()
