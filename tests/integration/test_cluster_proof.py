@@ -198,7 +198,6 @@ def synthesis_through_the_worker(server: Daphne, conversation_id: str, cookie: s
 
 
 async def test_two_web_processes_a_worker_and_a_sigkill_lose_nothing(personas, tmp_path):
-    started = time.monotonic()
     conversation, _ = await sync_to_async(actions.create_conversation)(
         personas.gp, users=[personas.cardiologist]
     )
@@ -295,7 +294,6 @@ async def test_two_web_processes_a_worker_and_a_sigkill_lose_nothing(personas, t
 
     assert statuses[0] == "queued" and statuses[-1] == "done", statuses
     assert processed.get("conversations.tasks.render_synthesis", 0) >= 1, processed
-    assert time.monotonic() - started < 60
 
 
 async def test_sigterm_closes_open_sockets_with_1012_service_restart(personas):
