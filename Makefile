@@ -11,7 +11,7 @@ PORT ?= 8000
 PSC ?=
 PSC_PORT ?= 9000
 
-.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e operator operator-stop lock
+.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e operator operator-stop lock deploy-test
 
 # Dependencies come from the hashed lock files only (requirements/, written by `make lock`):
 # every install gets exactly the bytes that were reviewed. dev.txt pins the same versions as
@@ -96,6 +96,11 @@ test: lint frontend-test pytest
 
 e2e: $(STAMP) frontend
 	$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# The container image and the compose stack built and run with a real dockerd (host network,
+# loopback only), smoke-tested through nginx, backed up and restored (deploy/README.md).
+deploy-test: $(STAMP)
+	PY=$(abspath $(PY)) bash deploy/test/run.sh
 
 bench: $(STAMP) frontend
 	$(PY) -m tests.bench
