@@ -13,8 +13,9 @@ Debian's docker-compose 1.29 and Debian's nginx 1.22 standing in for nginx:1.28)
   the `http2` flag of `listen`;
 - coturn listens and relays on 127.0.0.1 and, for the allocation test only, accepts loopback
   peers (the production file refuses them: SSRF guard);
-- the settings are the examples with the test host (localhost:<nginx port>) and the loopback
-  TURN URLs; the secrets are generated per run.
+- the settings are the examples with the test host (localhost:<nginx port>), the loopback
+  TURN URLs and PSC_REQUIRED_FOR_RPPS=false (no OpenID provider in the stack: clinicians sign in
+  with password + TOTP); the secrets are generated per run.
 
 Everything else (images, users, read-only root, tmpfs, capabilities, secrets as files, volumes,
 depends_on order, commands) is the production file as it is.
@@ -178,6 +179,9 @@ def web_env(example: str) -> str:
         if name in values and "=" in line:
             line = f"{name}={values.pop(name)}"
         lines.append(line)
+    # No OpenID provider in this stack: the clinicians sign in with password + TOTP, which
+    # production keeps for accounts without an RPPS (PSC itself is tested under tests/psc/).
+    lines += ["", "# deploy-test only (hoststack.py)", "PSC_REQUIRED_FOR_RPPS=false"]
     return "\n".join(lines) + "\n"
 
 
