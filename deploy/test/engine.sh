@@ -69,6 +69,8 @@ stop() {
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
   fi
   rm -f "$PIDFILE"
+  # dockerd leaves the mount of its default network namespace behind: nothing else uses it.
+  if mountpoint -q "$EXEC_ROOT/netns/default" 2>/dev/null; then umount "$EXEC_ROOT/netns/default"; fi
 }
 
 "${1:?install|start|stop}"
