@@ -359,7 +359,10 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+        # Public files that nginx, another user, serves from compose's `static` volume: not
+        # the app's private 0640 of FILE_UPLOAD_PERMISSIONS (make deploy-test fetches them).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 WHITENOISE_ADD_HEADERS_FUNCTION = static_headers

@@ -14,8 +14,9 @@ Debian's docker-compose 1.29 and Debian's nginx 1.22 standing in for nginx:1.28)
 - coturn listens and relays on 127.0.0.1 and, for the allocation test only, accepts loopback
   peers (the production file refuses them: SSRF guard);
 - the settings are the examples with the test host (localhost:<nginx port>), the loopback
-  TURN URLs and PSC_REQUIRED_FOR_RPPS=false (no OpenID provider in the stack: clinicians sign in
-  with password + TOTP); the secrets are generated per run.
+  TURN URLs, PSC_REQUIRED_FOR_RPPS=false (no OpenID provider in the stack: clinicians sign in
+  with password + TOTP) and a METRICS_TOKEN (the smoke test reads each daphne's socket gauge);
+  the secrets are generated per run.
 
 Everything else (images, users, read-only root, tmpfs, capabilities, secrets as files, volumes,
 depends_on order, commands) is the production file as it is.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import re
+import secrets
 import shutil
 import sys
 from pathlib import Path
@@ -163,7 +165,7 @@ def turnserver(conf: str) -> str:
     )
 
 
-def web_env(example: str) -> str:
+def web_env(example: str, metrics_token: str) -> str:
     values = {
         "DJANGO_ALLOWED_HOSTS": "localhost",
         "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://{PUBLIC}",
@@ -182,6 +184,8 @@ def web_env(example: str) -> str:
     # No OpenID provider in this stack: the clinicians sign in with password + TOTP, which
     # production keeps for accounts without an RPPS (PSC itself is tested under tests/psc/).
     lines += ["", "# deploy-test only (hoststack.py)", "PSC_REQUIRED_FOR_RPPS=false"]
+    # /metrics is closed in production without a token: the smoke test reads the socket gauge.
+    lines += [f"METRICS_TOKEN={metrics_token}"]
     return "\n".join(lines) + "\n"
 
 
@@ -203,7 +207,11 @@ def write(out: Path) -> None:
         turnserver((DEPLOY / "coturn" / "turnserver.conf").read_text())
     )
     (out / "env").mkdir(exist_ok=True)
-    (out / "env" / "web.env").write_text(web_env((DEPLOY / "env" / "web.env.example").read_text()))
+    token = secrets.token_hex(32)
+    (out / "metrics_token").write_text(token)
+    (out / "env" / "web.env").write_text(
+        web_env((DEPLOY / "env" / "web.env.example").read_text(), token)
+    )
     shutil.copy(DEPLOY / "env" / "worker.env.example", out / "env" / "worker.env")
     (out / ".env").write_text("PUBLIC_HOST=localhost\n")
     (out / "backups").mkdir(exist_ok=True)

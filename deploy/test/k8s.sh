@@ -25,10 +25,16 @@ fi
 base=$(ls "$root"/deploy/k8s/base/*.yaml | grep -v /kustomization.yaml)
 validate $base
 count=$(cat $base | grep -c '^kind:')
-for overlay in "$root"/deploy/k8s/overlays/*/; do
+rendered="base and overlays"
+if ! command -v kubectl >/dev/null; then
+  # The overlays are rendered by kubectl's kustomize (Debian's kubectl 1.20 is too old for them).
+  echo "kubectl not found: the overlays are not rendered, only the base is validated" >&2
+  rendered="base only"
+fi
+for overlay in $(command -v kubectl >/dev/null && ls -d "$root"/deploy/k8s/overlays/*/); do
   name=$(basename "$overlay")
   kubectl kustomize "$overlay" > "$work/k8s-$name.yaml"
   validate "$work/k8s-$name.yaml"
   count=$((count + $(grep -c '^kind:' "$work/k8s-$name.yaml")))
 done
-echo "kubernetes-validate $("$venv/bin/kubernetes-validate" --version 2>&1 | tail -n1) --strict, Kubernetes $K8S_VERSION: $count objects valid (base and overlays); an invalid one is rejected"
+echo "kubernetes-validate $("$venv/bin/kubernetes-validate" --version 2>&1 | tail -n1) --strict, Kubernetes $K8S_VERSION: $count objects valid ($rendered); an invalid one is rejected"

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import ssl
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from deploy.test import smoke_client
 from deploy.test.hoststack import HOST, PORTS
 from deploy.test.smoke_client import (
     APP_UID,
@@ -71,15 +73,23 @@ def check_health(context: ssl.SSLContext) -> None:
             "status": "ok",
             "checks": {"database": "ok", "channel_layer": "ok"},
         }, text
-    # TLS: the test CA's certificate for localhost, HTTP/1.1 + h2 offered, TLS >= 1.2.
+    # TLS >= 1.2 with the test CA's certificate for localhost.
     with context.wrap_socket(
-        __import__("socket").create_connection((HOST, PORTS["nginx-https"])),
-        server_hostname="localhost",
+        socket.create_connection((HOST, PORTS["nginx-https"])), server_hostname="localhost"
     ) as tls:
         assert tls.version() in ("TLSv1.2", "TLSv1.3"), tls.version()
+    # The web client: its index from daphne, its bundles from nginx's static volume (written by
+    # the `static` job as the app user: nginx's own user must be able to read them).
+    status, index, _ = session.request("GET", "/")
+    assert status == 200 and b"<html" in index.lower(), status
+    assets = re.findall(rb'(/static/assets/[^"]+\.js)"', index)
+    assert assets, index[:500]
+    for asset in assets:
+        status, body, _ = session.request("GET", asset.decode())
+        assert status == 200 and body, (asset, status)
     log(
-        "healthz through nginx ok; readyz ok on web-1 and web-2 (database, channel layer); "
-        "nginx answers 404 for it"
+        "healthz through nginx ok; readyz ok on web-1 and web-2 (database, channel layer), "
+        f"nginx answers 404 for it; the client and its {len(assets)} bundle(s) served"
     )
 
 
@@ -371,8 +381,8 @@ async def full(
     await failover(stack, sockets, cookies, conversation)
     survivor = next(n for n in DAPHNES if n != sockets["gp_daphne"])
     hardening(stack, survivor)
-    for socket in (sockets["gp"], sockets["cardio"]):
-        await socket.close()
+    for client in (sockets["gp"], sockets["cardio"]):
+        await client.close()
     rows = all_messages(sessions["gp"], conversation)
     state_file.write_text(
         json.dumps(
@@ -442,6 +452,7 @@ def main() -> None:
     os.environ.pop("SSL_CERT_DIR", None)
     context = ssl.create_default_context(cafile=str(ca))
     users = json.loads(args.users.read_text())
+    smoke_client.METRICS_TOKEN["value"] = (args.stack / "metrics_token").read_text().strip()
     run = full if args.mode == "full" else restored
     asyncio.run(run(Stack(args.stack), users, args.state, context))
     log(f"{args.mode}: passed")

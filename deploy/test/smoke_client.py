@@ -144,11 +144,14 @@ def sign_in(context: ssl.SSLContext, username: str, account: dict[str, str]) -> 
 
 
 # --- per-daphne views (loopback, straight to the container, not through nginx) ------------------
+METRICS_TOKEN = {"value": ""}  # set by smoke.py from the stack folder
+
+
 def direct(path: str, daphne: str) -> tuple[int, str]:
-    request = urllib.request.Request(
-        f"http://{HOST}:{PORTS[daphne]}{path}",
-        headers={"Host": "localhost", "X-Forwarded-Proto": "https"},
-    )
+    headers = {"Host": "localhost", "X-Forwarded-Proto": "https"}
+    if path == "/metrics":
+        headers["Authorization"] = f"Bearer {METRICS_TOKEN['value']}"
+    request = urllib.request.Request(f"http://{HOST}:{PORTS[daphne]}{path}", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
             return answer.status, answer.read().decode()

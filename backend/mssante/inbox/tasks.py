@@ -19,7 +19,9 @@ def fetch_mailbox(connection_id: int) -> dict[str, Any]:
     return {"stored": result.stored, "skipped": result.skipped, "error": result.error}
 
 
-@shared_task(acks_late=True, time_limit=120)
+# soft_time_limit too: the global CELERY_TASK_SOFT_TIME_LIMIT (540) is above 120, which Celery
+# refuses when beat schedules it (found by make deploy-test).
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
 def fetch_all() -> int:
     """The polling fallback (celery beat): schedule a fetch of every active mailbox."""
     ids = MailboxConnection.objects.filter(mailbox__active=True).values_list("pk", flat=True)
