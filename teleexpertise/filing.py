@@ -11,7 +11,6 @@ otherwise the professionals get the PDF as a plain attachment.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from backend.accounts.models import Mailbox, Membership, Organization, Professional
@@ -167,12 +166,6 @@ def deliveries(request: TeleexpertiseRequest) -> list[dict[str, Any]]:
     return result
 
 
-def _document_options(visibility: str) -> dict[str, Any]:
-    """The visibility travels in the XDM metadata once the MSSanté module carries it."""
-    names = {f.name for f in dataclasses.fields(HealthDocument)}
-    return {"visibility": visibility} if "visibility" in names else {}
-
-
 def send_report(
     request: TeleexpertiseRequest, pdf: bytes, *, visibility: str = VISIBILITY_NORMAL
 ) -> list[OutboundMessage]:
@@ -195,7 +188,7 @@ def send_report(
             dossier=request.reference,
             service_start=request.created_at,
             encounter_code="VR",  # teleexpertise: an encounter without the patient
-            **_document_options(visibility),
+            visibility=visibility,
         )
         if patient.is_qualified
         else None
