@@ -11,7 +11,7 @@ PORT ?= 8000
 PSC ?=
 PSC_PORT ?= 9000
 
-.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e operator operator-stop lock deploy-test
+.PHONY: run serve test lint pytest frontend frontend-test bench migrate seed clean e2e api-types contract operator operator-stop lock deploy-test
 
 # Dependencies come from the hashed lock files only (requirements/, written by `make lock`):
 # every install gets exactly the bytes that were reviewed. dev.txt pins the same versions as
@@ -86,13 +86,29 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The client's API types are generated from the OpenAPI document (openapi-typescript) and the
+# WebSocket frame types from the server's frame registry; both are checked in. `make api-types`
+# regenerates them; `make contract` (part of `make test`) fails when the checked-in files drift.
+API_TYPES := $(FRONT)/src/api/schema.gen.ts
+api-types: $(STAMP) $(FRONT)/node_modules/.package-lock.json
+	mkdir -p var
+	$(PY) manage.py spectacular --file var/openapi.yaml
+	cd $(FRONT) && npx openapi-typescript ../var/openapi.yaml -o src/api/schema.gen.ts
+	$(PY) manage.py frames_typescript
+
+contract: $(STAMP) $(FRONT)/node_modules/.package-lock.json
+	mkdir -p var
+	$(PY) manage.py spectacular --validate --file var/openapi.yaml
+	cd $(FRONT) && npx openapi-typescript ../var/openapi.yaml -o ../var/schema.gen.ts
+	@diff -u $(API_TYPES) var/schema.gen.ts || { echo "$(API_TYPES) ne correspond plus à /api/schema/ : lancez make api-types"; exit 1; }
+
 frontend-test: $(if $(wildcard $(FRONT)/package.json),$(FRONT)/node_modules/.package-lock.json)
 	@if [ -f $(FRONT)/package.json ]; then cd $(FRONT) && npm test; fi
 
 pytest: $(STAMP) frontend
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: lint frontend-test pytest
+test: lint contract frontend-test pytest
 
 e2e: $(STAMP) frontend
 	$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)

@@ -145,7 +145,7 @@ class DemoPatient:
 
 
 PATIENTS = (
-    # 285037728417346: the example INS of shared/DOMAIN.md (a woman born March 1985, dept. 77).
+    # 285037728417346: the ANS example INS (a woman born March 1985, dept. 77).
     DemoPatient(
         "cabinet",
         "LEFEBVRE",
@@ -242,7 +242,7 @@ def _patient(
         organization=orgs[spec.organization],
         ins=ins,
         defaults={
-            # DOMAIN.md: demo data carries the INS *test* OID, never the production one.
+            # Référentiel INS: demo data carries the INS *test* OID, never the production one.
             "ins_oid": OID_TEST,
             "birth_name": spec.birth_name,
             "first_names": list(spec.first_names),

@@ -63,7 +63,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """The Prometheus exposition of this process. With METRICS_TOKEN set, only a scraper that
     sends `Authorization: Bearer <token>` sees it; anyone else gets a plain 404. In production
     it is never open: without a configured token nobody sees it."""
-    token = getattr(settings, "METRICS_TOKEN", None)
+    token = settings.METRICS_TOKEN
     if settings.PRODUCTION and not token:
         raise Http404
     if token:

@@ -433,6 +433,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {"ActStatusEnum": "teleexpertise.models.Act.Status"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.api.typed_schema.add_typed_components",
+    ],
 }
 
 # --- MSSanté ---------------------------------------------------------------------------------
@@ -464,7 +470,7 @@ if DMP_MINOR_DEFAULT_VISIBILITY not in {
     raise ImproperlyConfigured("DMP_MINOR_DEFAULT_VISIBILITY: unknown visibility")
 MSSANTE_SMTP_TIMEOUT = env_int("MSSANTE_SMTP_TIMEOUT", 30, minimum=1)
 MSSANTE_SMTP_HELO_NAME = env("MSSANTE_SMTP_HELO_NAME", "localhost")
-# Patient mail is limited to 25 MB in total (DOMAIN.md).
+# Patient mail is limited to 25 MB in total (MSSanté rule).
 MSSANTE_MAX_MESSAGE_BYTES = env_int("MSSANTE_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
 MSSANTE_SENDING_LEASE_SECONDS = env_int("MSSANTE_SENDING_LEASE_SECONDS", 900, minimum=60)
 MSSANTE_RETRY_DELAYS = tuple(
@@ -497,7 +503,10 @@ CALL_ECHO_MAX_PEERS = env_int("CALL_ECHO_MAX_PEERS", 8, minimum=1)
 if TURN_URLS and not TURN_SECRET:
     raise ImproperlyConfigured("TURN_URLS needs TURN_SECRET (the coturn static-auth-secret).")
 
-# --- Teleexpertise (Assurance Maladie rules; see shared/DOMAIN.md) ---------------------------
+# --- INSi: the class that asks the national INS service (a local stand-in unless configured) ---
+INSI_SERVICE = env("INSI_SERVICE", "backend.patients.insi.LocalInsiStandIn")
+
+# --- Teleexpertise (Assurance Maladie rules) ---------------------------
 TELEEXPERTISE_ACTS_PER_YEAR = env_int("TELEEXPERTISE_ACTS_PER_YEAR", 4, minimum=1)
 TELEEXPERTISE_ANSWER_DAYS = env_int("TELEEXPERTISE_ANSWER_DAYS", 7, minimum=1)
 # A consent older than this is stale: the patient is asked again before a new request.

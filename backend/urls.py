@@ -1,4 +1,4 @@
-"""URL map. API paths follow the contract in shared/DESIGN.md: add, never break."""
+"""URL map. API paths follow the published contract (/api/schema/): add, never break."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from backend import health, spa
 from backend.accounts import views as accounts
 from backend.accounts.psc import views as psc_views
-from backend.api import errors_views
+from backend.api import errors_views, schema_auth  # noqa: F401 - the auth schemes
 from backend.audit import views as audit
 from backend.patients import views as patients
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from backend.accounts.access import clinical_member_user_ids, team_mailbox_ids
-from backend.api.errors import NotFound
+from backend.errors import NotFound
 from conversations.models import Attachment, Conversation, Participant
 
 

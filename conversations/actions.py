@@ -8,28 +8,24 @@ resend returns the stored message.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 
 from backend import metrics
 from backend.accounts.access import can_take_part, require_clinical_access
 from backend.accounts.models import Mailbox, User
 from backend.accounts.people import person
-from backend.api.errors import ApiError, Conflict, NotFound
-from backend.audit import log as audit
+from backend.errors import Conflict, DomainError, Kind, NotFound
 from backend.patients.models import Patient
-from conversations import events, uploads
+from conversations import events, frames
 from conversations.access import access_conversation, participant_user_ids
-from conversations.attachments import check_upload
+from conversations.audit import audit_conversation
 from conversations.models import (
     Attachment,
     Conversation,
@@ -48,17 +44,6 @@ class SendResult:
     created: bool
 
 
-def _audit_conversation(verb: str, actor: Any, conversation: Conversation, **data: Any) -> None:
-    audit.record(
-        verb,
-        actor=actor,
-        obj=conversation,
-        patient_id=conversation.patient_id,
-        organization=conversation.patient.organization if conversation.patient else None,
-        data=data,
-    )
-
-
 CONVERSATIONS_FORBIDDEN = "Votre rôle ne donne pas accès aux conversations."
 
 
@@ -73,7 +58,7 @@ def _direct_key(a: uuid.UUID, b: uuid.UUID) -> str:
 def _fan_out_conversation(conversation: Conversation, origin: str | None = None) -> None:
     for user_id in participant_user_ids(conversation):
         viewer = User(pk=user_id)
-        frame = events.conversation_new(conversation_json(conversation, viewer))
+        frame = frames.conversation_new(conversation_json(conversation, viewer))
         events.send_event_on_commit([user_id], frame, origin=origin)
 
 
@@ -91,13 +76,13 @@ def create_conversation(
     others = [u for u in dict.fromkeys(users) if u.pk != creator.pk]
     for user in others:
         if not can_take_part(user):
-            raise ApiError(
+            raise DomainError(
                 "participant_not_allowed",
                 f"{user.display_name} ne peut pas participer à une conversation clinique.",
                 fields={"participants": [f"{user.display_name} : destinataire non autorisé."]},
             )
     if not others and not mailboxes:
-        raise ApiError(
+        raise DomainError(
             "participants_required",
             "Choisissez au moins un destinataire.",
             fields={"participants": ["Choisissez au moins un destinataire."]},
@@ -127,7 +112,7 @@ def create_conversation(
         ]
         + [Participant(conversation=conversation, mailbox=m, added_by=creator) for m in mailboxes]
     )
-    _audit_conversation(
+    audit_conversation(
         "conversation.created",
         creator,
         conversation,
@@ -144,14 +129,14 @@ def add_participant(actor: User, conversation_id: Any, user: User) -> Conversati
     if conversation.kind == Conversation.Kind.DIRECT:
         raise Conflict("direct_conversation", "On n'ajoute personne à une conversation à deux.")
     if not can_take_part(user):
-        raise ApiError("participant_not_allowed", "Ce destinataire n'est pas autorisé.")
+        raise DomainError("participant_not_allowed", "Ce destinataire n'est pas autorisé.")
     participant, created = Participant.objects.get_or_create(
         conversation=conversation, user=user, defaults={"added_by": actor}
     )
     if not created and participant.left_at is not None:
         participant.left_at = None
         participant.save(update_fields=["left_at"])
-    _audit_conversation("conversation.participant_added", actor, conversation, user=str(user.pk))
+    audit_conversation("conversation.participant_added", actor, conversation, user=str(user.pk))
     _post_system_message(conversation, f"{actor.display_name} a ajouté {user.display_name}.")
     _fan_out_conversation(conversation)
     return conversation
@@ -162,7 +147,7 @@ def remove_participant(actor: User, conversation_id: Any, user: User) -> None:
     """Anyone may leave; only the creator removes others."""
     conversation = access_conversation(actor, conversation_id, for_update=True)
     if user.pk != actor.pk and conversation.created_by_id != actor.pk:
-        raise ApiError("forbidden", "Seul le créateur retire un participant.", 403)
+        raise DomainError("forbidden", "Seul le créateur retire un participant.", Kind.FORBIDDEN)
     participant = Participant.objects.filter(
         conversation=conversation, user=user, left_at__isnull=True
     ).first()
@@ -171,7 +156,7 @@ def remove_participant(actor: User, conversation_id: Any, user: User) -> None:
     recipients = participant_user_ids(conversation)
     participant.left_at = timezone.now()
     participant.save(update_fields=["left_at"])
-    _audit_conversation("conversation.participant_removed", actor, conversation, user=str(user.pk))
+    audit_conversation("conversation.participant_removed", actor, conversation, user=str(user.pk))
     text = (
         f"{user.display_name} a quitté la conversation."
         if user.pk == actor.pk
@@ -198,7 +183,7 @@ def _post_system_message(
         client_id=f"system-{uuid.uuid4()}",
         body=text,
     )
-    frame = events.message_new(message_json(message))
+    frame = frames.message_new(message_json(message))
     events.send_event_on_commit(recipients or participant_user_ids(conversation), frame)
     return message
 
@@ -212,14 +197,14 @@ def post_system_message(conversation_id: uuid.UUID, text: str) -> Message:
 
 def _validate_body(body: str, has_attachments: bool) -> str:
     if len(body) > settings.MESSAGE_MAX_CHARS:
-        raise ApiError(
+        raise DomainError(
             "body_too_long",
             f"Le message dépasse {settings.MESSAGE_MAX_CHARS} caractères.",
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            Kind.TOO_LARGE,
             fields={"body": ["Message trop long."]},
         )
     if not body.strip() and not has_attachments:
-        raise ApiError(
+        raise DomainError(
             "body_empty", "Le message est vide.", fields={"body": ["Écrivez un message."]}
         )
     return body
@@ -272,7 +257,7 @@ def _send_message(
         )
     )
     if len(attachments) != len(set(attachment_ids)):
-        raise ApiError(
+        raise DomainError(
             "attachment_invalid",
             "Une pièce jointe est introuvable ou déjà envoyée.",
             fields={"attachments": ["Pièce jointe introuvable ou déjà envoyée."]},
@@ -291,10 +276,10 @@ def _send_message(
     ReadState.objects.update_or_create(
         conversation=conversation, user=sender, defaults={"last_read_seq": message.seq}
     )
-    _audit_conversation(
+    audit_conversation(
         "message.sent", sender, conversation, message=str(message.pk), attachments=len(attachments)
     )
-    frame = events.message_new(message_json(message))
+    frame = frames.message_new(message_json(message))
     events.send_event_on_commit(participant_user_ids(conversation), frame, origin=origin)
     return SendResult(message, created=True)
 
@@ -314,7 +299,9 @@ def _own_message(user: User, message_id: Any, conversation_id: Any = None) -> Me
     # Participation first, so a non-participant cannot tell "not yours" from "missing".
     access_conversation(user, message.conversation_id)
     if message.sender_id != user.pk or message.kind != Message.Kind.USER:
-        raise ApiError("forbidden", "Vous ne pouvez modifier que vos propres messages.", 403)
+        raise DomainError(
+            "forbidden", "Vous ne pouvez modifier que vos propres messages.", Kind.FORBIDDEN
+        )
     if message.deleted_at is not None:
         raise Conflict("message_deleted", "Ce message a été supprimé.")
     return message
@@ -341,8 +328,8 @@ def edit_message(user: User, message_id: Any, body: str, conversation_id: Any = 
     message.edited_at = now
     message.save(update_fields=["body", "edited_at"])
     conversation = message.conversation
-    _audit_conversation("message.edited", user, conversation, message=str(message.pk))
-    frame = events.message_updated(message_json(message))
+    audit_conversation("message.edited", user, conversation, message=str(message.pk))
+    frame = frames.message_updated(message_json(message))
     events.send_event_on_commit(participant_user_ids(conversation), frame)
     return message
 
@@ -357,8 +344,8 @@ def delete_message(user: User, message_id: Any, conversation_id: Any = None) -> 
     message.deleted_at = now
     message.save(update_fields=["body", "deleted_at"])
     conversation = message.conversation
-    _audit_conversation("message.deleted", user, conversation, message=str(message.pk))
-    frame = events.message_updated(message_json(message))
+    audit_conversation("message.deleted", user, conversation, message=str(message.pk))
+    frame = frames.message_updated(message_json(message))
     events.send_event_on_commit(participant_user_ids(conversation), frame)
     return message
 
@@ -375,9 +362,9 @@ def mark_read(user: User, conversation_id: Any, seq: int) -> int:
         return state.last_read_seq
     state.last_read_seq = seq
     state.save(update_fields=["last_read_seq", "updated_at"])
-    _audit_conversation("conversation.read", user, conversation, seq=seq)
+    audit_conversation("conversation.read", user, conversation, seq=seq)
     reader = {**person(user), "team": team_of(conversation.pk, user.pk)}
-    frame = events.read(conversation.pk, user.pk, seq, reader)
+    frame = frames.read(conversation.pk, user.pk, seq, reader)  # type: ignore[arg-type]
     events.send_event_on_commit(participant_user_ids(conversation), frame)
     return seq
 
@@ -386,7 +373,7 @@ def mark_read(user: User, conversation_id: Any, seq: int) -> int:
 def record_history_read(user: User, conversation: Conversation, count: int) -> None:
     """Reading messages about a patient is a read of patient data: it leaves an event."""
     if conversation.patient_id and count:
-        _audit_conversation("conversation.history_read", user, conversation, messages=count)
+        audit_conversation("conversation.history_read", user, conversation, messages=count)
 
 
 @transaction.atomic
@@ -397,47 +384,4 @@ def record_conversations_shown(
     preview) is a read of that patient's data: one event per such conversation."""
     for conversation in conversations:
         if conversation.patient_id and conversation.last_seq:
-            _audit_conversation(verb, user, conversation)
-
-
-def upload_attachment(user: User, upload: UploadedFile) -> Attachment:
-    require_clinician(user)
-    name, content_type = check_upload(upload)
-    uploads.check_quota(user, upload.size or 0)  # before writing anything
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    # The file is written before the transaction (slow I/O outside it), under a random name,
-    # never the user's; if the transaction fails, the file goes too.
-    field = Attachment._meta.get_field("file")
-    stored = field.storage.save(field.generate_filename(Attachment(), uuid.uuid4().hex), upload)
-    try:
-        with transaction.atomic():
-            uploads.check_quota(user, upload.size or 0, locked=True)
-            attachment = Attachment.objects.create(
-                uploaded_by=user,
-                file=stored,
-                name=name,
-                content_type=content_type,
-                size=upload.size or 0,
-                sha256=digest.hexdigest(),
-            )
-            audit.record(
-                "attachment.uploaded", actor=user, obj=attachment, data={"size": attachment.size}
-            )
-    except BaseException:
-        field.storage.delete(stored)
-        raise
-    return attachment
-
-
-@transaction.atomic
-def record_attachment_download(user: User, attachment: Attachment) -> None:
-    conversation = attachment.message.conversation if attachment.message else None
-    audit.record(
-        "attachment.downloaded",
-        actor=user,
-        obj=attachment,
-        patient_id=conversation.patient_id if conversation else None,
-    )
+            audit_conversation(verb, user, conversation)

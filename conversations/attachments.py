@@ -12,9 +12,8 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from rest_framework import status
 
-from backend.api.errors import ApiError
+from backend.errors import DomainError, Kind
 
 ZIP = (b"PK\x03\x04",)
 OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # legacy .doc/.xls/.ppt
@@ -55,8 +54,8 @@ def clean_name(raw: str) -> str:
     return (name or "fichier")[:200]
 
 
-def _refuse(message: str) -> ApiError:
-    return ApiError("type_not_allowed", message, fields={"file": [message]})
+def _refuse(message: str) -> DomainError:
+    return DomainError("type_not_allowed", message, fields={"file": [message]})
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -71,18 +70,18 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def check_upload(upload: UploadedFile) -> tuple[str, str]:
-    """Returns (clean display name, content type) or raises a 400/413 ApiError."""
+    """Returns (clean display name, content type) or raises a 400/413 DomainError."""
     size = upload.size or 0
     if size > settings.ATTACHMENT_MAX_BYTES:
         limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        raise ApiError(
+        raise DomainError(
             "too_large",
             f"Le fichier dépasse la taille maximale ({limit} Mo).",
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            Kind.TOO_LARGE,
             fields={"file": ["Fichier trop volumineux."]},
         )
     if size == 0:
-        raise ApiError("file_empty", "Le fichier est vide.", fields={"file": ["Fichier vide."]})
+        raise DomainError("file_empty", "Le fichier est vide.", fields={"file": ["Fichier vide."]})
     name = clean_name(upload.name or "")
     extension = PurePosixPath(name.lower()).suffix
     if extension not in ALLOWED:

@@ -8,25 +8,24 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
-from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 
 from backend import metrics
 from backend.accounts import sessions
 from backend.accounts.psc.tokens import PSC_SESSION
 from backend.api import parsers as bounded_json
-from backend.api.errors import ApiError
+from backend.errors import DomainError
 from backend.observability import client_ip_var, new_request_id, request_id_var
-from conversations import events, presence
+from conversations import events, frames, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import (
+    FrameForm,
     FrameSerializer,
     WsMessageDelete,
     WsMessageEdit,
@@ -36,6 +35,7 @@ from conversations.serializers import (
     WsRead,
     WsSync,
     WsTyping,
+    validate_frame,
 )
 from conversations.ws_handlers import (
     conversation_members,
@@ -110,7 +110,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         metrics.gauge_add("liaison_ws_connections", 1)
         before, after = await database_sync_to_async(presence.connect)(user.pk, self.channel_name)
         contacts, states = await database_sync_to_async(self._contacts_and_states)()
-        await self.send_frame(events.hello(user.pk, states))
+        await self.send_frame(frames.hello(user.pk, states))
         if before != after:
             await self._broadcast_presence(contacts, after)
         self.heartbeat = asyncio.create_task(self._heartbeat())
@@ -183,7 +183,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         _last_sweep = time.monotonic()
         for user_id in await database_sync_to_async(presence.sweep_stale)():
             contacts = await database_sync_to_async(presence.contacts_of)(user_id)
-            frame = events.presence(user_id, presence.OFFLINE)
+            frame = frames.presence(user_id, "offline")
             for contact in contacts:
                 await self.channel_layer.group_send(
                     events.user_group(contact), {"type": "deliver", "frame": frame}
@@ -209,54 +209,56 @@ class ChatConsumer(AsyncWebsocketConsumer):
             frame_type = frame["type"]
             handler = HANDLERS.get(frame_type)
             if handler is None:
-                raise ApiError("unknown_type", f"Type de message inconnu : {frame_type[:40]}.")
+                raise DomainError("unknown_type", f"Type de message inconnu : {frame_type[:40]}.")
             await handler(self, frame, ref)
             metrics.inc("liaison_ws_frames_total", type=frame_type, outcome="ok")
-        except ApiError as exc:
-            metrics.inc("liaison_ws_frames_total", type=frame_type, outcome=exc.error_code)
-            await self.send_frame(events.error(exc.error_code, exc.message, exc.ref, exc.fields))
+        except (DomainError, FrameError) as exc:
+            error, ref = (exc.error, exc.ref) if isinstance(exc, FrameError) else (exc, None)
+            metrics.inc("liaison_ws_frames_total", type=frame_type, outcome=error.code)
+            await self.send_frame(frames.error(error.code, error.message, ref, error.fields))
         except Exception:
             logger.exception("websocket frame failed", extra={"event": frame_type})
             metrics.inc("liaison_ws_frames_total", type=frame_type, outcome="server_error")
             await self.send_frame(
-                events.error("server_error", "Erreur interne : réessayez dans un instant.")
+                frames.error("server_error", "Erreur interne : réessayez dans un instant.")
             )
 
     def _parse(self, text_data: str | None, bytes_data: bytes | None) -> tuple[dict[str, Any], Any]:
         if text_data is None:
-            raise ApiError("bad_frame", "Seuls les messages texte JSON sont acceptés.")
+            raise DomainError("bad_frame", "Seuls les messages texte JSON sont acceptés.")
         if len(text_data.encode("utf-8", "surrogatepass")) > settings.WS_MAX_FRAME_BYTES:
-            raise ApiError("frame_too_large", "Message trop volumineux.")
+            raise DomainError("frame_too_large", "Message trop volumineux.")
         if not self.bucket.take():
-            raise ApiError("rate_limited", "Trop de messages envoyés : ralentissez.")
+            raise DomainError("rate_limited", "Trop de messages envoyés : ralentissez.")
         try:
             frame = bounded_json.loads(text_data)
         except bounded_json.UnsafeJSON as exc:  # invalid, absurdly deep, or a > 64-bit integer
-            raise ApiError("bad_json", str(exc) or "Le message n'est pas un JSON valide.") from exc
+            raise DomainError(
+                "bad_json", str(exc) or "Le message n'est pas un JSON valide."
+            ) from exc
         if not isinstance(frame, dict):
-            raise ApiError("bad_frame", "Le message doit être un objet JSON avec un « type ».")
-        header = FrameSerializer(data={"type": frame.get("type"), "ref": frame.get("ref")})
-        if not header.is_valid():
-            ref = frame.get("ref") if isinstance(frame.get("ref"), str) else None
-            raise _with_ref(
-                ApiError(
-                    "bad_frame", "Le message doit avoir un « type » texte.", fields=_fields(header)
-                ),
-                ref,
+            raise DomainError("bad_frame", "Le message doit être un objet JSON avec un « type ».")
+        try:
+            header = validate_frame(
+                FrameSerializer,
+                {"type": frame.get("type"), "ref": frame.get("ref")},
+                "bad_frame",
+                "Le message doit avoir un « type » texte.",
             )
-        return frame, header.validated_data.get("ref")
+        except DomainError as exc:
+            ref = frame["ref"] if isinstance(frame.get("ref"), str) else None
+            raise FrameError(exc, ref) from exc
+        return frame, header.get("ref")
 
-    def validated(
-        self, serializer_class: type[serializers.Serializer], frame: dict[str, Any], ref: Any
-    ) -> dict[str, Any]:
-        form = serializer_class(data=frame)
-        if not form.is_valid():
-            raise _with_ref(
-                ApiError("invalid", "Message incomplet ou invalide.", fields=_fields(form)), ref
+    def validated(self, form_class: FrameForm, frame: dict[str, Any], ref: Any) -> dict[str, Any]:
+        try:
+            return dict(
+                validate_frame(form_class, frame, "invalid", "Message incomplet ou invalide.")
             )
-        return dict(form.validated_data)
+        except DomainError as exc:
+            raise FrameError(exc, ref) from exc
 
-    async def send_frame(self, frame: dict[str, Any]) -> None:
+    async def send_frame(self, frame: Mapping[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, ensure_ascii=False, default=str))
 
     async def _session_alive(self) -> bool:
@@ -271,7 +273,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.ended:
             return
         message = sessions.REASONS.get(reason, sessions.REASONS[sessions.ENDED])
-        await self.send_frame({"type": "session.ended", "reason": reason, "message": message})
+        await self.send_frame(frames.session_ended(reason, message))
         self.ended = True
         await self.close(code=sessions.CLOSE_SESSION_ENDED, reason=reason)
 
@@ -295,7 +297,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_frame(frame)
 
     async def _broadcast_presence(self, user_ids: set[str], status: str) -> None:
-        frame = events.presence(self.user.pk, status)
+        frame = frames.presence(self.user.pk, cast(frames.PresenceStatus, status))
         for user_id in user_ids:
             await self.channel_layer.group_send(
                 events.user_group(user_id), {"type": "deliver", "frame": frame}
@@ -310,31 +312,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return members
 
 
-def _fields(form: serializers.Serializer) -> dict[str, list[str]]:
-    return {
-        name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
-        for name, msgs in form.errors.items()
-    }
+class FrameError(Exception):
+    """A refusal of one client frame, with the frame's ref so the client can match the error."""
 
-
-def _with_ref(exc: ApiError, ref: Any) -> ApiError:
-    exc.ref = ref
-    return exc
+    def __init__(self, error: DomainError, ref: Any) -> None:
+        super().__init__(error.message)
+        self.error, self.ref = error, ref
 
 
 # --- handlers: validate, call an action in a worker thread, answer ---------------------------
 def _guard(handler: Handler) -> Handler:
-    """Attach the frame's ref to any ApiError so the client can match the error."""
+    """Attach the frame's ref to any domain error so the client can match the error."""
 
     async def wrapped(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
         try:
             await handler(consumer, frame, ref)
-        except ApiError as exc:
-            if exc.ref is None:
-                exc.ref = ref
-            raise
-        except ValidationError as exc:
-            raise _with_ref(ApiError("invalid", "Message invalide.", fields={}), ref) from exc
+        except DomainError as exc:
+            raise FrameError(exc, ref) from exc
 
     return wrapped
 
@@ -343,7 +337,7 @@ def _guard(handler: Handler) -> Handler:
 async def on_message_send(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsMessageSend, frame, ref)
     message = await send_message(consumer.user, data, consumer.channel_name)
-    await consumer.send_frame(events.message_ack(data["client_id"], message, ref))
+    await consumer.send_frame(frames.message_ack(data["client_id"], message, ref))
 
 
 @_guard
@@ -373,7 +367,7 @@ async def on_typing(consumer: ChatConsumer, frame: dict[str, Any], ref: str | No
     if now - consumer.typing_sent.get(conversation, 0.0) < TYPING_MIN_INTERVAL:
         return  # ephemeral: extra typing frames are dropped quietly
     consumer.typing_sent[conversation] = now
-    typing_frame = events.typing(conversation, consumer.user.pk)
+    typing_frame = frames.typing(conversation, consumer.user.pk)
     for user_id in members - {str(consumer.user.pk)}:
         await consumer.channel_layer.group_send(
             events.user_group(user_id), {"type": "deliver", "frame": typing_frame}
@@ -384,10 +378,7 @@ async def on_typing(consumer: ChatConsumer, frame: dict[str, Any], ref: str | No
 async def on_sync(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsSync, frame, ref)
     messages, more, unknown = await sync_messages(consumer.user, data["cursors"])
-    answer = events.sync(messages, more, ref)
-    if unknown:
-        answer["unknown"] = unknown
-    await consumer.send_frame(answer)
+    await consumer.send_frame(frames.sync(messages, more, ref, unknown))
 
 
 @_guard
@@ -405,12 +396,12 @@ async def on_presence_set(consumer: ChatConsumer, frame: dict[str, Any], ref: st
 async def on_presence_query(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsPresenceQuery, frame, ref)
     states = await database_sync_to_async(presence.visible_status)(consumer.user.pk, data["users"])
-    await consumer.send_frame({"type": "presence.state", "presence": states, "ref": ref})
+    await consumer.send_frame(frames.presence_state(states, ref))
 
 
 async def on_ping(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
     await database_sync_to_async(presence.touch)(consumer.channel_name)
-    await consumer.send_frame({"type": "pong", "ref": ref})
+    await consumer.send_frame(frames.pong(ref))
 
 
 HANDLERS: dict[str, Handler] = {

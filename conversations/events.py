@@ -1,4 +1,4 @@
-"""Server -> client frames, declared once, and the only door from actions to the channel layer.
+"""The only door from actions to the channel layer (frames themselves are declared in `frames`).
 
 Frames are sent after the transaction commits: a client is never told about a message that a
 rollback then erases. The channel layer is fan-out only; clients catch up from the database.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,55 +23,6 @@ def user_group(user_id: uuid.UUID | str) -> str:
     return f"user.{user_id}"
 
 
-# --- Frame schemas (server -> client) --------------------------------------------------------
-def message_new(message: Json) -> Json:
-    return {"type": "message.new", "message": message}
-
-
-def message_updated(message: Json) -> Json:
-    return {"type": "message.updated", "message": message}
-
-
-def message_ack(client_id: str, message: Json, ref: str | None) -> Json:
-    return {"type": "message.ack", "client_id": client_id, "message": message, "ref": ref}
-
-
-def read(conversation_id: Any, user_id: Any, seq: int, reader: Json | None = None) -> Json:
-    frame = {"type": "read", "conversation": str(conversation_id), "user": str(user_id), "seq": seq}
-    if reader is not None:
-        # Who read, in full: a team mailbox member is not among the conversation's participants,
-        # and the others' « Vu par » must name them live, whenever they joined the team.
-        frame["reader"] = reader
-    return frame
-
-
-def typing(conversation_id: Any, user_id: Any) -> Json:
-    return {"type": "typing", "conversation": str(conversation_id), "user": str(user_id)}
-
-
-def presence(user_id: Any, status: str) -> Json:
-    return {"type": "presence", "user": str(user_id), "status": status}
-
-
-def conversation_new(conversation: Json) -> Json:
-    return {"type": "conversation.new", "conversation": conversation}
-
-
-def sync(messages: list[Json], more: bool, ref: str | None) -> Json:
-    return {"type": "sync", "messages": messages, "more": more, "ref": ref}
-
-
-def hello(user_id: Any, presence_by_user: dict[str, str]) -> Json:
-    return {"type": "hello", "user": str(user_id), "presence": presence_by_user}
-
-
-def error(code: str, message: str, ref: str | None = None, fields: Json | None = None) -> Json:
-    frame: Json = {"type": "error", "code": code, "message": message, "ref": ref}
-    if fields:
-        frame["fields"] = fields
-    return frame
-
-
 # --- Fan-out ---------------------------------------------------------------------------------
 async def _group_send_all(layer: Any, user_ids: list[str], payload: Json) -> None:
     for user_id in user_ids:
@@ -82,7 +33,7 @@ async def _group_send_all(layer: Any, user_ids: list[str], payload: Json) -> Non
             logger.exception("fan-out failed", extra={"event": payload["frame"].get("type")})
 
 
-def _dispatch(user_ids: list[str], frame: Json, origin: str | None) -> None:
+def _dispatch(user_ids: list[str], frame: Mapping[str, Any], origin: str | None) -> None:
     layer = get_channel_layer()
     if layer is None or not user_ids:
         return
@@ -95,7 +46,7 @@ def _dispatch(user_ids: list[str], frame: Json, origin: str | None) -> None:
 
 
 def send_event_on_commit(
-    user_ids: Iterable[uuid.UUID | str], frame: Json, *, origin: str | None = None
+    user_ids: Iterable[uuid.UUID | str], frame: Mapping[str, Any], *, origin: str | None = None
 ) -> None:
     """Deliver `frame` to every socket of these users once the transaction commits.
 

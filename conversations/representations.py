@@ -13,12 +13,19 @@ from django.db.models import Count, Q
 
 from backend.accounts.people import people_by_id
 from conversations.models import Attachment, Conversation, Message, Participant, ReadState
+from conversations.payloads import (
+    AttachmentPayload,
+    ConversationPayload,
+    MailboxParticipant,
+    MessagePayload,
+    UserParticipant,
+)
 from conversations.teams import teams_of
 
 Json = dict[str, Any]
 
 
-def attachment_json(attachment: Attachment) -> Json:
+def attachment_json(attachment: Attachment) -> AttachmentPayload:
     return {
         "id": str(attachment.pk),
         "name": attachment.name,
@@ -28,15 +35,15 @@ def attachment_json(attachment: Attachment) -> Json:
     }
 
 
-def messages_json(messages: Sequence[Message]) -> list[Json]:
+def messages_json(messages: Sequence[Message]) -> list[MessagePayload]:
     if not messages:
         return []
     people = people_by_id({m.sender_id for m in messages if m.sender_id})
     teams = teams_of({(m.conversation_id, m.sender_id) for m in messages if m.sender_id})
-    files: dict[uuid.UUID, list[Json]] = {}
+    files: dict[uuid.UUID, list[AttachmentPayload]] = {}
     for attachment in Attachment.objects.filter(message__in=messages).order_by("created_at"):
         files.setdefault(attachment.message_id, []).append(attachment_json(attachment))  # type: ignore[arg-type]
-    result = []
+    result: list[MessagePayload] = []
     for m in messages:
         deleted = m.deleted_at is not None
         result.append(
@@ -44,10 +51,10 @@ def messages_json(messages: Sequence[Message]) -> list[Json]:
                 "id": str(m.pk),
                 "conversation": str(m.conversation_id),
                 "seq": m.seq,
-                "kind": m.kind,
+                "kind": m.kind,  # type: ignore[typeddict-item]
                 "sender": people.get(str(m.sender_id)) if m.sender_id else None,
                 # Written by a member of a team mailbox taking part: the team and their role.
-                "team": teams.get((str(m.conversation_id), str(m.sender_id))),
+                "team": teams.get((str(m.conversation_id), str(m.sender_id))),  # type: ignore[typeddict-item]
                 "client_id": m.client_id,
                 # A deleted message stays in history as « Message supprimé », without content.
                 "body": "" if deleted else m.body,
@@ -60,22 +67,29 @@ def messages_json(messages: Sequence[Message]) -> list[Json]:
     return result
 
 
-def message_json(message: Message) -> Json:
+def message_json(message: Message) -> MessagePayload:
     return messages_json([message])[0]
 
 
-def _display_title(conversation: Conversation, participants: list[Json], viewer_id: str) -> str:
+def _display_title(
+    conversation: Conversation,
+    participants: list[UserParticipant | MailboxParticipant],
+    viewer_id: str,
+) -> str:
     if conversation.title:
         return conversation.title
-    names = [
-        p["user"]["display_name"] if p["kind"] == "user" else p["mailbox"]["display_name"]
-        for p in participants
-        if not (p["kind"] == "user" and p["user"]["id"] == viewer_id)
-    ]
+    names = []
+    for p in participants:
+        if p["kind"] == "mailbox":
+            names.append(p["mailbox"]["display_name"])
+        elif p["user"]["id"] != viewer_id:
+            names.append(p["user"]["display_name"])
     return ", ".join(names) or "Conversation"
 
 
-def conversations_json(conversations: Sequence[Conversation], viewer: Any) -> list[Json]:
+def conversations_json(
+    conversations: Sequence[Conversation], viewer: Any
+) -> list[ConversationPayload]:
     if not conversations:
         return []
     viewer_id = str(viewer.pk)
@@ -104,13 +118,14 @@ def conversations_json(conversations: Sequence[Conversation], viewer: Any) -> li
     )
     last_messages = list(Message.objects.filter(latest))
     last_json = {m["conversation"]: m for m in messages_json(last_messages)}
-    result = []
+    result: list[ConversationPayload] = []
     for c in conversations:
         mine = [p for p in participants if p.conversation_id == c.pk]
-        parts: list[Json] = []
+        parts: list[UserParticipant | MailboxParticipant] = []
         for p in mine:
             if p.user_id:
-                parts.append({"kind": "user", "user": people.get(str(p.user_id))})
+                # Users are never deleted (PROTECT): everyone listed has a person.
+                parts.append({"kind": "user", "user": people[str(p.user_id)]})
             elif p.mailbox is not None:
                 parts.append(
                     {
@@ -124,7 +139,7 @@ def conversations_json(conversations: Sequence[Conversation], viewer: Any) -> li
         result.append(
             {
                 "id": str(c.pk),
-                "kind": c.kind,
+                "kind": c.kind,  # type: ignore[typeddict-item]
                 "title": c.title,
                 "display_title": _display_title(c, parts, viewer_id),
                 "patient": (
@@ -137,7 +152,7 @@ def conversations_json(conversations: Sequence[Conversation], viewer: Any) -> li
                 "last_seq": c.last_seq,
                 "unread_count": unread.get(c.pk, 0),
                 "read_state": [
-                    {"user": people.get(str(r.user_id)), "seq": r.last_read_seq}
+                    {"user": people[str(r.user_id)], "seq": r.last_read_seq}
                     for r in reads
                     if r.conversation_id == c.pk
                 ],
@@ -148,5 +163,5 @@ def conversations_json(conversations: Sequence[Conversation], viewer: Any) -> li
     return result
 
 
-def conversation_json(conversation: Conversation, viewer: Any) -> Json:
+def conversation_json(conversation: Conversation, viewer: Any) -> ConversationPayload:
     return conversations_json([conversation], viewer)[0]

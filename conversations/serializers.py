@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from backend.api.errors import ApiError
+from backend.errors import DomainError
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
@@ -133,3 +134,22 @@ def parse_int_param(
         bound = f"entre {minimum} et {maximum}"
         raise ApiError("invalid", f"{name} doit être {bound}.", fields={name: [f"Valeur {bound}."]})
     return value
+
+
+# --- WebSocket frames: the consumer validates each frame with one of the Ws* serializers -------
+FrameForm = type[serializers.Serializer]
+
+
+def form_errors(form: serializers.Serializer) -> dict[str, list[str]]:
+    return {
+        name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+        for name, msgs in form.errors.items()
+    }
+
+
+def validate_frame(form_class: FrameForm, frame: dict[str, Any], code: str, message: str) -> Any:
+    """The frame's validated data, or a domain error listing the fields at fault."""
+    form = form_class(data=frame)
+    if not form.is_valid():
+        raise DomainError(code, message, fields=form_errors(form))
+    return dict(form.validated_data)

@@ -15,10 +15,20 @@ from rest_framework.views import APIView
 
 from backend.accounts.models import Mailbox, User
 from backend.api.errors import ApiError
+from backend.api.typed_schema import typed
+from backend.api.users import user_of
 from backend.patients.access import access_patient
-from conversations import actions
+from conversations import actions, uploads
 from conversations.access import access_attachment, access_conversation, conversations_for
 from conversations.models import Message
+from conversations.payloads import (
+    AttachmentPayload,
+    ConversationList,
+    ConversationPayload,
+    MessagePayload,
+    MessagesPage,
+    ReadResult,
+)
 from conversations.representations import (
     attachment_json,
     conversation_json,
@@ -39,10 +49,6 @@ MAX_CONVERSATIONS = 200
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 # Previews render inside the app; everything else is downloaded, never displayed inline.
 INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]]:
@@ -77,7 +83,7 @@ def _resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]
 
 
 class ConversationListView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="conversations_list", responses={200: typed(ConversationList)})
     def get(self, request: Request) -> Response:
         actions.require_clinician(request.user)
         conversations = list(
@@ -86,10 +92,13 @@ class ConversationListView(APIView):
             .order_by("-last_activity_at")[:MAX_CONVERSATIONS]
         )
         body = conversations_json(conversations, request.user)
-        actions.record_conversations_shown(_user(request), conversations)
+        actions.record_conversations_shown(user_of(request), conversations)
         return Response({"results": body})
 
-    @extend_schema(request=ConversationCreateSerializer, responses={201: dict, 200: dict})
+    @extend_schema(
+        request=ConversationCreateSerializer,
+        responses={201: typed(ConversationPayload), 200: typed(ConversationPayload)},
+    )
     def post(self, request: Request) -> Response:
         form = ConversationCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -98,7 +107,7 @@ class ConversationListView(APIView):
         users, mailboxes = _resolve_participants(data["participants"])
         patient = access_patient(request.user, data["patient"]) if data.get("patient") else None
         conversation, created = actions.create_conversation(
-            _user(request),
+            user_of(request),
             users=users,
             mailboxes=mailboxes,
             title=data.get("title", ""),
@@ -111,11 +120,11 @@ class ConversationListView(APIView):
 
 
 class ConversationDetailView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: typed(ConversationPayload)})
     def get(self, request: Request, conversation_id: str) -> Response:
         conversation = access_conversation(request.user, conversation_id)
         actions.record_conversations_shown(
-            _user(request), [conversation], verb="conversation.detail_read"
+            user_of(request), [conversation], verb="conversation.detail_read"
         )
         return Response(conversation_json(conversation, request.user))
 
@@ -129,7 +138,7 @@ class MessageListView(APIView):
             OpenApiParameter("before_seq", int),
             OpenApiParameter("limit", int),
         ],
-        responses={200: dict},
+        responses={200: typed(MessagesPage)},
     )
     def get(self, request: Request, conversation_id: str) -> Response:
         conversation = access_conversation(request.user, conversation_id)
@@ -148,17 +157,20 @@ class MessageListView(APIView):
             page = list(messages.order_by("-seq")[: limit + 1])
             has_more = len(page) > limit
             page = list(reversed(page[:limit]))
-        actions.record_history_read(_user(request), conversation, len(page))
+        actions.record_history_read(user_of(request), conversation, len(page))
         return Response({"messages": messages_json(page), "has_more": has_more})
 
-    @extend_schema(request=MessageSendSerializer, responses={201: dict, 200: dict})
+    @extend_schema(
+        request=MessageSendSerializer,
+        responses={201: typed(MessagePayload), 200: typed(MessagePayload)},
+    )
     def post(self, request: Request, conversation_id: str) -> Response:
         access_conversation(request.user, conversation_id)
         form = MessageSendSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         result = actions.send_message(
-            _user(request),
+            user_of(request),
             conversation_id,
             client_id=data["client_id"],
             body=data["body"],
@@ -171,41 +183,41 @@ class MessageListView(APIView):
 
 
 class MessageDetailView(APIView):
-    @extend_schema(request=EditSerializer, responses={200: dict})
+    @extend_schema(request=EditSerializer, responses={200: typed(MessagePayload)})
     def patch(self, request: Request, conversation_id: str, message_id: str) -> Response:
         access_conversation(request.user, conversation_id)
         form = EditSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         message = actions.edit_message(
-            _user(request), message_id, form.validated_data["body"], conversation_id
+            user_of(request), message_id, form.validated_data["body"], conversation_id
         )
         return Response(message_json(message))
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: typed(MessagePayload)})
     def delete(self, request: Request, conversation_id: str, message_id: str) -> Response:
         access_conversation(request.user, conversation_id)
-        message = actions.delete_message(_user(request), message_id, conversation_id)
+        message = actions.delete_message(user_of(request), message_id, conversation_id)
         return Response(message_json(message))
 
 
 class ReadView(APIView):
-    @extend_schema(request=ReadSerializer, responses={200: dict})
+    @extend_schema(request=ReadSerializer, responses={200: typed(ReadResult)})
     def post(self, request: Request, conversation_id: str) -> Response:
         access_conversation(request.user, conversation_id)
         form = ReadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        seq = actions.mark_read(_user(request), conversation_id, form.validated_data["seq"])
+        seq = actions.mark_read(user_of(request), conversation_id, form.validated_data["seq"])
         return Response({"conversation": conversation_id, "seq": seq})
 
 
 class ParticipantsView(APIView):
-    @extend_schema(request=ParticipantAddSerializer, responses={200: dict})
+    @extend_schema(request=ParticipantAddSerializer, responses={200: typed(ConversationPayload)})
     def post(self, request: Request, conversation_id: str) -> Response:
         access_conversation(request.user, conversation_id)
         form = ParticipantAddSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         users, _ = _resolve_participants([str(form.validated_data["user"])])
-        conversation = actions.add_participant(_user(request), conversation_id, users[0])
+        conversation = actions.add_participant(user_of(request), conversation_id, users[0])
         return Response(conversation_json(conversation, request.user))
 
 
@@ -214,7 +226,7 @@ class ParticipantDetailView(APIView):
     def delete(self, request: Request, conversation_id: str, user_id: str) -> Response:
         access_conversation(request.user, conversation_id)
         users, _ = _resolve_participants([user_id])
-        actions.remove_participant(_user(request), conversation_id, users[0])
+        actions.remove_participant(user_of(request), conversation_id, users[0])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -229,7 +241,7 @@ class AttachmentUploadView(APIView):
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
         },
-        responses={201: dict},
+        responses={201: typed(AttachmentPayload)},
     )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
@@ -237,7 +249,7 @@ class AttachmentUploadView(APIView):
             raise ApiError(
                 "file_required", "Choisissez un fichier.", fields={"file": ["Fichier manquant."]}
             )
-        attachment = actions.upload_attachment(_user(request), upload)
+        attachment = uploads.upload_attachment(user_of(request), upload)
         return Response(attachment_json(attachment), status=status.HTTP_201_CREATED)
 
 
@@ -245,7 +257,7 @@ class AttachmentDownloadView(APIView):
     @extend_schema(parameters=[OpenApiParameter("inline", int)], responses={200: bytes})
     def get(self, request: Request, attachment_id: str) -> Any:
         attachment = access_attachment(request.user, attachment_id)
-        actions.record_attachment_download(_user(request), attachment)
+        uploads.record_attachment_download(user_of(request), attachment)
         inline = (
             request.query_params.get("inline") == "1" and attachment.content_type in INLINE_TYPES
         )

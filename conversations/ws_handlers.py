@@ -12,13 +12,14 @@ from django.db.models import Q
 from conversations import actions
 from conversations.access import access_conversation, conversations_for, participant_user_ids
 from conversations.models import Message
+from conversations.payloads import MessagePayload
 from conversations.representations import message_json, messages_json
 
 SYNC_MAX_MESSAGES = 1000
 
 
 @database_sync_to_async
-def send_message(user: Any, data: dict[str, Any], origin: str) -> dict[str, Any]:
+def send_message(user: Any, data: dict[str, Any], origin: str) -> MessagePayload:
     result = actions.send_message(
         user,
         data["conversation"],
@@ -54,7 +55,7 @@ def conversation_members(user: Any, conversation_id: str, ref: Any) -> set[str]:
 @database_sync_to_async
 def sync_messages(
     user: Any, cursors: dict[str, int]
-) -> tuple[list[dict[str, Any]], bool, list[str]]:
+) -> tuple[list[MessagePayload], bool, list[str]]:
     """Every message after each cursor, in (conversation, seq) order, up to a cap; `more` says
     the client should sync again from its new cursors. Unknown ids are listed, not fatal: a
     client removed from a conversation keeps syncing the others."""

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from backend.accounts.access import has_clinical_access, team_mailbox_ids
-from backend.api.errors import NotFound
+from backend.errors import NotFound
 from backend.patients.access import require_clinical_access
 from teleexpertise.models import TeleexpertiseRequest
 from teleexpertise.team import clinical_members

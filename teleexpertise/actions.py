@@ -12,29 +12,29 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
-from backend.accounts.access import professional_of
+from backend import locks
 from backend.accounts.models import Professional, User
-from backend.api.errors import ApiError, Conflict, NotFound
 from backend.audit import log as audit
+from backend.errors import Conflict, DomainError, Kind, NotFound
 from backend.patients.access import access_patient, require_clinical_access
 from conversations import actions as conversation_actions
-from conversations import events
+from conversations import events, frames
+from conversations.frames import TeleexpertiseUpdatedFrame
 from teleexpertise import acts as act_rules
 from teleexpertise import consent as consent_rules
 from teleexpertise import filing, report_pdf, team
 from teleexpertise.access import access_request, party_user_ids
 from teleexpertise.consent import ConsentInput
-from teleexpertise.models import Act, Consent, ExpertProfile, Report, TeleexpertiseRequest
-from teleexpertise.representations import is_overdue, request_json
+from teleexpertise.models import Consent, ExpertProfile, Report, TeleexpertiseRequest
+from teleexpertise.representations import is_overdue, request_summary
 
 S = TeleexpertiseRequest.Status
 __all__ = ["ConsentInput"]
 
 
-def updated_frame(request: TeleexpertiseRequest) -> dict[str, Any]:
-    return {"type": "teleexpertise.updated", "request": request_json(request, clinical=False)}
+def updated_frame(request: TeleexpertiseRequest) -> TeleexpertiseUpdatedFrame:
+    return frames.teleexpertise_updated(request_summary(request))
 
 
 def _audit(verb: str, actor: Any, request: TeleexpertiseRequest, **data: Any) -> None:
@@ -56,10 +56,10 @@ def _notify(request: TeleexpertiseRequest, text: str | None) -> None:
 
 def _require_expert_of(actor: Any, request: TeleexpertiseRequest) -> None:
     if request.expert_id != actor.pk:
-        raise ApiError(
+        raise DomainError(
             "forbidden",
             "Seul l'expert sollicité peut effectuer cette action.",
-            status.HTTP_403_FORBIDDEN,
+            Kind.FORBIDDEN,
         )
 
 
@@ -88,7 +88,7 @@ def _expert_user(expert_id: Any) -> tuple[User, Professional]:
     professional = getattr(user, "professional", None) if user else None
     if user is None or not act_rules.is_expert(professional):
         message = "Ce professionnel n'est pas un expert (médecin ou sage-femme déclaré expert)."
-        raise ApiError("expert_invalid", message, fields={"expert": [message]})
+        raise DomainError("expert_invalid", message, fields={"expert": [message]})
     assert professional is not None
     return user, professional
 
@@ -102,7 +102,7 @@ def _addressee(requester: User, expert_id: Any, team_id: Any) -> tuple[list[User
     expert, expert_pro = _expert_user(expert_id)
     if expert.pk == requester.pk:
         message = "Vous ne pouvez pas vous adresser une demande à vous-même."
-        raise ApiError("expert_invalid", message, fields={"expert": [message]})
+        raise DomainError("expert_invalid", message, fields={"expert": [message]})
     profile = ExpertProfile.objects.filter(professional=expert_pro).first()
     if profile is not None and not profile.accepting:
         raise Conflict("expert_not_accepting", "Cet expert n'accepte pas de demande actuellement.")
@@ -189,10 +189,10 @@ def take_request(actor: User, request_id: Any) -> TeleexpertiseRequest:
     if request.expert_id is not None:
         raise Conflict("already_taken", "Cette demande est déjà prise en charge.")
     if not team.is_team_expert(actor, request.team_mailbox):
-        raise ApiError(
+        raise DomainError(
             "forbidden",
             "Seul un expert de l'équipe peut prendre en charge cette demande.",
-            status.HTTP_403_FORBIDDEN,
+            Kind.FORBIDDEN,
         )
     _require_status(request, S.SUBMITTED)
     request.expert, request.status, request.accepted_at = actor, S.ACCEPTED, timezone.now()
@@ -263,41 +263,6 @@ def write_report(
     return request
 
 
-def _declare_acts(
-    request: TeleexpertiseRequest, act_date: datetime.date
-) -> tuple[list[Act], list[dict[str, str]]]:
-    """Each act on its own rule: the requester's RQD quota never blocks the expert's TE2."""
-    expert = professional_of(request.expert)
-    requester = professional_of(request.requester)
-    assert expert is not None
-    if requester is not None and act_rules.share_an_msp(requester, expert):
-        message = "Pas d'acte entre deux professionnels de la même MSP."
-        return [], [
-            {"code": code, "reason": "same_msp", "message": message} for code in ("TE2", "RQD")
-        ]
-    wanted: list[tuple[str, Professional, Professional | None]] = [("TE2", expert, None)]
-    if requester is not None and act_rules.may_bill_rqd(requester):
-        wanted.append(("RQD", requester, expert))
-    declared: list[Act] = []
-    refusals: list[dict[str, str]] = []
-    for code, professional, prescriber in wanted:
-        try:
-            declared.append(
-                act_rules.declare(
-                    code=code,
-                    request=request,
-                    professional=professional,
-                    act_date=act_date,
-                    prescriber=prescriber,
-                )
-            )
-        except Conflict as refused:
-            refusal = {"code": code, "reason": refused.error_code, "message": refused.message}
-            refusals.append(refusal)
-    return declared, refusals
-
-
-@transaction.atomic
 def file_request(
     actor: User,
     request_id: Any,
@@ -309,15 +274,46 @@ def file_request(
     """Freeze the PDF, queue the MSSanté mails, declare TE2 and RQD each on its own rule, once.
 
     An act its rule refuses (yearly limit, same MSP, no tariff) is recorded in
-    ``act_refusals`` with its reason; the filing and the other act go through."""
+    ``act_refusals`` with its reason; the filing and the other act go through. The PDF is
+    rendered before the transaction that locks the request (slow work holds no lock); if the
+    report changed in between, it is rendered again."""
+    now = now or timezone.now()
+    for _attempt in range(3):
+        request = access_request(actor, request_id)
+        _require_expert_of(actor, request)
+        report = Report.objects.filter(request=request).first()
+        if request.filed_at is not None or report is None:
+            break  # refused below, under the lock, with the right error
+        pdf = report_pdf.render(request, report, dated=timezone.localtime(now))
+        filed = _file(actor, request_id, pdf, report.written_at, declare_acts, visibility, now)
+        if filed is not None:
+            return filed
+    _file(actor, request_id, None, None, declare_acts, visibility, now)  # raises what applies
+    raise Conflict(
+        "report_changed", "Le compte rendu vient d'être modifié : classez-le de nouveau."
+    )
+
+
+@transaction.atomic
+def _file(
+    actor: User,
+    request_id: Any,
+    pdf: bytes | None,
+    rendered_for: datetime.datetime | None,
+    declare_acts: bool,
+    visibility: str | None,
+    now: datetime.datetime,
+) -> TeleexpertiseRequest | None:
+    """The filing itself, under the request's lock; None when the report changed since `pdf`
+    was rendered (the caller renders again)."""
     request = access_request(actor, request_id, for_update=True)
     _require_expert_of(actor, request)
     if request.filed_at is not None:
         raise Conflict("already_filed", "Ce compte rendu est déjà classé et envoyé.")
     _require_status(request, S.ANSWERED)
-    now = now or timezone.now()
-    report = Report.objects.select_for_update().get(request=request)
-    pdf = report_pdf.render(request, report, dated=timezone.localtime(now))
+    report = locks.lock(Report.objects.all(), request=request)
+    if pdf is None or report.written_at != rendered_for:
+        return None
     report.pdf, report.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
     # Not given: the default for this patient (a minor's differs, see filing.default_visibility).
     report.dmp_visibility = filing.check_visibility(
@@ -326,7 +322,7 @@ def file_request(
     report.save(update_fields=["pdf", "pdf_sha256", "dmp_visibility"])
     messages = filing.send_report(request, pdf, visibility=report.dmp_visibility)
     acts, refusals = (
-        _declare_acts(request, timezone.localdate(now))
+        act_rules.declare_for_request(request, timezone.localdate(now))
         if declare_acts
         else ([], [{"code": "*", "reason": "not_declared", "message": "Classée sans déclarer."}])
     )
@@ -394,35 +390,6 @@ def flag_overdue(request_id: Any, now: datetime.datetime | None = None) -> bool:
     _audit("teleexpertise.overdue", None, request)
     _notify(request, f"Demande {request.reference} sans réponse dans le délai de 7 jours.")
     return True
-
-
-@transaction.atomic
-def publish_profile(
-    actor: User, *, specialty: str, description: str, prerequisites: str, accepting: bool
-) -> ExpertProfile:
-    professional = professional_of(actor)
-    if not act_rules.is_expert(professional):
-        raise ApiError(
-            "not_an_expert",
-            "Seul un médecin ou une sage-femme déclaré expert publie un profil d'expert.",
-            status.HTTP_403_FORBIDDEN,
-        )
-    profile, created = ExpertProfile.objects.update_or_create(
-        professional=professional,
-        defaults={
-            "specialty": specialty.strip(),
-            "description": description.strip(),
-            "prerequisites": prerequisites.strip(),
-            "accepting": accepting,
-        },
-    )
-    audit.record(
-        "teleexpertise.profile_published",
-        actor=actor,
-        obj=profile,
-        data={"created": created, "accepting": accepting},
-    )
-    return profile
 
 
 def pdf_of(actor: User, request_id: Any) -> tuple[TeleexpertiseRequest, bytes]:

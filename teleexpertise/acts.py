@@ -1,6 +1,7 @@
 """Billable acts: eligibility, dated tariffs, and the yearly quota held by the database.
 
-Called only from ``teleexpertise.actions`` (inside its transaction). The quota rule (DOMAIN.md):
+Called only from ``teleexpertise.actions`` (inside its transaction). The quota rule (Assurance
+Maladie):
 at most ``TELEEXPERTISE_ACTS_PER_YEAR`` acts of one code per professional for the same patient in
 a calendar year. Each act takes a numbered slot 1..limit, and (professional, patient_key, code,
 year, slot) is unique: concurrent declarations that pick the same slot collide in the database,
@@ -17,17 +18,18 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from backend.accounts.access import professional_of
 from backend.accounts.models import Membership, Organization, Professional
-from backend.api.errors import Conflict
+from backend.errors import Conflict
 from backend.patients.models import Patient
 from backend.patients.vigilance import person_key, person_records_changed, records_of_same_person
 from teleexpertise.models import Act, Tariff, TeleexpertiseRequest
 
-# DOMAIN.md, Teleexpertise: RQD may be billed by médecins (10), sages-femmes (50),
+# Assurance Maladie, teleexpertise: RQD may be billed by médecins (10), sages-femmes (50),
 # infirmiers/IPA (60), masseurs-kinésithérapeutes (70), pédicures-podologues (80),
 # orthophonistes (91).
 RQD_PROFESSIONS = frozenset({"10", "50", "60", "70", "80", "91"})
-# DOMAIN.md: the expert (requis) is a doctor or a midwife.
+# Assurance Maladie: the expert (requis) is a doctor or a midwife.
 EXPERT_PROFESSIONS = frozenset({"10", "50"})
 
 # Bounded: each retry follows a real collision, i.e. another act now holds a slot.
@@ -35,7 +37,7 @@ MAX_SLOT_ATTEMPTS = 20
 
 
 def acts_per_year() -> int:
-    return int(getattr(settings, "TELEEXPERTISE_ACTS_PER_YEAR", 4))
+    return int(settings.TELEEXPERTISE_ACTS_PER_YEAR)
 
 
 def is_expert(professional: Professional | None) -> bool:
@@ -104,7 +106,7 @@ def connect_signals() -> None:
 
 
 def share_an_msp(a: Professional, b: Professional) -> bool:
-    """DOMAIN.md: no teleexpertise act between two professionals of the same MSP."""
+    """Assurance Maladie: no teleexpertise act between two professionals of the same MSP."""
     msp_of_a = Membership.objects.filter(
         professional=a, organization__kind=Organization.Kind.MSP
     ).values("organization_id")
@@ -190,3 +192,37 @@ def declare(
         "act_declaration_busy",
         "Trop de déclarations simultanées pour ce patient : réessayez dans un instant.",
     )
+
+
+def declare_for_request(
+    request: TeleexpertiseRequest, act_date: datetime.date
+) -> tuple[list[Act], list[dict[str, str]]]:
+    """Each act on its own rule: the requester's RQD quota never blocks the expert's TE2."""
+    expert = professional_of(request.expert)
+    requester = professional_of(request.requester)
+    assert expert is not None
+    if requester is not None and share_an_msp(requester, expert):
+        message = "Pas d'acte entre deux professionnels de la même MSP."
+        return [], [
+            {"code": code, "reason": "same_msp", "message": message} for code in ("TE2", "RQD")
+        ]
+    wanted: list[tuple[str, Professional, Professional | None]] = [("TE2", expert, None)]
+    if requester is not None and may_bill_rqd(requester):
+        wanted.append(("RQD", requester, expert))
+    declared: list[Act] = []
+    refusals: list[dict[str, str]] = []
+    for code, professional, prescriber in wanted:
+        try:
+            declared.append(
+                declare(
+                    code=code,
+                    request=request,
+                    professional=professional,
+                    act_date=act_date,
+                    prescriber=prescriber,
+                )
+            )
+        except Conflict as refused:
+            refusal = {"code": code, "reason": refused.code, "message": refused.message}
+            refusals.append(refusal)
+    return declared, refusals

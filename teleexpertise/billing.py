@@ -15,12 +15,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from rest_framework import status
 
 from backend.accounts.access import organization_ids, professional_of
 from backend.accounts.models import Membership
-from backend.api.errors import ApiError, Conflict, NotFound
 from backend.audit import log as audit
+from backend.errors import Conflict, DomainError, Kind, NotFound
 from teleexpertise.models import Act
 
 BILLING_ROLES = frozenset({Membership.Role.BILLING, Membership.Role.ADMIN})
@@ -37,10 +36,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 def require_billing_access(user: Any) -> set[uuid.UUID]:
     orgs = organization_ids(user, BILLING_ROLES)
     if not orgs:
-        raise ApiError(
+        raise DomainError(
             "forbidden",
             "Réservé au personnel de facturation de la structure.",
-            status.HTTP_403_FORBIDDEN,
+            Kind.FORBIDDEN,
         )
     return orgs
 
@@ -61,16 +60,14 @@ def _date(value: str | None, name: str) -> datetime.date | None:
         return datetime.date.fromisoformat(value)
     except ValueError:
         message = "Date attendue au format AAAA-MM-JJ."
-        raise ApiError("invalid", message, fields={name: [message]}) from None
+        raise DomainError("invalid", message, fields={name: [message]}) from None
 
 
 def own_acts(user: Any) -> QuerySet[Act]:
     """A clinician's own declared acts (RQD as requester, TE2 as expert)."""
     professional = professional_of(user)
     if professional is None:
-        raise ApiError(
-            "forbidden", "Réservé aux professionnels de santé.", status.HTTP_403_FORBIDDEN
-        )
+        raise DomainError("forbidden", "Réservé aux professionnels de santé.", Kind.FORBIDDEN)
     return Act.objects.filter(professional=professional)
 
 
@@ -106,14 +103,14 @@ def filtered(user: Any, params: Any, *, own: bool = False) -> QuerySet[Act]:
         queryset = queryset.filter(code=code)
     if state := params.get("status"):
         if state not in A.values:
-            raise ApiError("invalid", "Statut inconnu.", fields={"status": ["Statut inconnu."]})
+            raise DomainError("invalid", "Statut inconnu.", fields={"status": ["Statut inconnu."]})
         queryset = queryset.filter(status=state)
     if code and code not in Act.Code.values:
-        raise ApiError("invalid", "Code inconnu.", fields={"code": ["Code d'acte inconnu."]})
+        raise DomainError("invalid", "Code inconnu.", fields={"code": ["Code d'acte inconnu."]})
     if (professional := params.get("professional", "")).strip():
         if len(professional) > 100:
             message = "Nom ou RPPS trop long."
-            raise ApiError("invalid", message, fields={"professional": [message]})
+            raise DomainError("invalid", message, fields={"professional": [message]})
         queryset = queryset.filter(professional_filter(professional))
     return queryset.select_related("professional", "patient", "request").order_by(
         "-act_date", "code", "id"
@@ -201,7 +198,7 @@ def transition_act(actor: Any, act_id: Any, new_status: str, note: str = "") -> 
         )
     if new_status == A.REJECTED and not note.strip():
         message = "Indiquez le motif du rejet."
-        raise ApiError("note_required", message, fields={"note": [message]})
+        raise DomainError("note_required", message, fields={"note": [message]})
     previous = act.status
     act.status, act.note, act.status_changed_at = new_status, note.strip(), timezone.now()
     act.save(update_fields=["status", "note", "status_changed_at"])
@@ -228,8 +225,8 @@ def transition_many(
         try:
             with transaction.atomic():
                 done.append(transition_act(actor, act_id, new_status, note))
-        except ApiError as error:
-            refused.append({"id": str(act_id), "code": error.error_code, "message": error.message})
+        except DomainError as error:
+            refused.append({"id": str(act_id), "code": error.code, "message": error.message})
     return done, refused
 
 

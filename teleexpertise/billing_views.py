@@ -11,7 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import ApiError
+from backend.api.typed_schema import typed
 from teleexpertise import billing, billing_exports
+from teleexpertise.payloads import ActBulkResult, ActEnvelope, ActPage
 from teleexpertise.serializers import ActBulkTransitionSerializer, ActTransitionSerializer
 
 PAGE_DEFAULT, PAGE_MAX = 50, 500
@@ -87,7 +89,7 @@ class ActListView(APIView):
         summary="Actes déclarés (facturation)",
         description=LIST_DOC,
         parameters=[*FILTERS, OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
-        responses={200: OpenApiTypes.OBJECT, **DENIED},
+        responses={200: typed(ActPage), **DENIED},
     )
     def get(self, request: Request) -> Response:
         return _page(request, own=False)
@@ -122,7 +124,7 @@ class MyActListView(APIView):
         summary="Mes actes déclarés (RQD comme demandeur, TE2 comme expert) et leurs statuts",
         description=LIST_DOC,
         parameters=[*FILTERS, OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
-        responses={200: OpenApiTypes.OBJECT, **OWN_DENIED},
+        responses={200: typed(ActPage), **OWN_DENIED},
     )
     def get(self, request: Request) -> Response:
         return _page(request, own=True)
@@ -130,7 +132,6 @@ class MyActListView(APIView):
 
 class MyActExportView(APIView):
     @extend_schema(
-        operation_id="billing_my_acts_export",
         summary="Export de mes actes (csv ou xlsx)",
         parameters=FILTERS,
         responses={(200, XLSX): OpenApiTypes.BINARY, **OWN_DENIED},
@@ -146,7 +147,7 @@ class ActBulkTransitionView(APIView):
         description="{acts: [id...], status, note} -> {acts: [...changed], refused: [{id, code, "
         "message}]}. Chaque acte suit sa propre règle de transition.",
         request=ActBulkTransitionSerializer,
-        responses={200: OpenApiTypes.OBJECT, **DENIED},
+        responses={200: typed(ActBulkResult), **DENIED},
     )
     def post(self, request: Request) -> Response:
         billing.require_billing_access(request.user)
@@ -166,7 +167,7 @@ class ActTransitionView(APIView):
         "Un rejet exige une note. 409 `invalid_transition` sinon.",
         request=ActTransitionSerializer,
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: typed(ActEnvelope),
             **DENIED,
             404: OpenApiResponse(description="Acte introuvable."),
             409: OpenApiResponse(description="Transition impossible."),

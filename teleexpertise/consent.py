@@ -1,4 +1,4 @@
-"""The consent's own rules (DOMAIN.md: informed, beforehand, who collected it and how).
+"""The consent's own rules (teleexpertise: informed, beforehand, who collected it and how).
 
 A consent belongs to one patient and one request: it names the patient it was given for, its
 date lies between the patient's birth and now and is not older than
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from backend.api.errors import ApiError
+from backend.errors import DomainError
 from backend.patients.models import Patient
 from teleexpertise.models import Consent
 
@@ -34,22 +34,22 @@ class ConsentInput:
 
 
 def max_age_days() -> int:
-    return int(getattr(settings, "TELEEXPERTISE_CONSENT_MAX_AGE_DAYS", 90))
+    return int(settings.TELEEXPERTISE_CONSENT_MAX_AGE_DAYS)
 
 
-def _refuse(code: str, field: str, message: str) -> ApiError:
-    return ApiError(code, message, fields={f"consent.{field}": [message]})
+def _refuse(code: str, field: str, message: str) -> DomainError:
+    return DomainError(code, message, fields={f"consent.{field}": [message]})
 
 
 def require(consent: ConsentInput | None) -> ConsentInput:
     if consent is None:
         message = "Le consentement du patient doit être recueilli avant la demande."
-        raise ApiError("consent_required", message, fields={"consent": [message]})
+        raise DomainError("consent_required", message, fields={"consent": [message]})
     return consent
 
 
 def check(consent: ConsentInput, patient: Patient) -> ConsentInput:
-    """The consent as given, or ``ApiError`` naming the field at fault."""
+    """The consent as given, or ``DomainError`` naming the field at fault."""
     if consent.patient is not None and str(consent.patient) != str(patient.pk):
         raise _refuse(
             "consent_other_patient",

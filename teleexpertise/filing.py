@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.accounts.models import Mailbox, Membership, Organization, Professional
-from backend.api.errors import ApiError
+from backend.accounts.models import Mailbox, Membership, Organization
+from backend.errors import DomainError, Kind
 from backend.mssante.actions import HealthDocument, MimeAttachment, queue_message
 from backend.mssante.documents import default_visibility as default_visibility
 from backend.mssante.documents import is_minor
 from backend.mssante.models import OutboundMessage, OutboundRecipient
+from backend.mssante.pdf_mail import personal_mailbox
 from backend.patients.models import Patient
 from teleexpertise.models import TeleexpertiseRequest
 
@@ -52,28 +53,18 @@ def visibilities_for(patient: Patient) -> dict[str, str]:
 def check_visibility(value: str) -> str:
     if value not in VISIBILITIES:
         message = "Choix de visibilité dans le DMP inconnu."
-        raise ApiError("invalid", message, fields={"visibility": [message]})
+        raise DomainError("invalid", message, fields={"visibility": [message]})
     return value
-
-
-def personal_mailbox(professional: Professional | None) -> Mailbox | None:
-    if professional is None:
-        return None
-    return (
-        Mailbox.objects.filter(kind=Mailbox.Kind.PERSONAL, professional=professional, active=True)
-        .order_by("created_at")
-        .first()
-    )
 
 
 def _sender(request: TeleexpertiseRequest) -> Mailbox:
     mailbox = personal_mailbox(getattr(request.expert, "professional", None))
     if mailbox is None:
-        raise ApiError(
+        raise DomainError(
             "no_mssante_mailbox",
             "Vous n'avez pas de BAL MSSanté personnelle active : le compte rendu ne peut pas être "
             "envoyé.",
-            status_code=409,
+            Kind.CONFLICT,
         )
     return mailbox
 

@@ -103,7 +103,7 @@ class TeleexpertiseRequest(models.Model):
 
 
 class Consent(models.Model):
-    """The patient's consent, recorded before the request exists (DOMAIN.md)."""
+    """The patient's consent, recorded before the request exists (teleexpertise rule)."""
 
     class Method(models.TextChoices):
         ORAL = "oral", "Oral"
@@ -186,7 +186,7 @@ class Report(models.Model):
 
 
 class Tariff(models.Model):
-    """Dated tariff table: the amount of a code in force from ``valid_from`` (DOMAIN.md)."""
+    """Dated tariff table: the amount of a code in force from ``valid_from`` (Assurance Maladie)."""
 
     code = models.CharField(max_length=8)
     amount = models.DecimalField(max_digits=8, decimal_places=2)

@@ -9,13 +9,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.accounts.models import Professional
-from backend.accounts.people import people_by_id
+from backend.accounts.people import Person, people_by_id
 from backend.patients.models import Patient
 from conversations.models import Attachment
+from conversations.payloads import AttachmentPayload
 from conversations.representations import attachment_json
 from teleexpertise import acts as act_rules
 from teleexpertise import filing
 from teleexpertise.models import Act, ExpertProfile, TeleexpertiseRequest
+from teleexpertise.payloads import TeleexpertiseRequestSummary
 
 Json = dict[str, Any]
 OPEN_STATUSES = (TeleexpertiseRequest.Status.SUBMITTED, TeleexpertiseRequest.Status.ACCEPTED)
@@ -26,7 +28,7 @@ def _iso(value: datetime.datetime | datetime.date | None) -> str | None:
 
 
 def answer_days() -> int:
-    return int(getattr(settings, "TELEEXPERTISE_ANSWER_DAYS", 7))
+    return int(settings.TELEEXPERTISE_ANSWER_DAYS)
 
 
 def due_at(request: TeleexpertiseRequest) -> datetime.datetime:
@@ -86,7 +88,7 @@ def team_json(request: TeleexpertiseRequest) -> Json | None:
     }
 
 
-def question_attachments(request: TeleexpertiseRequest) -> list[Json]:
+def question_attachments(request: TeleexpertiseRequest) -> list[AttachmentPayload]:
     """The files sent with the question (consent scan, ECG...), as the request page lists them."""
     files = Attachment.objects.filter(
         message__conversation_id=request.conversation_id,
@@ -96,7 +98,7 @@ def question_attachments(request: TeleexpertiseRequest) -> list[Json]:
     return [attachment_json(a) for a in files]
 
 
-def _person(user_id: Any) -> Json | None:
+def _person(user_id: Any) -> Person | None:
     return people_by_id([user_id]).get(str(user_id)) if user_id is not None else None
 
 
@@ -110,6 +112,11 @@ def act_json(act: Act) -> Json:
         "slot": act.slot,
         "year": act.year,
     }
+
+
+def request_summary(request: TeleexpertiseRequest) -> TeleexpertiseRequestSummary:
+    """Without the question, decline reason and report: what the WebSocket frames carry."""
+    return request_json(request, clinical=False)  # type: ignore[return-value]
 
 
 def request_json(request: TeleexpertiseRequest, *, clinical: bool = True) -> Json:
@@ -196,7 +203,7 @@ def request_json(request: TeleexpertiseRequest, *, clinical: bool = True) -> Jso
 
 
 def expert_json(professional: Professional, profile: ExpertProfile | None) -> Json:
-    person = people_by_id([professional.user_id]).get(str(professional.user_id), {})
+    person: Json = dict(people_by_id([professional.user_id]).get(str(professional.user_id)) or {})
     return {
         **person,
         "rpps": professional.rpps,

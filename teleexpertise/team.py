@@ -2,7 +2,7 @@
 
 Its members with a clinical role (the experts and the secretariat) see the request; one of its
 experts takes it and becomes the expert of the request. A member without a clinical role (a
-billing clerk who also reads the team's mail) never sees it (DESIGN.md invariants).
+billing clerk who also reads the team's mail) never sees it (an invariant of the platform).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from backend.accounts.access import can_take_part, clinical_member_user_ids
 from backend.accounts.models import Mailbox, User
-from backend.api.errors import ApiError
+from backend.errors import DomainError
 from teleexpertise import acts as act_rules
 
 
@@ -29,7 +29,7 @@ def team_mailbox(mailbox_id: Any) -> Mailbox:
     )
     if mailbox is None or not any(act_rules.is_expert(p) for p in mailbox.members.all()):
         message = "Cette équipe ne reçoit pas de demande de téléexpertise."
-        raise ApiError("team_invalid", message, fields={"team": [message]})
+        raise DomainError("team_invalid", message, fields={"team": [message]})
     return mailbox
 
 

@@ -17,13 +17,16 @@ from rest_framework.views import APIView
 
 from backend.accounts.access import professional_of
 from backend.accounts.models import Professional
+from backend.api.typed_schema import typed
+from backend.api.users import user_of
 from backend.audit import log as audit
 from backend.patients.access import access_patient
-from teleexpertise import actions, team
+from teleexpertise import actions, profiles, team
 from teleexpertise import acts as act_rules
 from teleexpertise.access import access_request, require_clinical_access
 from teleexpertise.listing import filtered_requests, record_list_read
 from teleexpertise.models import ExpertProfile, TeleexpertiseRequest
+from teleexpertise.payloads import ExpertList, MyExpertProfile, RequestEnvelope, RequestList
 from teleexpertise.representations import expert_json, request_json
 from teleexpertise.serializers import (
     DeclineSerializer,
@@ -35,7 +38,7 @@ from teleexpertise.serializers import (
 
 MAX_REQUESTS = 200
 REQUEST_ENVELOPE = OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
+    response=typed(RequestEnvelope),
     description="{request: Request} — id, reference, status (submitted|accepted|declined|"
     "answered|filed|closed), urgency, requester, expert, patient, conversation, consent, "
     "question, decline_reason, report, report_pdf, acts, quota, overdue, due_at, dates.",
@@ -62,7 +65,7 @@ class RequestListView(APIView):
             OpenApiParameter("urgency", str, enum=["normal", "urgent"]),
             OpenApiParameter("due", str, enum=["overdue", "soon"]),
         ],
-        responses={200: OpenApiTypes.OBJECT, 403: ERRORS[403]},
+        responses={200: typed(RequestList), 403: ERRORS[403]},
     )
     def get(self, request: Request) -> Response:
         require_clinical_access(request.user)
@@ -82,7 +85,7 @@ class RequestListView(APIView):
         data = serializer.validated_data
         consent = data["consent"]
         created = actions.create_request(
-            request.user,  # type: ignore[arg-type]
+            user_of(request),
             expert_id=data.get("expert"),
             team_id=data.get("team"),
             patient_id=data["patient"],
@@ -126,7 +129,7 @@ class AcceptView(APIView):
         summary="L'expert accepte", request=None, responses={200: REQUEST_ENVELOPE, **ERRORS}
     )
     def post(self, request: Request, request_id: str) -> Response:
-        return _envelope(actions.accept_request(request.user, request_id))  # type: ignore[arg-type]
+        return _envelope(actions.accept_request(user_of(request), request_id))
 
 
 class DeclineView(APIView):
@@ -140,7 +143,7 @@ class DeclineView(APIView):
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reason = serializer.validated_data["reason"]
-        return _envelope(actions.decline_request(request.user, request_id, reason))  # type: ignore[arg-type]
+        return _envelope(actions.decline_request(user_of(request), request_id, reason))
 
 
 class ReportView(APIView):
@@ -153,7 +156,7 @@ class ReportView(APIView):
         access_request(request.user, request_id)
         serializer = ReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        done = actions.write_report(request.user, request_id, **serializer.validated_data)  # type: ignore[arg-type]
+        done = actions.write_report(user_of(request), request_id, **serializer.validated_data)
         return _envelope(done)
 
 
@@ -171,7 +174,7 @@ class FileView(APIView):
         serializer = FileSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         filed = actions.file_request(
-            request.user,  # type: ignore[arg-type]
+            user_of(request),
             request_id,
             declare_acts=serializer.validated_data["declare_acts"],
             visibility=serializer.validated_data["visibility"],
@@ -182,7 +185,7 @@ class FileView(APIView):
 class CloseView(APIView):
     @extend_schema(summary="Clôturer", request=None, responses={200: REQUEST_ENVELOPE, **ERRORS})
     def post(self, request: Request, request_id: str) -> Response:
-        return _envelope(actions.close_request(request.user, request_id))  # type: ignore[arg-type]
+        return _envelope(actions.close_request(user_of(request), request_id))
 
 
 class ConsentWithdrawView(APIView):
@@ -192,7 +195,7 @@ class ConsentWithdrawView(APIView):
         responses={200: REQUEST_ENVELOPE, **ERRORS},
     )
     def post(self, request: Request, request_id: str) -> Response:
-        return _envelope(actions.withdraw_consent(request.user, request_id))  # type: ignore[arg-type]
+        return _envelope(actions.withdraw_consent(user_of(request), request_id))
 
 
 class ReportPdfView(APIView):
@@ -201,7 +204,7 @@ class ReportPdfView(APIView):
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ERRORS[404]},
     )
     def get(self, request: Request, request_id: str) -> HttpResponse:
-        found, pdf = actions.pdf_of(request.user, request_id)  # type: ignore[arg-type]
+        found, pdf = actions.pdf_of(user_of(request), request_id)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{found.reference}.pdf"'
         response["Cache-Control"] = "no-store"
@@ -218,7 +221,7 @@ class ExpertListView(APIView):
                 "patient", str, description="Ajoute `quota` {TE2: {used, limit, year}}"
             ),
         ],
-        responses={200: OpenApiTypes.OBJECT, 403: ERRORS[403], 404: ERRORS[404]},
+        responses={200: typed(ExpertList), 403: ERRORS[403], 404: ERRORS[404]},
     )
     def get(self, request: Request) -> Response:
         require_clinical_access(request.user)
@@ -259,7 +262,7 @@ class ExpertListView(APIView):
 
 
 class MyExpertProfileView(APIView):
-    @extend_schema(summary="Mon profil d'expert", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(summary="Mon profil d'expert", responses={200: typed(MyExpertProfile)})
     def get(self, request: Request) -> Response:
         require_clinical_access(request.user)
         me = professional_of(request.user)
@@ -272,11 +275,11 @@ class MyExpertProfileView(APIView):
     @extend_schema(
         summary="Publier mon profil d'expert",
         request=ExpertProfileSerializer,
-        responses={200: OpenApiTypes.OBJECT, 403: ERRORS[403]},
+        responses={200: typed(MyExpertProfile), 403: ERRORS[403]},
     )
     def put(self, request: Request) -> Response:
         require_clinical_access(request.user)
         serializer = ExpertProfileSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        profile = actions.publish_profile(request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        profile = profiles.publish_profile(user_of(request), **serializer.validated_data)
         return Response({"expert": expert_json(profile.professional, profile)})

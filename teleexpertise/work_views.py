@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.typed_schema import typed
+from backend.api.users import user_of
 from backend.audit import log as audit
 from teleexpertise import actions, filing
 from teleexpertise.access import access_request, require_clinical_access
 from teleexpertise.listing import pending_count
+from teleexpertise.payloads import FilingPreview, PendingCount
 from teleexpertise.representations import quota_json, request_json
 from teleexpertise.views import ERRORS, REQUEST_ENVELOPE
 
@@ -21,7 +23,7 @@ class PendingCountView(APIView):
     @extend_schema(
         operation_id="teleexpertise_pending_count",
         summary="Nombre de demandes reçues à traiter (pastille de navigation)",
-        responses={200: OpenApiTypes.OBJECT, 403: ERRORS[403]},
+        responses={200: typed(PendingCount), 403: ERRORS[403]},
     )
     def get(self, request: Request) -> Response:
         require_clinical_access(request.user)
@@ -35,7 +37,7 @@ class TakeView(APIView):
         responses={200: REQUEST_ENVELOPE, **ERRORS},
     )
     def post(self, request: Request, request_id: str) -> Response:
-        taken = actions.take_request(request.user, request_id)  # type: ignore[arg-type]
+        taken = actions.take_request(user_of(request), request_id)
         return Response({"request": request_json(taken)})
 
 
@@ -46,7 +48,7 @@ class FilingPreviewView(APIView):
         description="{recipients: [{role, label, name, address}], visibilities: [{value, "
         "label}], default_visibility, patient_is_minor, acts: {TE2|RQD: {used, limit, year, "
         "label}}}",
-        responses={200: OpenApiTypes.OBJECT, 404: ERRORS[404]},
+        responses={200: typed(FilingPreview), 404: ERRORS[404]},
     )
     def get(self, request: Request, request_id: str) -> Response:
         found = access_request(request.user, request_id)

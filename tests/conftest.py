@@ -1,4 +1,4 @@
-"""Shared fixtures: the named personas every authorisation test uses (STYLE.md #9)."""
+"""Shared fixtures: the named personas every authorisation test uses."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from backend.asgi import application
+from conversations import frames
 
 TIMEOUT = 5
 
@@ -36,6 +37,8 @@ class Socket:
 
     async def receive(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         frame = await self.comm.receive_json_from(timeout=timeout)
+        # Every frame any test sees matches its declaration in the registry.
+        assert frames.check(frame) == [], (frame, frames.check(frame))
         self.seen.append(frame)
         return frame
 

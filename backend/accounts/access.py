@@ -6,10 +6,9 @@ import uuid
 from typing import Any
 
 from django.db.models import F
-from rest_framework import status
 
 from backend.accounts.models import Mailbox, Membership, Professional
-from backend.api.errors import ApiError
+from backend.errors import DomainError, Kind
 
 # Roles that may see clinical content (patients, messages, requests, reports).
 CLINICAL_ROLES = frozenset(
@@ -55,7 +54,7 @@ def require_clinical_access(
 ) -> None:
     """403 for billing-only staff (and anyone without a clinical role)."""
     if not has_clinical_access(user):
-        raise ApiError("forbidden", message, status.HTTP_403_FORBIDDEN)
+        raise DomainError("forbidden", message, Kind.FORBIDDEN)
 
 
 def can_take_part(user: Any) -> bool:

@@ -14,13 +14,12 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.middleware import is_verified as otp_is_verified
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework import status
 
 from backend.accounts import lockout, sessions
 from backend.accounts.models import ApiToken, User, hash_token
 from backend.accounts.psc import tokens as psc_tokens
-from backend.api.errors import ApiError
 from backend.audit import log as audit
+from backend.errors import DomainError, Kind
 from backend.observability import client_ip_var
 
 
@@ -36,25 +35,25 @@ def sign_in(request: HttpRequest, username: str, password: str, otp: str | None)
     user = auth.authenticate(request, username=username.strip(), password=password)
     if not isinstance(user, User) or user.is_service:
         _record_failure(key, "bad_credentials", None)
-        raise ApiError(
+        raise DomainError(
             "invalid_credentials",
             "Identifiant ou mot de passe incorrect.",
-            status.HTTP_401_UNAUTHORIZED,
+            Kind.UNAUTHENTICATED,
         )
     device = _confirmed_device(user)
     if device is not None:
         if not otp:
-            raise ApiError(
+            raise DomainError(
                 "otp_required",
                 "Saisissez le code à 6 chiffres de votre application d'authentification.",
-                status.HTTP_401_UNAUTHORIZED,
+                Kind.UNAUTHENTICATED,
             )
         if not device.verify_token(otp.strip().replace(" ", "")):
             _record_failure(key, "bad_otp", user)
-            raise ApiError(
+            raise DomainError(
                 "otp_invalid",
                 "Code de vérification incorrect ou expiré.",
-                status.HTTP_401_UNAUTHORIZED,
+                Kind.UNAUTHENTICATED,
             )
     _check_password_allowed(user, key)
     with transaction.atomic():
@@ -86,11 +85,11 @@ def _check_password_allowed(user: User, key: str) -> None:
     professional = getattr(user, "professional", None)
     if professional is not None and professional.rpps:
         audit.record("auth.login_refused", actor=None, obj=user, data={"reason": "psc_required"})
-        raise ApiError(
+        raise DomainError(
             "psc_required",
             "Les professionnels inscrits au RPPS se connectent avec Pro Santé Connect "
             "(carte CPS ou e-CPS).",
-            status.HTTP_403_FORBIDDEN,
+            Kind.FORBIDDEN,
         )
 
 
@@ -109,16 +108,16 @@ def sign_out(request: HttpRequest) -> str | None:
     return psc_logout
 
 
-def _check_current_password(user: User, password: str, reason: str, field: str, code: int) -> str:
+def _check_current_password(user: User, password: str, reason: str, field: str, kind: Kind) -> str:
     """A signed-in user proves it is them again; failures count towards the lock-out."""
     key = lockout.normalise_username(user.get_username())
     lockout.check(key, client_ip_var.get())
     if not user.check_password(password):
         _record_failure(key, reason, user)
-        raise ApiError(
+        raise DomainError(
             "invalid_password",
             "Mot de passe actuel incorrect.",
-            code,
+            kind,
             fields={field: ["Mot de passe actuel incorrect."]},
         )
     return key
@@ -127,11 +126,11 @@ def _check_current_password(user: User, password: str, reason: str, field: str, 
 def change_password(request: HttpRequest, user: User, old: str, new: str) -> None:
     """The old password is required; every other session of the user ends (sockets too), this
     one stays signed in."""
-    _check_current_password(user, old, "bad_password_change", "old_password", 400)
+    _check_current_password(user, old, "bad_password_change", "old_password", Kind.INVALID)
     try:
         password_validation.validate_password(new, user)
     except DjangoValidationError as exc:
-        raise ApiError(
+        raise DomainError(
             "weak_password",
             "Le nouveau mot de passe ne respecte pas les règles.",
             fields={"new_password": [str(m) for m in exc.messages]},
@@ -147,25 +146,25 @@ def change_password(request: HttpRequest, user: User, old: str, new: str) -> Non
 def _check_second_factor_change(request: HttpRequest, user: User, password: str, otp: str) -> None:
     """Enrolling or replacing TOTP needs the current password and, when a device exists, a
     current code; a session older than the device cannot replace it."""
-    key = _check_current_password(user, password, "bad_password_totp", "password", 403)
+    key = _check_current_password(user, password, "bad_password_totp", "password", Kind.FORBIDDEN)
     device = _confirmed_device(user)
     if device is None:
         return
     created = getattr(device, "created_at", None)
     auth_at = request.session.get(sessions.AUTH_AT)
     if created is not None and (auth_at is None or auth_at < created.timestamp()):
-        raise ApiError(
+        raise DomainError(
             "session_too_old",
             "Votre session est antérieure à l'activation de votre double authentification : "
             "reconnectez-vous pour la modifier.",
-            status.HTTP_403_FORBIDDEN,
+            Kind.FORBIDDEN,
         )
     if not otp or not device.verify_token(otp.strip().replace(" ", "")):
         _record_failure(key, "bad_otp_totp", user)
-        raise ApiError(
+        raise DomainError(
             "otp_invalid",
             "Code de vérification de votre application actuelle incorrect ou expiré.",
-            status.HTTP_403_FORBIDDEN,
+            Kind.FORBIDDEN,
             fields={"otp": ["Code incorrect ou expiré."]},
         )
 
@@ -189,9 +188,9 @@ def _new_unconfirmed_device(user: User) -> TOTPDevice:
 def confirm_totp_enrolment(request: HttpRequest, user: User, otp: str) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        raise ApiError("otp_not_started", "Commencez par afficher le QR code d'activation.")
+        raise DomainError("otp_not_started", "Commencez par afficher le QR code d'activation.")
     if not device.verify_token(otp.strip().replace(" ", "")):
-        raise ApiError("otp_invalid", "Code de vérification incorrect ou expiré.")
+        raise DomainError("otp_invalid", "Code de vérification incorrect ou expiré.")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True

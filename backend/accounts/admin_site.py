@@ -14,8 +14,8 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backend.accounts import lockout
-from backend.api.errors import ApiError
 from backend.audit import log as audit
+from backend.errors import DomainError
 from backend.observability import client_ip_var
 
 
@@ -26,7 +26,7 @@ class AdminLoginForm(OTPAdminAuthenticationForm):
         username = lockout.normalise_username(str(self.data.get("username") or ""))
         try:
             lockout.check(username, client_ip_var.get())
-        except ApiError as exc:
+        except DomainError as exc:
             raise ValidationError(exc.message, code="locked_out") from exc
         user = None
         try:

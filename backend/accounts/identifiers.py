@@ -1,7 +1,7 @@
 """Identifiers of health professionals and structures: RPPS, ADELI, FINESS.
 
 Pure functions, importable without Django being configured (only ``django.core.exceptions`` is
-imported, which needs no settings). Rules: /work/shared/DOMAIN.md, section "Identifiers".
+imported, which needs no settings). Rules: the ANS identifier rules (RPPS, ADELI, FINESS).
 """
 
 from __future__ import annotations

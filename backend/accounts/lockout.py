@@ -19,11 +19,10 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
-from rest_framework import status
 
-from backend.api.errors import ApiError
 from backend.audit import log as audit
 from backend.audit.models import AuditEvent
+from backend.errors import DomainError, Kind
 
 LOGIN_FAILED = "auth.login_failed"
 LOGIN_THROTTLED = "auth.login_throttled"
@@ -95,11 +94,11 @@ def check(username: str, ip: str | None) -> None:
     audit.record(
         LOGIN_THROTTLED, object_type="accounts.user", object_id=username, data={"wait": wait}
     )
-    raise ApiError(
+    raise DomainError(
         "locked_out",
         f"Trop d'échecs de connexion depuis cette adresse : réessayez dans {_french_delay(wait)}.",
-        status.HTTP_429_TOO_MANY_REQUESTS,
-        headers={"Retry-After": str(wait)},
+        Kind.THROTTLED,
+        retry_after=wait,
     )
 
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TypedDict
 
 from backend.accounts.models import Membership, User
 
-Person = dict[str, Any]
+
+class Person(TypedDict):
+    id: str
+    display_name: str
+    title: str
+    profession_label: str
+    organization: str | None
 
 
 def people_by_id(user_ids: Iterable[uuid.UUID | str]) -> dict[str, Person]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.accounts.models import Mailbox, Membership, User
 from backend.accounts.psc.tokens import EXERCICES, PSC_SESSION
+from backend.api.typed_schema import typed
 
 
 class LoginSerializer(serializers.Serializer):
@@ -30,6 +32,23 @@ class PasswordChangeSerializer(serializers.Serializer):
 class TotpSetupSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=256, trim_whitespace=False)
     otp = serializers.CharField(max_length=12, required=False, allow_blank=True)
+
+
+class MyProfessional(TypedDict):
+    rpps: str
+    adeli: str
+    profession_code: str
+    profession_label: str
+    specialty: str
+    is_expert: bool
+
+
+class MyOrganization(TypedDict):
+    id: str
+    name: str
+    finess: str
+    kind: str
+    roles: list[str]
 
 
 class MeSerializer(serializers.Serializer):
@@ -60,6 +79,7 @@ class MeSerializer(serializers.Serializer):
         professional = getattr(user, "professional", None)
         return professional.title if professional else ""
 
+    @extend_schema_field({"allOf": [typed(MyProfessional)], "nullable": True})
     def get_professional(self, user: User) -> dict[str, Any] | None:
         p = getattr(user, "professional", None)
         if p is None:
@@ -73,6 +93,7 @@ class MeSerializer(serializers.Serializer):
             "is_expert": p.is_expert,
         }
 
+    @extend_schema_field({"type": "array", "items": typed(MyOrganization)})
     def get_organizations(self, user: User) -> list[dict[str, Any]]:
         p = getattr(user, "professional", None)
         if p is None:

@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts import actions
-from backend.accounts.models import User
 from backend.accounts.permissions import IsSignedIn
 from backend.accounts.psc import client as psc_client
 from backend.accounts.serializers import (
@@ -29,6 +28,7 @@ from backend.accounts.serializers import (
     PasswordChangeSerializer,
     TotpSetupSerializer,
 )
+from backend.api.users import user_of
 
 
 class CsrfView(APIView):
@@ -114,7 +114,7 @@ class PasswordChangeView(APIView):
     def post(self, request: Request) -> Response:
         form = PasswordChangeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
+        user = user_of(request)
         actions.change_password(
             request._request,
             user,
@@ -152,7 +152,7 @@ class TotpSetupView(APIView):
     def post(self, request: Request) -> Response:
         form = TotpSetupSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
+        user = user_of(request)
         device = actions.start_totp_enrolment(
             request._request,
             user,
@@ -181,6 +181,6 @@ class TotpConfirmView(APIView):
     def post(self, request: Request) -> Response:
         form = OtpSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
+        user = user_of(request)
         actions.confirm_totp_enrolment(request._request, user, form.validated_data["otp"])
         return Response(MeSerializer(user).data)

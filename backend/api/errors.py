@@ -1,4 +1,8 @@
-"""The contract's error shape: {"error": {"code", "message", "fields"}} for every API error."""
+"""The contract's error shape: {"error": {"code", "message", "fields"}} for every API error.
+
+Domain errors (`backend.errors.DomainError`) get their status code from their kind here; DRF's
+own exceptions (validation, authentication, throttling) get the same body.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+from backend.errors import Conflict, DomainError, Kind, NotFound
+
+__all__ = ["ApiError", "Conflict", "DomainError", "NotFound", "error_body", "status_of"]
 
 DEFAULT_MESSAGES = {
     status.HTTP_400_BAD_REQUEST: ("invalid", "La requête contient des données invalides."),
@@ -29,8 +37,21 @@ DEFAULT_MESSAGES = {
 }
 
 
-class ApiError(exceptions.APIException):
-    """An error with an explicit code and French message, raised by views and actions."""
+STATUS_BY_KIND = {
+    Kind.INVALID: status.HTTP_400_BAD_REQUEST,
+    Kind.UNAUTHENTICATED: status.HTTP_401_UNAUTHORIZED,
+    Kind.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    Kind.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    Kind.CONFLICT: status.HTTP_409_CONFLICT,
+    Kind.TOO_LARGE: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    Kind.THROTTLED: status.HTTP_429_TOO_MANY_REQUESTS,
+    Kind.UNAVAILABLE: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+KIND_BY_STATUS = {code: kind for kind, code in STATUS_BY_KIND.items()}
+
+
+class ApiError(DomainError):
+    """A refusal decided by a view, given by its HTTP status (domain code raises DomainError)."""
 
     def __init__(
         self,
@@ -38,31 +59,15 @@ class ApiError(exceptions.APIException):
         message: str,
         status_code: int = status.HTTP_400_BAD_REQUEST,
         fields: dict[str, list[str]] | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail=message, code=code)
+        super().__init__(
+            code, message, KIND_BY_STATUS.get(status_code, Kind.INVALID), fields=fields
+        )
         self.status_code = status_code
-        self.error_code = code
-        self.message = message
-        self.fields = fields or {}
-        self.headers = headers or {}
-        # More keys of the error object beside code/message/fields (e.g. duplicate candidates).
-        self.extra = extra or {}
-        # The WebSocket client's frame ref, echoed in the error frame.
-        self.ref: str | None = None
 
 
-class NotFound(ApiError):
-    """One answer for "missing" and "not yours", so ids cannot be probed."""
-
-    def __init__(self, message: str = "Élément introuvable.") -> None:
-        super().__init__("not_found", message, status.HTTP_404_NOT_FOUND)
-
-
-class Conflict(ApiError):
-    def __init__(self, code: str, message: str, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(code, message, status.HTTP_409_CONFLICT, extra=extra)
+def status_of(error: DomainError) -> int:
+    return getattr(error, "status_code", None) or STATUS_BY_KIND[error.kind]
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -90,21 +95,25 @@ def _flatten_fields(detail: Any) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     # Imported here: rest_framework.views imports the permission classes, which import this.
     from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
 
     if isinstance(exc, Http404):
         exc = NotFound()
-    elif isinstance(exc, PermissionDenied):
+    if isinstance(exc, DomainError):
+        set_rollback()
+        refusal = Response(error_body(exc.code, exc.message, exc.fields), status=status_of(exc))
+        refusal.data["error"].update(exc.extra)
+        if exc.retry_after is not None:
+            refusal["Retry-After"] = str(exc.retry_after)
+        return refusal
+    if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real server error: Django's 500 handler answers (see backend/urls.py)
     code, message = DEFAULT_MESSAGES.get(response.status_code, ("error", "Erreur."))
     fields: dict[str, list[str]] = {}
-    if isinstance(exc, ApiError):
-        code, message, fields = exc.error_code, exc.message, exc.fields
-        for name, value in exc.headers.items():
-            response[name] = value
-    elif isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError):
         fields = _flatten_fields(exc.detail)
         if isinstance(exc.detail, list) and exc.detail:
             message = str(exc.detail[0])
@@ -123,6 +132,4 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if code == "bad_token":
             message = "Jeton d'accès invalide ou révoqué."
     response.data = error_body(code, message, fields)
-    if isinstance(exc, ApiError):
-        response.data["error"].update(exc.extra)
     return response

@@ -12,20 +12,19 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from rest_framework import status
 
 from backend.accounts.access import organization_ids
 from backend.accounts.models import Membership
-from backend.api.errors import ApiError, NotFound
 from backend.audit import log as audit
+from backend.errors import DomainError, Kind, NotFound
 from conversations.models import Message, MessageVersion
 
 
 def versions_for(user: Any, message_id: Any) -> tuple[Message, list[MessageVersion]]:
     orgs = organization_ids(user, {Membership.Role.ADMIN})
     if not orgs:
-        raise ApiError(
-            "forbidden", "Réservé aux administrateurs de la structure.", status.HTTP_403_FORBIDDEN
+        raise DomainError(
+            "forbidden", "Réservé aux administrateurs de la structure.", Kind.FORBIDDEN
         )
     try:
         key = uuid.UUID(str(message_id))

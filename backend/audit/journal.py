@@ -15,13 +15,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from rest_framework import status
 
 from backend.accounts.access import organization_ids
 from backend.accounts.models import Membership
-from backend.api.errors import ApiError
 from backend.audit import log as audit
 from backend.audit.models import AuditEvent
+from backend.errors import DomainError, Kind
 from backend.patients.models import Patient
 from backend.spreadsheet import neutralise
 
@@ -67,16 +66,16 @@ VERB_LABELS = {
 def require_journal_access(user: Any) -> set[uuid.UUID]:
     orgs = organization_ids(user, JOURNAL_ROLES)
     if not orgs:
-        raise ApiError(
+        raise DomainError(
             "forbidden",
             "Réservé aux administrateurs et au délégué à la protection des données.",
-            status.HTTP_403_FORBIDDEN,
+            Kind.FORBIDDEN,
         )
     return orgs
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError("invalid", message, fields={field: [message]})
+def _invalid(field: str, message: str) -> DomainError:
+    return DomainError("invalid", message, fields={field: [message]})
 
 
 def _date(value: str | None, field: str) -> datetime.date | None:

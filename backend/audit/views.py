@@ -17,8 +17,10 @@ from rest_framework.views import APIView
 from backend.accounts.access import organization_ids
 from backend.accounts.models import Membership
 from backend.api.errors import ApiError
+from backend.api.typed_schema import typed
 from backend.audit import history, journal
 from backend.audit.models import AuditEvent
+from backend.audit.payloads import JournalEvents, JournalPatients, MessageVersions
 
 PAGE_SIZE = 200
 DENIED = {403: OpenApiResponse(description="Réservé aux administrateurs et au DPO.")}
@@ -93,7 +95,7 @@ class JournalPatientsView(APIView):
             OpenApiParameter("birth_date", OpenApiTypes.DATE),
             OpenApiParameter("ins", str),
         ],
-        responses={200: OpenApiTypes.OBJECT, **DENIED},
+        responses={200: typed(JournalPatients), **DENIED},
     )
     def get(self, request: Request) -> Response:
         patients = journal.find_patients(request.user, request.query_params)
@@ -107,7 +109,7 @@ class JournalEventsView(APIView):
         description="{events: [{id, at, actor, actor_name, verb, label, object_type, "
         "object_id, patient_id, ip, data}], count, actions: [{verb, label}]}",
         parameters=[*FILTERS, OpenApiParameter("offset", int)],
-        responses={200: OpenApiTypes.OBJECT, **DENIED},
+        responses={200: typed(JournalEvents), **DENIED},
     )
     def get(self, request: Request) -> Response:
         events = journal.events_for(request.user, request.query_params)
@@ -148,7 +150,7 @@ class MessageVersionsView(APIView):
     @extend_schema(
         operation_id="audit_message_versions",
         summary="Versions antérieures d'un message modifié ou supprimé (administration, DPO)",
-        responses={200: OpenApiTypes.OBJECT, **DENIED, 404: OpenApiResponse()},
+        responses={200: typed(MessageVersions), **DENIED, 404: OpenApiResponse()},
     )
     def get(self, request: Request, message_id: str) -> Response:
         message, versions = history.versions_for(request.user, message_id)

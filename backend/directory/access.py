@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from backend.accounts.access import professional_of
 from backend.accounts.models import Mailbox, Membership
-from backend.api.errors import NotFound
+from backend.errors import NotFound
 
 
 def managed_mailboxes(user: Any) -> QuerySet[Mailbox]:

@@ -1,6 +1,6 @@
 """The two public Annuaire Santé extractions: header detection and row parsing by column name.
 
-Both are ``|``-separated UTF-8 text with one header line (shared/DOMAIN.md, "Annuaire Santé").
+Both are ``|``-separated UTF-8 text with one header line (Annuaire Santé extraction specification).
 Columns are found by header name, never by position: PS_LibreAcces has had 52 and 56 columns.
 Pure functions, no database.
 """
@@ -39,7 +39,7 @@ MSSANTE_COLUMNS = [
 ]  # fmt: skip
 
 # PS_LibreAcces_Personne_activite: the logical fields we need, each with the header names it may
-# carry, first match wins. Verified (shared/DOMAIN.md and the issue): "Type d'identifiant PP",
+# carry, first match wins. Verified (Annuaire Santé specification): "Type d'identifiant PP",
 # "Identifiant PP", "Identification nationale PP", "Code civilité d'exercice", "Nom d'exercice",
 # "Prénom d'exercice", "Code profession", "Libellé profession", "Code savoir-faire",
 # "Libellé savoir-faire", "Raison sociale site". *Unverified* (recalled from the published

@@ -6,11 +6,10 @@ import uuid
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from rest_framework import status
 
 from backend.accounts.access import professional_of, team_mailbox_ids
 from backend.accounts.models import Mailbox
-from backend.api.errors import ApiError, NotFound
+from backend.errors import DomainError, Kind, NotFound
 from backend.mssante.models import OutboundMessage
 
 __all__ = ["access_message", "access_sender_mailbox", "messages_for", "sendable_mailboxes"]
@@ -35,7 +34,7 @@ def access_sender_mailbox(user: Any, address: str) -> Mailbox:
     mailbox = sendable_mailboxes(user).filter(address=address.strip().lower()).first()
     if mailbox is None:
         message = "Vous ne pouvez pas envoyer depuis cette BAL MSSanté."
-        raise ApiError("not_found", message, status.HTTP_404_NOT_FOUND, fields={"from": [message]})
+        raise DomainError("not_found", message, Kind.NOT_FOUND, fields={"from": [message]})
     return mailbox
 
 

@@ -17,11 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
 from backend.accounts.models import Mailbox
-from backend.api.errors import ApiError
 from backend.audit import log as audit
+from backend.errors import DomainError, Kind, invalid_field
 from backend.mssante.access import sendable_mailboxes
 from backend.mssante.addresses import AddressVerdict
 from backend.mssante.documents import HealthDocument, compose_health_document
@@ -43,12 +42,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Référentiel #2: 25 MB at most for a mail to a patient; used for every mail by default.
-DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 
-
-def _refuse(code: str, message: str, field: str = "to", status_code: int = 400) -> ApiError:
-    return ApiError(code, message, status_code, fields={field: [message]})
+def _refuse(code: str, message: str, field: str = "to", kind: Kind = Kind.INVALID) -> DomainError:
+    return invalid_field(code, message, field, kind)
 
 
 def _recipient_fields(verdicts: Sequence[AddressVerdict]) -> dict[str, list[str]]:
@@ -59,9 +55,9 @@ def _recipient_fields(verdicts: Sequence[AddressVerdict]) -> dict[str, list[str]
 def _patient_for_addresses(
     actor: Any, patient_addresses: list[str], patient: Patient | None
 ) -> Patient | None:
-    """The QUAL patient record behind the patient address, or ``ApiError``.
+    """The QUAL patient record behind the patient address, or ``DomainError``.
 
-    Rule (DOMAIN.md: "built only from a qualified INS"): a valid INS key is not enough; the
+    Rule (référentiel INS: "built only from a qualified INS"): a valid INS key is not enough; the
     INS must belong to a patient record with a qualified identity — the given ``patient``, or
     one kept by a clinical organisation of the sender.
     """
@@ -115,7 +111,7 @@ def queue_message(
     in_reply_to: str | None = None,
     references: Sequence[str] | None = None,
 ) -> OutboundMessage:
-    """Store a send request and schedule its sending; raises ``ApiError`` when refused.
+    """Store a send request and schedule its sending; raises ``DomainError`` when refused.
 
     The caller has authorised access to ``patient`` / ``health_document.patient``; the actor
     must be allowed to send from ``sender_mailbox`` (own PER, ORG member, APP service user).
@@ -128,7 +124,7 @@ def queue_message(
             "not_found",
             "Vous ne pouvez pas envoyer depuis cette BAL MSSanté.",
             "from",
-            status.HTTP_404_NOT_FOUND,
+            Kind.NOT_FOUND,
         )
     if health_document is not None:
         if patient is not None and patient.pk != health_document.patient.pk:
@@ -147,7 +143,7 @@ def queue_message(
         code: str | None = verdict.code
         if code == "recipient_refused" and refused:
             code = refused[0].code  # the precise reason: outside_trust_space, malformed...
-        raise ApiError(
+        raise DomainError(
             code or "recipient_refused",
             verdict.reason or "Destinataire refusé.",
             fields=_recipient_fields(verdict.verdicts) or {"to": [verdict.reason or ""]},
@@ -191,13 +187,13 @@ def queue_message(
     except ValueError as exc:
         raise _refuse("message_invalid", f"Message invalide : {exc}.", "body") from exc
     data = mail.as_bytes(policy=mail.policy.clone(linesep="\r\n"))
-    limit = getattr(settings, "MSSANTE_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES)
+    limit = settings.MSSANTE_MAX_MESSAGE_BYTES
     if len(data) > limit:
         raise _refuse(
             "too_large",
             f"Le message dépasse la taille maximale MSSanté ({limit // (1024 * 1024)} Mo).",
             "attachments",
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            Kind.TOO_LARGE,
         )
 
     message = OutboundMessage.objects.create(

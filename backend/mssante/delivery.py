@@ -32,18 +32,16 @@ __all__ = [
     "retry_delays",
 ]
 
-DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 3600, 7200)
-DEFAULT_LEASE_SECONDS = 900
 R = OutboundRecipient.Status
 
 
 def retry_delays() -> tuple[int, ...]:
     """Seconds to wait before each retry; their count is the number of retries."""
-    return tuple(int(d) for d in getattr(settings, "MSSANTE_RETRY_DELAYS", DEFAULT_RETRY_DELAYS))
+    return tuple(int(d) for d in settings.MSSANTE_RETRY_DELAYS)
 
 
 def _lease() -> timedelta:
-    seconds = getattr(settings, "MSSANTE_SENDING_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
+    seconds = settings.MSSANTE_SENDING_LEASE_SECONDS
     return timedelta(seconds=int(seconds))
 
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.accounts.models import Organization, Professional
-from backend.api.errors import ApiError
+from backend.errors import DomainError
 from backend.mssante.cda import build_cda_n1
 from backend.mssante.identities import (
     AuthorIdentity,
@@ -90,12 +90,12 @@ def default_visibility(patient: Patient) -> str:
     return "normal"
 
 
-def _invalid(code: str, message: str) -> ApiError:
-    return ApiError(code, message, fields={"health_document": [message]})
+def _invalid(code: str, message: str) -> DomainError:
+    return DomainError(code, message, fields={"health_document": [message]})
 
 
 def patient_identity(patient: Patient) -> PatientIdentity:
-    """The INS and strict traits of a QUAL patient; ``ApiError`` otherwise."""
+    """The INS and strict traits of a QUAL patient; ``DomainError`` otherwise."""
     if not patient.is_qualified:
         raise _invalid(
             "patient_not_qualified",

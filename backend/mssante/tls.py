@@ -33,7 +33,7 @@ def client_context(
     context.set_ciphers(ECO_CIPHERS)
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
-    elif getattr(settings, "PRODUCTION", False):
+    elif settings.PRODUCTION:
         raise ImproperlyConfigured("MSSANTE_CA_FILE : la chaîne IGC-Santé est obligatoire.")
     else:
         context.load_default_certs()

@@ -312,8 +312,8 @@ def get_transport(mailbox: Any = None) -> OutboxTransport | SmtpTransport:
             crl_file=settings.MSSANTE_CRL_FILE or None,
             client_cert=cert,
             client_key=key,
-            timeout=float(getattr(settings, "MSSANTE_SMTP_TIMEOUT", 30)),
-            helo_name=getattr(settings, "MSSANTE_SMTP_HELO_NAME", "localhost"),
+            timeout=float(settings.MSSANTE_SMTP_TIMEOUT),
+            helo_name=str(settings.MSSANTE_SMTP_HELO_NAME),
             login=login,
         )
     return OutboxTransport(settings.MSSANTE_OUTBOX_DIR)

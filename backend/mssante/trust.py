@@ -8,9 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
-from rest_framework import status
 
-from backend.api.errors import ApiError
+from backend.errors import DomainError, Kind
 from backend.mssante.addresses import AddressVerdict, RecipientsVerdict, check_address
 from backend.mssante.addresses import check_recipients as check_recipients_with
 from backend.mssante.allowlist import default_allowlist
@@ -69,8 +68,8 @@ def allowlist_status() -> AllowlistStatus:
     return AllowlistStatus(imported=last is not None, age=timezone.now() - last if last else None)
 
 
-def _not_configured(code: str, message: str) -> ApiError:
-    return ApiError(code, message, status.HTTP_503_SERVICE_UNAVAILABLE)
+def _not_configured(code: str, message: str) -> DomainError:
+    return DomainError(code, message, Kind.UNAVAILABLE)
 
 
 def require_sending_configured(*, health_document: bool) -> None:

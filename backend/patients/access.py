@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from backend.accounts.access import clinical_organization_ids, require_clinical_access
-from backend.api.errors import NotFound
+from backend.errors import NotFound
 from backend.patients.models import Patient
 
 __all__ = ["access_patient", "patients_for", "require_clinical_access"]

@@ -8,8 +8,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from backend.accounts.models import Organization
-from backend.api.errors import Conflict
 from backend.audit import log as audit
+from backend.errors import Conflict
 from backend.patients.models import Patient
 from backend.patients.traits import Traits
 from backend.patients.vigilance import find_duplicates, person_records_changed
@@ -104,7 +104,7 @@ def create_patient(
 
 @transaction.atomic
 def record_patient_reads(actor: Any, patients: Iterable[Patient], context: str) -> None:
-    """Every read of patient data leaves an event (DESIGN.md invariants)."""
+    """Every read of patient data leaves an event (an invariant of the platform)."""
     for patient in patients:
         audit.record(
             "patient.read",

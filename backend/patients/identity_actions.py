@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.api.errors import ApiError, Conflict
 from backend.audit import log as audit
+from backend.errors import Conflict, DomainError
 from backend.patients.actions import records_changed
 from backend.patients.ins import parse_ins
 from backend.patients.insi import InsiIdentity, InsiUnavailable, insi_service
@@ -54,7 +54,7 @@ def _outcome(high_trust: bool, answer: InsiIdentity | None) -> str:
         return Outcome.QUALIFIED if high_trust else Outcome.RETRIEVED
     if high_trust:
         return Outcome.VALIDATED
-    raise ApiError(
+    raise DomainError(
         "identity_document_insufficient",
         "Ce justificatif ne permet pas de valider l'identité et INSi n'a pas trouvé l'INS : "
         "l'identité reste provisoire.",
@@ -71,7 +71,7 @@ def verify_identity(
     patient = Patient.objects.select_for_update().get(pk=patient_id)
     traits = patient.traits
     if not traits.complete:
-        raise ApiError(
+        raise DomainError(
             "traits_incomplete",
             "Les cinq traits stricts (nom et prénom de naissance, date de naissance, sexe, lieu "
             "de naissance) sont nécessaires pour vérifier l'identité.",
@@ -131,7 +131,7 @@ def _group(root: Patient) -> list[Patient]:
 def link_same_person(actor: Any, patient: Patient, other: Patient) -> Patient:
     """Records ``patient`` and ``other`` as the same person; returns the group's root record."""
     if patient.pk == other.pk:
-        raise ApiError(
+        raise DomainError(
             "link_same_record",
             "Un dossier ne peut pas être rattaché à lui-même.",
             fields={"other": ["Choisissez un autre dossier."]},

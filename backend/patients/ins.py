@@ -1,6 +1,6 @@
 """INS (Identifiant National de Santé) matricule: checking and decoding the NIR / NIA.
 
-Pure Python, no Django. Layout (1-based positions), per /work/shared/DOMAIN.md "Identifiers":
+Pure Python, no Django. Layout (1-based positions), per the référentiel INS (ANS):
 
     1      sex: 1 man, 2 woman; 3/4 a temporary number, 7/8 a NIA (a person being registered),
            with the same odd = man, even = woman rule
@@ -58,7 +58,7 @@ InsErrorCode = Literal[
 Sex = Literal["M", "F"]
 InsKind = Literal["NIR", "temporary", "NIA"]
 
-# First digit -> (sex, kind). DOMAIN.md: 7/8 are NIA (numéro identifiant d'attente); 3/4 are
+# First digit -> (sex, kind). Référentiel INS: 7/8 are NIA (numéro identifiant d'attente); 3/4 are
 # temporary numbers. Both carry the NIA OID (issue 16; *unverified* for 3/4 against the INS
 # guide, so it is kept in this one table).
 _FIRST_DIGIT: dict[str, tuple[Sex, InsKind]] = {
@@ -293,7 +293,7 @@ def parse_ins(raw: str, today: datetime.date | None = None) -> InsInfo:
 
 def ins_oid(ins: str, *, test_data: bool) -> str:
     """The OID that qualifies an INS: NIR or NIA in production, the test OID everywhere else
-    (DOMAIN.md: test and demo data never carry the production OIDs)."""
+    (référentiel INS: test and demo data never carry the production OIDs)."""
     if test_data:
         return OID_TEST
     return OID_NIR if ins[:1] in "12" else OID_NIA

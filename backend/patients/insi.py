@@ -77,7 +77,7 @@ class LocalInsiStandIn:
         return f"{normalise_name(birth_name)}|{birth_date.isoformat()}|{sex}"
 
     def search(self, traits: Traits) -> InsiIdentity | None:
-        if getattr(settings, "PRODUCTION", False):
+        if settings.PRODUCTION:
             raise InsiUnavailable("Le service INSi n'est pas raccordé : qualification impossible.")
         key = self._lookup_key(traits.birth_name, traits.birth_date, traits.sex)
         if key in self._refused:
@@ -114,8 +114,6 @@ class LocalInsiStandIn:
 
 
 def insi_service() -> InsiService:
-    service_class = import_string(
-        getattr(settings, "INSI_SERVICE", "backend.patients.insi.LocalInsiStandIn")
-    )
+    service_class = import_string(str(settings.INSI_SERVICE))
     service: InsiService = service_class()
     return service

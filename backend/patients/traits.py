@@ -21,7 +21,8 @@ __all__ = ["Traits", "normalise_name", "traits_mismatches"]
 _SEPARATORS = re.compile("[\\s\\-'\u2019]+")  # \u2019: typographic apostrophe
 
 # INSEE code of Tunisia as a birth country (99 + 351). A person born in Tunisia before 1956 has
-# département 96 in their NIR (DOMAIN.md); today's birth-place code for them is the country code.
+# département 96 in their NIR (référentiel INS); today's birth-place code for them is the
+# country code.
 TUNISIA_COUNTRY_CODE = "99351"
 # Corsica was département 20 before 1976: an old NIR says 20 where the commune code says 2A/2B.
 _CORSICA = {"20", "2A", "2B"}
@@ -83,7 +84,7 @@ def _place_agrees(info: InsInfo, birth_place: str) -> bool:
 def traits_mismatches(info: InsInfo, traits: Traits) -> list[str]:
     """The traits that contradict the INS matricule, in French, empty when they agree.
 
-    DOMAIN.md: sex, year and month of birth, and the birth département (or country when born
+    Référentiel INS: sex, year and month of birth, and the birth département (or country when born
     abroad) must agree with the matricule before an identity can be qualified.
     """
     mismatches = []

@@ -12,12 +12,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
-from backend.api.errors import ApiError, Conflict
-from backend.audit import log as audit
-from conversations import actions, events
+from backend.errors import Conflict, DomainError, Kind
+from conversations import actions, events, frames
 from conversations.access import access_conversation, participant_user_ids
+from conversations.audit import audit_conversation
 from conversations.calls import lifecycle
 from conversations.calls.lifecycle import (
     FINISHED,
@@ -29,16 +28,9 @@ from conversations.calls.lifecycle import (
     require_open,
 )
 from conversations.calls.models import MAX_PARTICIPANTS, Call, CallParticipant
-from conversations.calls.representations import (
-    accept_frame,
-    answered_elsewhere_frame,
-    call_json,
-    decline_frame,
-    hangup_frame,
-    invite_frame,
-)
+from conversations.calls.representations import call_json
 from conversations.calls.tasks import expire_unanswered_call
-from conversations.models import Conversation
+from conversations.payloads import CallPayload
 
 logger = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -72,10 +64,10 @@ def _invite(user: Any, conversation_id: Any, channel_name: str) -> Call:
         conversation=conversation, state__in=[Call.State.RINGING, Call.State.ACTIVE]
     ).first()
     if ongoing is not None:
-        raise ApiError(
+        raise DomainError(
             "call_in_progress",
             "Un appel est déjà en cours dans cette conversation : rejoignez-le.",
-            status.HTTP_409_CONFLICT,
+            Kind.CONFLICT,
             fields={"call": [str(ongoing.pk)]},
         )
     call = Call.objects.create(conversation=conversation, started_by=user)
@@ -89,7 +81,7 @@ def _invite(user: Any, conversation_id: Any, channel_name: str) -> Call:
         lifecycle.close(call, Call.State.MISSED)
         lifecycle.announce_end(call, user, conversation)
         return call
-    events.send_event_on_commit(others, invite_frame(call_json(call), user.pk))
+    events.send_event_on_commit(others, frames.call_invite(call_json(call), user.pk))
     transaction.on_commit(lambda: _schedule_expiry(call.pk))
     return call
 
@@ -120,9 +112,9 @@ def _accept(user: Any, call_id: Any, channel_name: str) -> Call:
     audit_call("call.joined", user, call, conversation)
     data = call_json(call)
     others = participant_user_ids(conversation) - {user.pk}
-    events.send_event_on_commit(others, accept_frame(data, user.pk))
+    events.send_event_on_commit(others, frames.call_accept(data, user.pk))
     events.send_event_on_commit(
-        [user.pk], answered_elsewhere_frame(data), origin=channel_name or None
+        [user.pk], frames.call_answered_elsewhere(data), origin=channel_name or None
     )
     return call
 
@@ -145,7 +137,7 @@ def _decline(user: Any, call_id: Any, reason: str) -> Call:
     ends = call.state == Call.State.RINGING and len(recipients) <= 2
     if ends:
         lifecycle.close(call, Call.State.DECLINED)
-    events.send_event_on_commit(recipients, decline_frame(call_json(call), user.pk, reason))
+    events.send_event_on_commit(recipients, frames.call_decline(call_json(call), user.pk, reason))
     if ends:
         lifecycle.announce_end(call, user, conversation)
     return call
@@ -184,7 +176,7 @@ def _leave(call: Call, stretch: CallParticipant, user: Any) -> None:
     if end_state:
         lifecycle.close(call, end_state)
     recipients = participant_user_ids(conversation)
-    events.send_event_on_commit(recipients, hangup_frame(call_json(call), user.pk))
+    events.send_event_on_commit(recipients, frames.call_hangup(call_json(call), user.pk))
     if end_state:
         lifecycle.announce_end(call, user, conversation)
 
@@ -204,7 +196,7 @@ def leave_calls_of_channel(channel_name: str) -> int:
     return left
 
 
-def call_log(user: Any, conversation_id: Any) -> list[Json]:
+def call_log(user: Any, conversation_id: Any) -> list[CallPayload]:
     """The conversation's calls, newest first (unanswered ones past the ring time as missed)."""
     actions.require_clinician(user)
     access_conversation(user, conversation_id)
@@ -213,16 +205,5 @@ def call_log(user: Any, conversation_id: Any) -> list[Json]:
         conversation = access_conversation(user, conversation_id)
         calls = list(Call.objects.filter(conversation=conversation)[:CALL_LOG_LIMIT])
         if conversation.patient_id:
-            _audit_call_log_read(user, conversation, len(calls))
+            audit_conversation("call.log_read", user, conversation, calls=len(calls))
         return [call_json(c) for c in calls]
-
-
-def _audit_call_log_read(user: Any, conversation: Conversation, count: int) -> None:
-    audit.record(
-        "call.log_read",
-        actor=user,
-        obj=conversation,
-        patient_id=conversation.patient_id,
-        organization=conversation.patient.organization if conversation.patient else None,
-        data={"calls": count},
-    )

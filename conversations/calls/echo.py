@@ -33,11 +33,11 @@ class EchoBusy(Exception):
 
 
 def lifetime_seconds() -> float:
-    return float(getattr(settings, "CALL_ECHO_SECONDS", 60))
+    return float(settings.CALL_ECHO_SECONDS)
 
 
 def max_peers() -> int:
-    return int(getattr(settings, "CALL_ECHO_MAX_PEERS", 8))
+    return int(settings.CALL_ECHO_MAX_PEERS)
 
 
 @dataclass

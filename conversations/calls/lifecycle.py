@@ -17,30 +17,23 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from backend.api.errors import Conflict, NotFound
-from backend.audit import log as audit
-from conversations import actions, events, presence
+from backend.errors import Conflict, NotFound
+from conversations import actions, events, frames, presence
 from conversations.access import conversations_for, participant_user_ids
+from conversations.audit import audit_conversation
 from conversations.calls.models import Call, CallParticipant
-from conversations.calls.representations import call_json, ended_frame
+from conversations.calls.representations import call_json
 from conversations.models import Conversation
 
 FINISHED = (Call.State.ENDED, Call.State.MISSED, Call.State.DECLINED)
 
 
 def ring_seconds() -> int:
-    return int(getattr(settings, "CALL_RING_SECONDS", 45))
+    return int(settings.CALL_RING_SECONDS)
 
 
 def audit_call(verb: str, actor: Any, call: Call, conversation: Conversation, **data: Any) -> None:
-    audit.record(
-        verb,
-        actor=actor,
-        obj=call,
-        patient_id=conversation.patient_id,
-        organization=conversation.patient.organization if conversation.patient else None,
-        data={"conversation": str(conversation.pk), **data},
-    )
+    audit_conversation(verb, actor, conversation, obj=call, **data)
 
 
 def call_key(call_id: Any) -> uuid.UUID:
@@ -109,7 +102,9 @@ def announce_end(call: Call, actor: Any, conversation: Conversation) -> None:
     audit_call(
         "call.ended", actor, call, conversation, state=call.state, duration=call.duration_seconds
     )
-    events.send_event_on_commit(participant_user_ids(conversation), ended_frame(call_json(call)))
+    events.send_event_on_commit(
+        participant_user_ids(conversation), frames.call_ended(call_json(call))
+    )
     actions.post_system_message(conversation.pk, _system_text(call))
 
 

@@ -1,20 +1,17 @@
-"""What a call looks like to a client, and the call frames (server -> client)."""
+"""What a call looks like to a client (the frames carrying it are declared in `frames`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from conversations.calls.models import MAX_PARTICIPANTS, Call
+from conversations.payloads import CallPayload
 
-Json = dict[str, Any]
 
-
-def call_json(call: Call) -> Json:
+def call_json(call: Call) -> CallPayload:
     stretches = list(call.participants.order_by("joined_at"))
     return {
         "id": str(call.pk),
         "conversation": str(call.conversation_id),
-        "state": call.state,
+        "state": call.state,  # type: ignore[typeddict-item]
         "started_by": str(call.started_by_id),
         "started_at": call.started_at.isoformat(),
         "answered_at": call.answered_at.isoformat() if call.answered_at else None,
@@ -32,37 +29,3 @@ def call_json(call: Call) -> Json:
         ],
         "max_participants": MAX_PARTICIPANTS,
     }
-
-
-def ringing_frame(call: Json, ref: str | None) -> Json:
-    # A new call that comes back already missed found none of the others connected.
-    unreachable = call["state"] == Call.State.MISSED
-    return {"type": "call.ringing", "call": call, "ref": ref, "unreachable": unreachable}
-
-
-def invite_frame(call: Json, from_user: Any) -> Json:
-    return {"type": "call.invite", "call": call, "from": str(from_user)}
-
-
-def accept_frame(call: Json, user: Any) -> Json:
-    return {"type": "call.accept", "call": call, "user": str(user)}
-
-
-def answered_elsewhere_frame(call: Json) -> Json:
-    return {"type": "call.answered_elsewhere", "call": call}
-
-
-def decline_frame(call: Json, user: Any, reason: str) -> Json:
-    return {"type": "call.decline", "call": call, "user": str(user), "reason": reason}
-
-
-def hangup_frame(call: Json, user: Any) -> Json:
-    return {"type": "call.hangup", "call": call, "user": str(user)}
-
-
-def ended_frame(call: Json) -> Json:
-    return {"type": "call.ended", "call": call}
-
-
-def signal_frame(call_id: Any, from_user: Any, data: Json) -> Json:
-    return {"type": "call.signal", "call": str(call_id), "from": str(from_user), "data": data}

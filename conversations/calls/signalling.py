@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
-from rest_framework import serializers, status
 
-from backend.api.errors import ApiError, NotFound
-from conversations import actions, events
+from backend.errors import DomainError, Kind, NotFound
+from conversations import actions, events, frames
 from conversations.access import conversations_for, participant_user_ids
 from conversations.calls import actions as calls
 from conversations.calls.lifecycle import (
@@ -29,41 +29,26 @@ from conversations.calls.lifecycle import (
     ring_seconds,
 )
 from conversations.calls.models import Call
-from conversations.calls.representations import (
-    accept_frame,
-    call_json,
-    decline_frame,
-    hangup_frame,
-    ringing_frame,
-    signal_frame,
-)
+from conversations.calls.representations import call_json
+from conversations.calls.serializers import WsCallDecline, WsCallInvite, WsCallRef, WsCallSignal
+from conversations.payloads import CallPayload
 
-if TYPE_CHECKING:
-    from conversations.consumers import ChatConsumer
+
+class Socket(Protocol):
+    """What a call handler needs of the consumer (which imports this module)."""
+
+    user: Any
+    channel_name: str
+    channel_layer: Any
+
+    def validated(self, form_class: Any, frame: dict[str, Any], ref: Any) -> dict[str, Any]: ...
+
+    async def send_frame(self, frame: Mapping[str, Any]) -> None: ...
+
+    def run_later(self, delay: float, job: Any, *args: Any) -> None: ...
+
 
 SIGNAL_MAX_BYTES = 32 * 1024
-
-
-class WsCallInvite(serializers.Serializer):
-    conversation = serializers.UUIDField()
-
-
-class WsCallRef(serializers.Serializer):
-    call = serializers.UUIDField()
-
-
-class WsCallDecline(WsCallRef):
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-
-class WsCallSignal(WsCallRef):
-    to = serializers.UUIDField()
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        # "data" (the contract's name) would shadow Serializer.data if declared as an attribute.
-        fields = super().get_fields()
-        fields["data"] = serializers.DictField()
-        return fields
 
 
 @dataclass(frozen=True)
@@ -88,7 +73,7 @@ def signal_route(user: Any, call_id: Any, to: Any) -> SignalRoute:
     except ValueError as exc:
         raise NotFound("Destinataire introuvable dans cet appel.") from exc
     if target == user.pk:
-        raise ApiError("invalid", "On ne s'envoie pas de signal à soi-même.")
+        raise DomainError("invalid", "On ne s'envoie pas de signal à soi-même.")
     if target not in participant_user_ids(conversation_of(call)):
         raise NotFound("Destinataire introuvable dans cet appel.")
     stretch = joined(call).filter(user_id=target).exclude(channel_name="").first()
@@ -97,22 +82,22 @@ def signal_route(user: Any, call_id: Any, to: Any) -> SignalRoute:
 
 # --- database side -------------------------------------------------------------------------
 @database_sync_to_async
-def _invite(user: Any, conversation: Any, channel: str) -> dict[str, Any]:
+def _invite(user: Any, conversation: Any, channel: str) -> CallPayload:
     return call_json(calls.invite(user, conversation, channel))
 
 
 @database_sync_to_async
-def _accept(user: Any, call: Any, channel: str) -> dict[str, Any]:
+def _accept(user: Any, call: Any, channel: str) -> CallPayload:
     return call_json(calls.accept(user, call, channel))
 
 
 @database_sync_to_async
-def _decline(user: Any, call: Any, reason: str) -> dict[str, Any]:
+def _decline(user: Any, call: Any, reason: str) -> CallPayload:
     return call_json(calls.decline(user, call, reason))
 
 
 @database_sync_to_async
-def _hangup(user: Any, call: Any) -> dict[str, Any]:
+def _hangup(user: Any, call: Any) -> CallPayload:
     return call_json(calls.hangup(user, call))
 
 
@@ -122,51 +107,45 @@ leave_calls_of_channel = database_sync_to_async(calls.leave_calls_of_channel)
 
 
 # --- handlers (wrapped by consumers._guard) --------------------------------------------------
-def _with_ref(frame: dict[str, Any], ref: str | None) -> dict[str, Any]:
-    return {**frame, "ref": ref}
 
 
-async def on_call_invite(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+async def on_call_invite(consumer: Socket, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallInvite, frame, ref)
     call = await _invite(consumer.user, data["conversation"], consumer.channel_name)
-    await consumer.send_frame(ringing_frame(call, ref))
+    await consumer.send_frame(frames.call_ringing(call, ref))
     if call["state"] == Call.State.RINGING:
         # The caller's socket ends the call after the ring time, in every mode: the Celery task
         # does it too where a worker runs, and the expiry is idempotent.
         consumer.run_later(ring_seconds() + 1, _expire, call["id"])
 
 
-async def on_call_accept(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+async def on_call_accept(consumer: Socket, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallRef, frame, ref)
     call = await _accept(consumer.user, data["call"], consumer.channel_name)
-    await consumer.send_frame(_with_ref(accept_frame(call, consumer.user.pk), ref))
+    await consumer.send_frame(frames.call_accept(call, consumer.user.pk, answer_to=ref))
 
 
-async def on_call_decline(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+async def on_call_decline(consumer: Socket, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallDecline, frame, ref)
     call = await _decline(consumer.user, data["call"], data["reason"])
-    answer = decline_frame(call, consumer.user.pk, data["reason"])
-    await consumer.send_frame(_with_ref(answer, ref))
+    answer = frames.call_decline(call, consumer.user.pk, data["reason"], answer_to=ref)
+    await consumer.send_frame(answer)
 
 
-async def on_call_hangup(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+async def on_call_hangup(consumer: Socket, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallRef, frame, ref)
     call = await _hangup(consumer.user, data["call"])
-    await consumer.send_frame(_with_ref(hangup_frame(call, consumer.user.pk), ref))
+    await consumer.send_frame(frames.call_hangup(call, consumer.user.pk, answer_to=ref))
 
 
-async def on_call_signal(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
+async def on_call_signal(consumer: Socket, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsCallSignal, frame, ref)
     if len(json.dumps(data["data"]).encode()) > SIGNAL_MAX_BYTES:
-        raise ApiError(
-            "signal_too_large",
-            "Signal trop volumineux.",
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
+        raise DomainError("signal_too_large", "Signal trop volumineux.", Kind.TOO_LARGE)
     route = await _signal_route(consumer.user, data["call"], data["to"])
     relayed = {
         "type": "deliver",
-        "frame": signal_frame(route.call_id, consumer.user.pk, data["data"]),
+        "frame": frames.call_signal(route.call_id, consumer.user.pk, data["data"]),
     }
     if route.channel_name:
         await consumer.channel_layer.send(route.channel_name, relayed)

@@ -14,19 +14,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import error_body
+from backend.api.typed_schema import typed
 from conversations import actions
 from conversations.calls import actions as calls
 from conversations.calls import turn
+from conversations.payloads import CallLog, EchoAnswer, IceServers
 
 
 class IceServersView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: typed(IceServers)})
     def get(self, request: Request) -> Response:
         return Response(turn.ice_servers(request.user))
 
 
 class CallLogView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: typed(CallLog)})
     def get(self, request: Request, conversation_id: str) -> Response:
         return Response({"results": calls.call_log(request.user, conversation_id)})
 
@@ -40,7 +42,11 @@ class EchoCheckView(APIView):
     """Authentication, second factor, role and input checked the way every API view is; the
     WebRTC part runs in `echo_view`, on the event loop."""
 
-    @extend_schema(request=EchoOfferSerializer, responses={200: dict})
+    @extend_schema(
+        request=EchoOfferSerializer,
+        responses={200: typed(EchoAnswer)},
+        description="The camera and network check: the server's WebRTC answer to the offer.",
+    )
     def post(self, request: Request) -> Response:
         form = EchoOfferSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from backend.api.errors import NotFound
+from backend.errors import NotFound
 from conversations.access import access_conversation, conversations_for
 from conversations.actions import require_clinician
 from conversations.models import Conversation

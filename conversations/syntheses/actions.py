@@ -7,7 +7,6 @@ rendering task and the WebSocket frames run after commit.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 from datetime import timedelta
@@ -18,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import Mailbox, User
-from backend.api.errors import ApiError, Conflict
+from backend.errors import Conflict, DomainError, invalid_field
 from backend.mssante.access import access_sender_mailbox
-from backend.mssante.actions import HealthDocument, MimeAttachment, queue_message
 from backend.mssante.documents import default_visibility
+from backend.mssante.pdf_mail import PdfDocument, personal_mailbox, send_pdf
 from conversations.syntheses.access import access_export, access_export_conversation
 from conversations.syntheses.models import Export
 from conversations.syntheses.rendering import SYNTHESIS_TITLE
@@ -37,8 +36,8 @@ SYNTHESIS_TYPE_CODE = "60591-5"
 
 
 def _check_range(from_seq: int | None, to_seq: int | None, last_seq: int) -> None:
-    def refuse(field: str, message: str) -> ApiError:
-        return ApiError("invalid_range", message, fields={field: [message]})
+    def refuse(field: str, message: str) -> DomainError:
+        return invalid_field("invalid_range", message, field)
 
     if from_seq is not None and from_seq < 1:
         raise refuse("from_seq", "Le premier message doit être numéroté 1 ou plus.")
@@ -60,7 +59,7 @@ def _check_size(from_seq: int | None, to_seq: int | None, last_seq: int) -> None
             f"Une synthèse compte au plus {limit} messages (ici {count}) : choisissez une "
             "plage plus courte (premier et dernier message)."
         )
-        raise ApiError("synthesis_too_large", message, fields={"to_seq": [message]})
+        raise DomainError("synthesis_too_large", message, fields={"to_seq": [message]})
 
 
 def _check_none_in_flight(user: User) -> None:
@@ -134,21 +133,13 @@ def open_download(user: User, export_id: Any) -> tuple[Export, Any]:
 def _sender_mailbox(user: User, address: str | None) -> Mailbox:
     if address:
         return access_sender_mailbox(user, address)
-    mailbox = (
-        Mailbox.objects.filter(kind=Mailbox.Kind.PERSONAL, professional__user=user, active=True)
-        .order_by("created_at")
-        .first()
-    )
+    mailbox = personal_mailbox(getattr(user, "professional", None))
     if mailbox is None:
         raise Conflict(
             "no_mssante_mailbox",
             "Vous n'avez pas de BAL MSSanté personnelle active : choisissez une BAL d'envoi.",
         )
     return mailbox
-
-
-def _refuse(code: str, message: str, field: str) -> ApiError:
-    return ApiError(code, message, fields={field: [message]})
 
 
 def send_export(
@@ -169,13 +160,13 @@ def send_export(
         raise Conflict("export_not_ready", "La synthèse n'est pas encore prête.")
     recipients = list(dict.fromkeys(a.strip().lower() for a in recipients if a.strip()))
     if not recipients and not to_patient_record:
-        raise _refuse(
+        raise invalid_field(
             "recipients_required",
             "Choisissez au moins un destinataire ou le dossier du patient.",
             "recipients",
         )
     if any(a.endswith("@patient.mssante.fr") for a in recipients):
-        raise _refuse(
+        raise invalid_field(
             "patient_address_in_recipients",
             "Pour envoyer au patient, choisissez « dossier du patient » : son adresse ne "
             "figure jamais parmi celles des professionnels.",
@@ -184,7 +175,7 @@ def send_export(
     conversation = export.conversation
     patient = conversation.patient
     if to_patient_record and (patient is None or not patient.is_qualified):
-        raise _refuse(
+        raise invalid_field(
             "patient_not_qualified",
             "Cette conversation ne concerne pas un patient à l'identité qualifiée (INS "
             "qualifié) : la synthèse ne peut pas être versée à son dossier.",
@@ -193,68 +184,38 @@ def send_export(
     mailbox = _sender_mailbox(user, sender)
     with export.file.open("rb") as handle:
         pdf = handle.read()
-    document = (
-        HealthDocument(
-            pdf=pdf,
-            title=SYNTHESIS_TITLE,
-            type_code=SYNTHESIS_TYPE_CODE,
-            type_display="Synthèse médicale",
-            service_start=conversation.created_at,
-            patient=patient,
-            dossier=export.document_id,
-        )
-        if patient is not None and patient.is_qualified
-        else None
+    document = PdfDocument(
+        pdf=pdf,
+        title=SYNTHESIS_TITLE,
+        type_code=SYNTHESIS_TYPE_CODE,
+        type_display="Synthèse médicale",
+        service_start=conversation.created_at,
+        reference=export.document_id,
     )
-    common: Json = {
-        "actor": user,
-        "sender_mailbox": mailbox,
-        "subject": f"{SYNTHESIS_TITLE} {export.document_id}",
-        "text": (
-            f"Veuillez trouver ci-joint la synthèse de conversation {export.document_id}.\n"
-            f"{user.display_name}"
-        ),
-        "related_object": (RELATED_TYPE, export.pk),
-        "patient": patient,
-    }
-    sent: list[uuid.UUID] = []
     with transaction.atomic():
-        if recipients:
-            attachments = (
-                []
-                if document is not None
-                else [MimeAttachment(f"{export.document_id}.pdf", "application/pdf", pdf)]
-            )
-            message = queue_message(
-                recipients=recipients, attachments=attachments, health_document=document, **common
-            )
-            sent.append(message.pk)
-            audit_export(
-                "export.sent",
-                user,
-                export,
-                conversation,
-                message=str(message.pk),
-                recipients=len(recipients),
-                patient_record=False,
-            )
-        if to_patient_record and patient is not None and patient.mssante_address:
-            assert document is not None  # a patient with an MSSanté address is qualified
+        queued = send_pdf(
+            document,
+            actor=user,
+            sender_mailbox=mailbox,
+            text=(
+                f"Veuillez trouver ci-joint la synthèse de conversation {export.document_id}.\n"
+                f"{user.display_name}"
+            ),
+            patient=patient,
+            professionals=recipients,
+            to_patient_record=to_patient_record,
+            related_object=(RELATED_TYPE, export.pk),
             # The DMP visibility travels in the XDM to the record; default by patient (minor).
-            to_record = dataclasses.replace(
-                document, visibility=visibility or default_visibility(patient)
-            )
-            message = queue_message(
-                recipients=[patient.mssante_address], health_document=to_record, **common
-            )
-            sent.append(message.pk)
+            record_visibility=(visibility or default_visibility(patient)) if patient else None,
+        )
+        for q in queued:
             audit_export(
                 "export.sent",
                 user,
                 export,
                 conversation,
-                message=str(message.pk),
-                recipients=1,
-                patient_record=True,
+                message=str(q.message.pk),
+                recipients=1 if q.to_patient_record else len(recipients),
+                patient_record=q.to_patient_record,
             )
-    return sent
+    return [q.message.pk for q in queued]

@@ -62,12 +62,12 @@ def _participants(conversation: Conversation) -> list[Person]:
     result: list[Person] = []
     for p in active:
         if p.user_id:
-            info = people.get(str(p.user_id), {})
+            info = people.get(str(p.user_id))
             result.append(
                 Person(
-                    name=info.get("display_name", ""),
-                    profession=info.get("profession_label", ""),
-                    organization=info.get("organization") or "",
+                    name=info["display_name"] if info else "",
+                    profession=info["profession_label"] if info else "",
+                    organization=(info["organization"] if info else None) or "",
                     rpps=rpps.get(p.user_id, "") or "",
                 )
             )
@@ -110,7 +110,8 @@ def synthesis_data(export: Export) -> SynthesisData:
     )
 
     def name(user_id: Any) -> str:
-        return str(people.get(str(user_id), {}).get("display_name", "")) if user_id else ""
+        info = people.get(str(user_id)) if user_id else None
+        return info["display_name"] if info else ""
 
     title = conversation.title or "Conversation"
     if conversation.patient is not None:

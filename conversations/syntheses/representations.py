@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.audit import log as audit
-from conversations import events
+from conversations import events, frames
+from conversations.audit import audit_conversation
 from conversations.models import Conversation
+from conversations.payloads import ExportPayload
 from conversations.syntheses.models import Export
 
 Json = dict[str, Any]
@@ -16,12 +17,12 @@ def download_path(export: Export) -> str:
     return f"/api/exports/{export.pk}/download"
 
 
-def export_json(export: Export) -> Json:
+def export_json(export: Export) -> ExportPayload:
     done = export.status == Export.Status.DONE
     return {
         "id": str(export.pk),
         "conversation": str(export.conversation_id),
-        "status": export.status,
+        "status": export.status,  # type: ignore[typeddict-item]
         "progress": export.progress,
         "from_seq": export.from_seq,
         "to_seq": export.to_seq,
@@ -34,23 +35,13 @@ def export_json(export: Export) -> Json:
     }
 
 
-def export_updated(export: Json) -> Json:
-    """Server -> client frame: the requester's export changed (progress, done, failed)."""
-    return {"type": "export.updated", "export": export}
-
-
 def notify(export: Export) -> None:
-    events.send_event_on_commit([export.requested_by_id], export_updated(export_json(export)))
+    events.send_event_on_commit(
+        [export.requested_by_id], frames.export_updated(export_json(export))
+    )
 
 
 def audit_export(
     verb: str, actor: Any, export: Export, conversation: Conversation, **data: Any
 ) -> None:
-    audit.record(
-        verb,
-        actor=actor,
-        obj=export,
-        patient_id=conversation.patient_id,
-        organization=conversation.patient.organization if conversation.patient else None,
-        data={"conversation": str(conversation.pk), **data},
-    )
+    audit_conversation(verb, actor, conversation, obj=export, **data)

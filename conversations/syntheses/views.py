@@ -11,16 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.models import User
+from backend.api.users import user_of
 from backend.mssante.jdv import VISIBILITY_CODES
 from backend.mssante.models import OutboundMessage
 from conversations.syntheses import actions as exports
 from conversations.syntheses.access import access_export, access_export_conversation
 from conversations.syntheses.representations import export_json
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class SynthesisRequestSerializer(serializers.Serializer):
@@ -74,7 +70,7 @@ class SynthesisView(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         export = exports.request_synthesis(
-            _user(request), conversation_id, data.get("from_seq"), data.get("to_seq")
+            user_of(request), conversation_id, data.get("from_seq"), data.get("to_seq")
         )
         export.refresh_from_db()
         return Response({"export": export_json(export)}, status=status.HTTP_202_ACCEPTED)
@@ -90,7 +86,7 @@ class ExportDetailView(APIView):
 class ExportDownloadView(APIView):
     @extend_schema(responses={200: bytes})
     def get(self, request: Request, export_id: str) -> Any:
-        export, handle = exports.open_download(_user(request), export_id)
+        export, handle = exports.open_download(user_of(request), export_id)
         response = FileResponse(
             handle,
             as_attachment=True,
@@ -127,7 +123,7 @@ class ExportSendView(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         ids = exports.send_export(
-            _user(request),
+            user_of(request),
             export_id,
             data["recipients"],
             data["to_patient_record"],

@@ -59,15 +59,15 @@ describe("ChatController outbox and sync", () => {
     chat.start();
     await flush();
     socket().open();
-    chat.setActive(10);
+    chat.setActive("10");
     await flush();
-    const item = chat.send(10, "Bonjour")!;
+    const item = chat.send("10", "Bonjour")!;
     expect(chat.store.get().outbox).toHaveLength(1);
     const frame = socket().sent.find((f) => f.type === "message.send")!;
     expect(frame.client_id).toBe(item.client_id);
 
     const stored = msg(4, { sender: ME, client_id: item.client_id, body: "Bonjour" });
-    chat.handleFrame({ type: "message.ack", client_id: item.client_id, message: stored });
+    chat.handleFrame({ type: "message.ack", client_id: item.client_id, message: stored, ref: null });
     chat.handleFrame({ type: "message.new", message: stored });
     expect(chat.store.get().outbox).toHaveLength(0);
     expect(chat.store.get().messages["10"].items.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
@@ -78,12 +78,12 @@ describe("ChatController outbox and sync", () => {
     chat.start();
     await flush();
     socket().open();
-    chat.setActive(10);
+    chat.setActive("10");
     await flush();
-    const item = chat.send(10, "Bonjour")!;
+    const item = chat.send("10", "Bonjour")!;
     const stored = msg(4, { sender: ME, client_id: item.client_id });
     chat.handleFrame({ type: "message.new", message: stored });
-    chat.handleFrame({ type: "message.ack", client_id: item.client_id, message: stored });
+    chat.handleFrame({ type: "message.ack", client_id: item.client_id, message: stored, ref: null });
     expect(chat.store.get().outbox).toHaveLength(0);
     expect(chat.store.get().messages["10"].items.filter((m) => m.seq === 4)).toHaveLength(1);
   });
@@ -93,10 +93,10 @@ describe("ChatController outbox and sync", () => {
     chat.start();
     await flush();
     socket().open();
-    chat.setActive(10);
+    chat.setActive("10");
     await flush();
     socket().drop();
-    const item = chat.send(10, "Pendant la coupure")!;
+    const item = chat.send("10", "Pendant la coupure")!;
     await flush(); // HTTP fallback fails with a network error: stays pending
     expect(chat.store.get().outbox[0].status).toBe("pending");
     socket().sent = [];
@@ -113,12 +113,12 @@ describe("ChatController outbox and sync", () => {
     chat.start();
     await flush();
     socket().open();
-    chat.setActive(10);
+    chat.setActive("10");
     await flush();
     socket().sent = [];
     chat.handleFrame({ type: "sync", ref: "sync-1", messages: [msg(5), msg(4)], more: true });
     expect(chat.store.get().messages["10"].items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(chat.cursors.get(10)).toBe(5);
+    expect(chat.cursors.get("10")).toBe(5);
     expect(socket().sent.find((f) => f.type === "sync")!.cursors).toEqual({ "10": 5 });
   });
 
@@ -127,26 +127,26 @@ describe("ChatController outbox and sync", () => {
     chat.start();
     await flush();
     socket().open();
-    chat.setActive(10);
+    chat.setActive("10");
     await flush();
     socket().sent = [];
     chat.handleFrame({ type: "message.new", message: msg(6) });
     await flush();
-    expect(chat.cursors.get(10)).toBe(3);
+    expect(chat.cursors.get("10")).toBe(3);
     expect(socket().sent.find((f) => f.type === "sync")!.cursors).toEqual({ "10": 3 });
   });
 
   it("counts unread messages of conversations not on screen and notifies for live ones", async () => {
-    const { chat, socket, incoming } = setup([conv({ last_seq: 3 }), conv({ id: 11, last_seq: 0 })]);
+    const { chat, socket, incoming } = setup([conv({ last_seq: 3 }), conv({ id: "11", last_seq: 0 })]);
     chat.start();
     await flush();
     socket().open();
-    chat.setActive(10);
+    chat.setActive("10");
     await flush();
-    chat.handleFrame({ type: "message.new", message: msg(1, { conversation: 11, id: 5001 }) });
-    const c11 = chat.conversation(11)!;
+    chat.handleFrame({ type: "message.new", message: msg(1, { conversation: "11", id: "5001" }) });
+    const c11 = chat.conversation("11")!;
     expect(c11.unread_count).toBe(1);
-    expect(c11.last_message?.id).toBe(5001);
+    expect(c11.last_message?.id).toBe("5001");
     expect(incoming).toHaveBeenCalledTimes(1);
     // sorted by last activity: 11 first now
     expect(String(chat.store.get().conversations[0].id)).toBe("11");
@@ -157,11 +157,11 @@ describe("ChatController outbox and sync", () => {
     chat.start();
     await flush();
     socket().open();
-    chat.setActive(10);
+    chat.setActive("10");
     await flush();
     socket().sent = [];
     chat.handleFrame({ type: "message.new", message: msg(4) });
-    expect(socket().sent).toContainEqual({ type: "read", conversation: 10, seq: 4 });
+    expect(socket().sent).toContainEqual({ type: "read", conversation: "10", seq: 4 });
   });
 
   it("updates read state from read frames and marks failed sends from error frames", async () => {
@@ -169,9 +169,9 @@ describe("ChatController outbox and sync", () => {
     chat.start();
     await flush();
     socket().open();
-    chat.handleFrame({ type: "read", conversation: 10, user: BOB.id, seq: 2 });
-    expect(chat.conversation(10)!.read_state).toEqual([{ user: BOB, seq: 2 }]);
-    const item = chat.send(10, "x")!;
+    chat.handleFrame({ type: "read", conversation: "10", user: BOB.id, seq: 2 });
+    expect(chat.conversation("10")!.read_state).toEqual([{ user: BOB, seq: 2 }]);
+    const item = chat.send("10", "x")!;
     chat.handleFrame({ type: "error", code: "invalid", message: "Message refusé.", ref: item.client_id });
     expect(chat.store.get().outbox[0]).toMatchObject({ status: "failed", error: "Message refusé." });
   });
@@ -181,9 +181,9 @@ describe("ChatController outbox and sync", () => {
     chat.start();
     await flush();
     socket().open();
-    const secretary = { id: 77, display_name: "Sophie Leroux", title: null, profession_label: "", organization: "CH Test", team: { name: "Cardiologie", role: "Secrétariat" } };
-    chat.handleFrame({ type: "read", conversation: 10, user: "77", seq: 3, reader: secretary });
-    expect(chat.conversation(10)!.read_state).toContainEqual({ user: secretary, seq: 3 });
+    const secretary = { id: "77", display_name: "Sophie Leroux", title: "", profession_label: "", organization: "CH Test", team: { name: "Cardiologie", role: "Secrétariat" } };
+    chat.handleFrame({ type: "read", conversation: "10", user: "77", seq: 3, reader: secretary });
+    expect(chat.conversation("10")!.read_state).toContainEqual({ user: secretary, seq: 3 });
   });
 
   it("throttles typing frames to one per 3 s", async () => {
@@ -197,11 +197,11 @@ describe("ChatController outbox and sync", () => {
     });
     chat.start();
     socket.open();
-    chat.typing(10);
+    chat.typing("10");
     t = 1000;
-    chat.typing(10);
+    chat.typing("10");
     t = 3000;
-    chat.typing(10);
+    chat.typing("10");
     expect(socket.sent.filter((f) => f.type === "typing")).toHaveLength(2);
   });
 });

@@ -19,7 +19,7 @@ function entry(id: number, over: Partial<DirectoryResult> = {}): DirectoryResult
     mssante: [{ address: `p${id}@demo.mssante.fr`, kind: "PER" }],
     user: null,
     kind: "person",
-    source: "rpps",
+    source: "ps",
     ...over,
   };
 }
@@ -50,12 +50,12 @@ describe("directory query string", () => {
   });
   it("every signed-in role reaches the directory", () => {
     const billing: Me = {
-      id: 1,
+      id: "1",
       username: "f",
       display_name: "F",
       title: "",
       professional: null,
-      organizations: [{ id: 1, name: "O", finess: "", kind: "practice", roles: ["billing"] }],
+      organizations: [{ id: "1", name: "O", finess: "", kind: "practice", roles: ["billing"] }],
       mailboxes: [],
       otp: { enabled: false, required: false },
     };
@@ -70,7 +70,7 @@ const ME: Me = {
   display_name: "Claire Martin",
   title: "Dr",
   professional: null,
-  organizations: [{ id: 1, name: "Cabinet", finess: "", kind: "practice", roles: ["clinician"] }],
+  organizations: [{ id: "1", name: "Cabinet", finess: "", kind: "practice", roles: ["clinician"] }],
   mailboxes: [{ address: "claire@demo.mssante.fr", kind: "PER" }],
   otp: { enabled: false, required: false },
 };

@@ -22,12 +22,12 @@ import { onTeleexpertiseUpdated } from "../src/state/teleexpertise";
 
 function me(roles: string[][], over: Partial<Me> = {}): Me {
   return {
-    id: 1,
+    id: "1",
     username: "u",
     display_name: "Claire Martin",
     title: "Dr",
     professional: null,
-    organizations: roles.map((r, i) => ({ id: i, name: `Org ${i}`, finess: "", kind: "practice", roles: r as never })),
+    organizations: roles.map((r, i) => ({ id: String(i), name: `Org ${i}`, finess: "", kind: "practice", roles: r as never })),
     mailboxes: [{ address: "c@demo.mssante.fr", kind: "PER" }],
     otp: { enabled: false, required: false },
     ...over,
@@ -174,12 +174,12 @@ describe("teleexpertise.updated frames", () => {
     const onTe = vi.fn();
     const chat = new ChatController({
       api: {} as never,
-      meId: 1,
+      meId: "1",
       createSocket: () => ({ start() {}, stop() {}, send: () => true, reconnectNow() {}, isOpen: true }),
       onTeleexpertiseUpdated: onTe,
     });
-    chat.handleFrame({ type: "teleexpertise.updated", request: { id: 7, status: "accepted" } });
-    expect(onTe).toHaveBeenCalledWith({ id: 7, status: "accepted" });
+    chat.handleFrame({ type: "teleexpertise.updated", request: { id: "7", status: "accepted" } as never });
+    expect(onTe).toHaveBeenCalledWith({ id: "7", status: "accepted" });
     off();
     expect(received).toEqual([]);
   });

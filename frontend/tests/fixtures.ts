@@ -1,31 +1,32 @@
 import type { Conversation, Message, Person } from "../src/api/types";
 
-export const ME: Person = { id: 1, display_name: "Alice Martin", title: "Dr", profession_label: "Médecin", organization: "CH Test" };
-export const BOB: Person = { id: 2, display_name: "Bob Durand", title: "Dr", profession_label: "Médecin", organization: null };
-export const CAROL: Person = { id: 3, display_name: "Carole Petit", title: null, profession_label: "Infirmière", organization: null };
+export const ME: Person = { id: "1", display_name: "Alice Martin", title: "Dr", profession_label: "Médecin", organization: "CH Test" };
+export const BOB: Person = { id: "2", display_name: "Bob Durand", title: "Dr", profession_label: "Médecin", organization: null };
+export const CAROL: Person = { id: "3", display_name: "Carole Petit", title: "", profession_label: "Infirmière", organization: null };
 
 export function msg(seq: number, over: Partial<Message> = {}): Message {
   return {
-    id: 1000 + seq,
-    conversation: 10,
+    id: "1000" + seq,
+    conversation: "10",
     seq,
     kind: "user",
     sender: BOB,
-    client_id: null,
+    client_id: "",
     body: `message ${seq}`,
     attachments: [],
     created_at: new Date(2024, 0, 1, 12, seq).toISOString(),
     edited_at: null,
     deleted: false,
+    team: null,
     ...over,
   };
 }
 
 export function conv(over: Partial<Conversation> = {}): Conversation {
   return {
-    id: 10,
+    id: "10",
     kind: "direct",
-    title: null,
+    title: "",
     display_title: "Dr Bob Durand",
     patient: null,
     participants: [
@@ -37,6 +38,7 @@ export function conv(over: Partial<Conversation> = {}): Conversation {
     unread_count: 0,
     read_state: [],
     created_at: new Date(2024, 0, 1).toISOString(),
+    last_activity_at: new Date(2024, 0, 1).toISOString(),
     ...over,
   };
 }

@@ -11,7 +11,7 @@ function memoryStorage() {
   };
 }
 
-const base = { conversation: 10, body: "bonjour", attachments: [], created_at: "2024-01-01T10:00:00Z" };
+const base = { conversation: "10", body: "bonjour", attachments: [], created_at: "2024-01-01T10:00:00Z" };
 
 describe("Outbox", () => {
   it("resends pending items with their original client_id, oldest first", () => {
@@ -22,7 +22,7 @@ describe("Outbox", () => {
     const again = o.pendingFrames();
     expect(first.map((f) => f.client_id)).toEqual(["a", "b"]);
     expect(again).toEqual(first);
-    expect(first[0]).toMatchObject({ type: "message.send", ref: "a", conversation: 10, body: "bonjour", attachments: [] });
+    expect(first[0]).toMatchObject({ type: "message.send", ref: "a", conversation: "10", body: "bonjour", attachments: [] });
   });
 
   it("removes an item on ack and ignores a second ack", () => {
@@ -43,10 +43,10 @@ describe("Outbox", () => {
   it("persists to the given (session) storage and restores after reload", () => {
     const s = memoryStorage();
     const o = new Outbox(s, "k");
-    o.add({ ...base, client_id: "a", attachments: [{ id: 7, name: "x.pdf", content_type: "application/pdf", size: 3, sha256: "" }] });
+    o.add({ ...base, client_id: "a", attachments: [{ id: "7", name: "x.pdf", content_type: "application/pdf", size: 3, sha256: "" }] });
     const restored = new Outbox(s, "k");
     expect(restored.pendingFrames()).toEqual([
-      { type: "message.send", ref: "a", conversation: 10, client_id: "a", body: "bonjour", attachments: [7] },
+      { type: "message.send", ref: "a", conversation: "10", client_id: "a", body: "bonjour", attachments: ["7"] },
     ]);
     restored.ack("a");
     expect(s.data.has("k")).toBe(false);

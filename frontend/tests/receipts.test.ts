@@ -21,7 +21,7 @@ describe("Vu par", () => {
     const seen = computeSeenBy(messages, [
       { user: BOB, seq: 5 },
       { user: CAROL, seq: 9 },
-      { user: { ...CAROL, id: 4, display_name: "Zoé" }, seq: 0 },
+      { user: { ...CAROL, id: "4", display_name: "Zoé" }, seq: 0 },
     ], ME.id);
     expect(seen.get(5)!.map((p) => p.display_name)).toEqual(["Bob Durand", "Carole Petit"]);
     expect(seen.size).toBe(1);

@@ -12,7 +12,7 @@ import { conv } from "./fixtures";
 function exp(over: Partial<Export> = {}): Export {
   return {
     id: "e1",
-    conversation: 10,
+    conversation: "10",
     status: "queued",
     progress: 0,
     from_seq: null,
@@ -67,7 +67,7 @@ describe("export progress reducer", () => {
     const off = onExportUpdated((e) => seen.push(e));
     const chat = new ChatController({
       api: {} as never,
-      meId: 1,
+      meId: "1",
       storage: null,
       onExportUpdated: emitExportUpdated,
       createSocket: () => ({ start() {}, stop() {}, send: () => false, reconnectNow() {}, isOpen: false }),
@@ -121,12 +121,12 @@ describe("synthesis recipients", () => {
 });
 
 const ME: Me = {
-  id: 1,
+  id: "1",
   username: "u",
   display_name: "Claire Martin",
   title: "Dr",
   professional: null,
-  organizations: [{ id: 1, name: "Cabinet", finess: "", kind: "practice", roles: ["clinician"] }],
+  organizations: [{ id: "1", name: "Cabinet", finess: "", kind: "practice", roles: ["clinician"] }],
   mailboxes: [{ address: "claire@demo.mssante.fr", kind: "PER" }],
   otp: { enabled: false, required: false },
 };
@@ -157,13 +157,13 @@ describe("synthesis dialog", () => {
     host = document.createElement("div");
     document.body.appendChild(host);
     await act(async () => {
-      render(<SynthesisDialog conversation={conv({ patient: { id: 5, display_name: "DUPONT Jean" }, last_seq: 12 })} me={ME} onClose={() => undefined} api={api} directory={directory} />, host!);
+      render(<SynthesisDialog conversation={conv({ patient: { id: "5", display_name: "DUPONT Jean" }, last_seq: 12 })} me={ME} onClose={() => undefined} api={api} directory={directory} />, host!);
     });
     const q = (id: string) => host!.querySelector(`[data-testid="${id}"]`) as HTMLElement;
     await act(async () => {
       (q("synthesis-generate") as HTMLButtonElement).click();
     });
-    expect(api.requestSynthesis).toHaveBeenCalledWith(10, {});
+    expect(api.requestSynthesis).toHaveBeenCalledWith("10", {});
     expect(q("synthesis-progress").getAttribute("aria-valuenow")).toBe("0");
     await act(async () => {
       emitExportUpdated(exp({ status: "running", progress: 20 }));

@@ -80,7 +80,7 @@ describe("ConversationView", () => {
   it("shows the typing indicator and sends with Ctrl+Enter as a pending message", async () => {
     const { chat, socket } = await mount();
     await act(async () => {
-      chat.handleFrame({ type: "typing", conversation: 10, user: BOB.id });
+      chat.handleFrame({ type: "typing", conversation: "10", user: BOB.id });
     });
     const typing = root.querySelector('[data-testid="typing-indicator"]')!;
     expect(typing.textContent).toBe("Dr Bob Durand écrit…");
@@ -106,7 +106,7 @@ describe("ConversationView", () => {
       chat.store.update({ connection: "reconnecting" });
     });
     await act(async () => {
-      chat.send(10, "Rappel : INR demain");
+      chat.send("10", "Rappel : INR demain");
     });
     const waiting = root.querySelector('[data-status="waiting"]');
     expect(waiting?.textContent).toContain("Rappel : INR demain");
@@ -129,7 +129,7 @@ describe("ConversationList", () => {
   it("shows items with unread badge and previews", async () => {
     root = document.createElement("div");
     document.body.appendChild(root);
-    const c1 = conv({ unread_count: 2, last_message: msg(4, { body: "", attachments: [{ id: 1, name: "a.pdf", content_type: "application/pdf", size: 1, sha256: "" }] }), patient: { id: 1, display_name: "M. Patient" } });
+    const c1 = conv({ unread_count: 2, last_message: msg(4, { body: "", attachments: [{ id: "1", name: "a.pdf", content_type: "application/pdf", size: 1, sha256: "" }] }), patient: { id: "1", display_name: "M. Patient" } });
     const chat = new ChatController({
       api: { conversations: async () => ({ results: [c1] }) } as never,
       meId: ME.id,

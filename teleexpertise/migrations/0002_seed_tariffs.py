@@ -1,4 +1,4 @@
-"""The tariffs in force (DOMAIN.md, Assurance Maladie since 1 April 2022): TE2 20 EUR, 23 EUR
+"""The tariffs in force (Assurance Maladie, since 1 April 2022): TE2 20 EUR, 23 EUR
 from 2026-01-01; RQD 10 EUR. A new tariff is a new row (a later migration or the admin)."""
 
 from decimal import Decimal

@@ -99,7 +99,7 @@ def run(quick: bool) -> dict[str, Any]:
 
 
 def _race(quick: bool) -> dict[str, Any]:
-    from backend.api.errors import ApiError
+    from backend.errors import DomainError
     from teleexpertise import acts as act_rules
     from teleexpertise.models import Act, TeleexpertiseRequest
 
@@ -136,8 +136,8 @@ def _race(quick: bool) -> dict[str, Any]:
                             act_date=datetime.date.today(),
                         )
                     outcome = "declared"
-                except ApiError as exc:
-                    outcome = exc.error_code
+                except DomainError as exc:
+                    outcome = exc.code
                 with lock:
                     outcomes.append(outcome)
                     durations.append(time.perf_counter() - started)

@@ -225,7 +225,7 @@ def ps_row(person: dict[str, str], site: dict[str, str], columns: list[str],
         "Libellé commune (coord. structure)": site["town"].upper(),
         "Libellé pays (coord. structure)": "France",
     }
-    # Every PS_LibreAcces line ends with a "|" (shared/DOMAIN.md).
+    # Every PS_LibreAcces line ends with a "|" (Annuaire Santé specification).
     return "|".join(values[name] for name in columns) + "|"
 
 

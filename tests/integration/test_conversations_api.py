@@ -357,7 +357,7 @@ def test_an_upload_whose_transaction_fails_leaves_no_file(personas, as_user, set
     settings.MEDIA_ROOT = tmp_path
     # Injected fault: nothing in normal use makes the audit insert fail.
     with (
-        mock.patch("conversations.actions.audit.record", side_effect=RuntimeError("boom")),
+        mock.patch("conversations.uploads.audit.record", side_effect=RuntimeError("boom")),
         pytest.raises(RuntimeError),
     ):
         upload(as_user(personas.gp), "ecg.pdf", PDF)

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from backend.audit.models import AuditEvent
 from backend.mssante.models import OutboundMessage
 from backend.patients.models import Patient
-from conversations import actions, events
+from conversations import actions, events, uploads
 from conversations.models import Conversation, Export, Message
 from conversations.syntheses import actions as exports
 from conversations.syntheses import rendering
@@ -99,7 +99,7 @@ def test_the_synthesis_pdf_has_everyone_every_message_accents_pages_and_its_fing
     conversation = conversation_about(personas)
     gp, cardiologist = personas.gp, personas.cardiologist
     upload = SimpleUploadedFile("ECG de repos.pdf", PDF, content_type="application/pdf")
-    attachment = actions.upload_attachment(gp, upload)
+    attachment = uploads.upload_attachment(gp, upload)
     post(conversation, gp, f"Bonjour, {ACCENTS}.", attachment_ids=[attachment.pk])
     post(conversation, cardiologist, "<script>alert('x')</script> & <b>pas du gras</b>")
     post(conversation, gp, LONG_WORD)

@@ -130,7 +130,7 @@ def test_health_document_arrives_with_headers_pdf_and_xdm_package(
         for e in metadata.iter(f"{RIM}ExternalIdentifier")
         if str(_find(e, f"{RIM}Name/{RIM}LocalizedString").get("value")).endswith("patientId")
     }
-    # Demo data carries the INS test OID, never the production one (DOMAIN.md).
+    # Demo data carries the INS test OID, never the production one (référentiel INS).
     assert patient_ids == {f"{EXAMPLE_INS}^^^&1.2.250.1.213.1.4.10&ISO^NH"}
     cda = ET.fromstring(members["IHE_XDM/SUBSET01/DOC0001.XML"])  # noqa: S314 - ours
     record_id = _find(cda, f"{HL7}recordTarget/{HL7}patientRole/{HL7}id")

@@ -58,9 +58,9 @@ def test_no_consent_no_request(personas, as_user, consent):
 
 
 def test_the_action_itself_refuses_a_missing_consent(personas):
-    from backend.api.errors import ApiError
+    from backend.errors import DomainError
 
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(DomainError) as refused:
         actions.create_request(
             personas.gp,
             expert_id=personas.cardiologist.pk,
@@ -69,7 +69,7 @@ def test_the_action_itself_refuses_a_missing_consent(personas):
             urgency="normal",
             consent=None,
         )
-    assert refused.value.error_code == "consent_required"
+    assert refused.value.code == "consent_required"
 
 
 def test_withdrawal_is_recorded_and_closes_the_request(personas, as_user):
@@ -95,11 +95,11 @@ def test_after_withdrawal_nothing_is_filed_nor_declared(personas):
     ensure_tariffs()
     request = answered_request(personas.gp, personas.cardiologist, lefebvre())
     actions.withdraw_consent(personas.cardiologist, request.pk)
-    from backend.api.errors import ApiError
+    from backend.errors import DomainError
 
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(DomainError) as refused:
         actions.file_request(personas.cardiologist, request.pk)
-    assert refused.value.error_code == "invalid_state"
+    assert refused.value.code == "invalid_state"
     assert not Act.objects.exists()
 
 

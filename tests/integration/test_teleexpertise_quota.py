@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from backend.accounts.models import Organization
-from backend.api.errors import ApiError
+from backend.errors import DomainError
 from backend.mssante.models import OutboundMessage
 from teleexpertise import actions
 from teleexpertise import acts as act_rules
@@ -112,7 +112,7 @@ def test_a_new_year_resets_the_count(personas):
             pro,
             datetime.date(2025, 12, 31),
         )
-    with pytest.raises(ApiError):
+    with pytest.raises(DomainError):
         _declare(
             new_request(personas.gp, personas.cardiologist, patient),
             pro,
@@ -149,7 +149,7 @@ def test_rejected_acts_keep_their_slot(personas):
     for _ in range(4):
         _declare(new_request(personas.gp, personas.cardiologist, patient), pro, day)
     Act.objects.update(status="rejected")
-    with pytest.raises(ApiError):
+    with pytest.raises(DomainError):
         _declare(new_request(personas.gp, personas.cardiologist, patient), pro, day)
 
 
@@ -160,7 +160,7 @@ def test_limit_is_a_setting(personas, settings):
     day = datetime.date(2026, 2, 1)
     for _ in range(2):
         _declare(new_request(personas.gp, personas.cardiologist, patient), pro, day)
-    with pytest.raises(ApiError, match="2 actes TE2"):
+    with pytest.raises(DomainError, match="2 actes TE2"):
         _declare(new_request(personas.gp, personas.cardiologist, patient), pro, day)
 
 
@@ -180,9 +180,9 @@ def test_tariff_in_force_on_the_act_date(personas, day, te2, rqd):
 
 
 def test_no_tariff_before_the_scheme_started(personas):
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(DomainError) as refused:
         act_rules.tariff_on("TE2", datetime.date(2021, 1, 1))
-    assert refused.value.error_code == "no_tariff"
+    assert refused.value.code == "no_tariff"
 
 
 @pytest.mark.parametrize(
@@ -226,9 +226,9 @@ def test_experts_are_doctors_or_midwives_declared_expert(personas):
     nurse_expert = make_professional(
         lefebvre().organization, username="ide-expert", profession_code="60", is_expert=True
     )
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(DomainError) as refused:
         new_request(personas.gp, nurse_expert, lefebvre())
-    assert refused.value.error_code == "expert_invalid"
+    assert refused.value.code == "expert_invalid"
 
 
 @pytest.mark.postgres
@@ -257,9 +257,9 @@ def test_ten_racing_declarations_never_make_a_fifth_act(personas):
                 )
             with lock:
                 outcomes.append(f"ok:{act_rules_result.slot}")
-        except ApiError as exc:
+        except DomainError as exc:
             with lock:
-                outcomes.append(exc.error_code)
+                outcomes.append(exc.code)
         finally:
             connection.close()
 

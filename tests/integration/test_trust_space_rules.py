@@ -72,16 +72,16 @@ def test_production_refuses_the_placeholder_software_reference(personas, as_user
 
 
 def test_production_refuses_health_documents_with_the_placeholder_source_oid(personas, settings):
-    from backend.api.errors import ApiError
+    from backend.errors import DomainError
     from backend.mssante.trust import require_sending_configured
 
     settings.PRODUCTION = True
     settings.MSSANTE_SOFTWARE_REF = "LS-CONVERGENCE-1234"
     TrustedDomain.objects.create(domain="demo.mssante.fr", imported_at=timezone.now())
     require_sending_configured(health_document=False)
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(DomainError) as refused:
         require_sending_configured(health_document=True)
-    assert refused.value.error_code == "xdm_source_placeholder"
+    assert refused.value.code == "xdm_source_placeholder"
 
 
 def test_a_list_older_than_seven_days_is_flagged_in_readiness_and_metrics(client):

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from conversations import actions
+from conversations import actions, uploads
 from conversations.models import Attachment, Message
 from tests.conftest import assert_error, client_for
 
@@ -194,7 +194,7 @@ def objects(personas, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     conversation, _ = actions.create_conversation(personas.gp, users=[personas.cardiologist])
     upload = SimpleUploadedFile("ecg.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
-    attachment = actions.upload_attachment(personas.gp, upload)
+    attachment = uploads.upload_attachment(personas.gp, upload)
     message = actions.send_message(
         personas.gp,
         conversation.pk,

@@ -21,8 +21,8 @@ from backend.accounts.identifiers import (
     validate_rpps,
 )
 
-VALID_RPPS = "10001045367"  # DOMAIN.md example
-VALID_FINESS = "720000025"  # DOMAIN.md example
+VALID_RPPS = "10001045367"  # ANS example
+VALID_FINESS = "720000025"  # ANS example
 VALID_ADELI = "751012345"  # shape only: ADELI keys are not checked
 
 

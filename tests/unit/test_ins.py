@@ -1,6 +1,6 @@
 """INS / NIR checking and decoding (backend.patients.ins). Pure Python, no Django needed.
 
-All numbers are the DOMAIN.md example or generated: none belongs to a real patient.
+All numbers are the ANS example or generated: none belongs to a real patient.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from backend.patients.ins import (
     parse_ins,
 )
 
-EXAMPLE = "285037728417346"  # DOMAIN.md: a woman, born March 1985, département 77
+EXAMPLE = "285037728417346"  # ANS example: a woman, born March 1985, département 77
 TODAY = datetime.date(2025, 6, 15)
 
 
@@ -41,7 +41,7 @@ def error_code(raw: str) -> str:
     return excinfo.value.code
 
 
-# --- The DOMAIN.md example --------------------------------------------------------------------
+# --- The ANS example --------------------------------------------------------------------
 
 
 def test_example_is_decoded_as_a_woman_born_in_march_1985_in_departement_77() -> None:

@@ -19,7 +19,7 @@ from backend.accounts.psc import tokens
 from backend.accounts.psc.errors import PscError
 from backend.audit import log as audit
 
-# Claim names of PSC (DOMAIN.md): the only thing about PSC written in the code.
+# Claim names of PSC (its specification): the only thing about PSC written in the code.
 SUBJECT_NAME_ID = "SubjectNameID"
 SUBJECT_REF_PRO = "SubjectRefPro"
 MISMATCH_REPORT_SECONDS = 24 * 3600  # one report per mismatch and day, not per sign-in

@@ -2,7 +2,7 @@
 refresh), joserfc (Authlib's JOSE library) for the ID token and the signed userinfo.
 
 Everything about the provider comes from its discovery document (settings.PSC_DISCOVERY_URL);
-only the claim names (DOMAIN.md) are written here.
+only the claim names (PSC specification) are written here.
 """
 
 from __future__ import annotations

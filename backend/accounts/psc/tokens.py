@@ -1,5 +1,5 @@
 """The Pro Santé Connect tokens of a signed-in professional: in the server-side cache only, for
-their lifetime, never in the database, the logs or the metrics (DOMAIN.md: "the PSC token is
+their lifetime, never in the database, the logs or the metrics (PSC rules: "the PSC token is
 never stored permanently").
 
 `current_access_token(user)` is what the MSSanté transport calls (SASL XOAUTH2): it refreshes

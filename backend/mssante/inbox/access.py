@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from backend.accounts.access import has_clinical_access
 from backend.accounts.models import Mailbox
-from backend.api.errors import NotFound
+from backend.errors import NotFound
 from backend.mssante.access import sendable_mailboxes
 from backend.mssante.inbox.models import InboundMessage
 

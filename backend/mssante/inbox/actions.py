@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from backend.accounts.models import Mailbox
-from backend.api.errors import ApiError
 from backend.audit import log as audit
+from backend.errors import DomainError, Kind
 from backend.mssante.inbox.models import (
     InboundEvent,
     InboundMessage,
@@ -195,16 +195,16 @@ _TRANSITIONS = {
 def set_team_state(user: Any, message_id: uuid.UUID, action: str) -> InboundMessage:
     """À traiter -> pris en charge par X -> traité, with the history of who did what."""
     if action not in _TRANSITIONS:
-        raise ApiError(
+        raise DomainError(
             "invalid_action", "Action inconnue.", fields={"action": ["Action inconnue."]}
         )
     message = InboundMessage.objects.select_for_update().get(pk=message_id)
     allowed, target, verb = _TRANSITIONS[action]
     if message.team_state not in allowed:
-        raise ApiError(
+        raise DomainError(
             "invalid_state",
             f"Ce courrier est « {message.get_team_state_display()} » : action impossible.",
-            409,
+            Kind.CONFLICT,
         )
     if action == "take" and message.team_state == T.TAKEN and message.taken_by_id == user.pk:
         return message

@@ -137,6 +137,7 @@ def _absence(message: InboundMessage) -> None:
 
 
 def _notify(message: InboundMessage) -> None:
+    from conversations import frames
     from conversations.events import send_event_on_commit
 
     mailbox = message.mailbox
@@ -147,7 +148,7 @@ def _notify(message: InboundMessage) -> None:
     elif mailbox.professional is not None:
         users = [mailbox.professional.user_id]
     # Ids only: no subject, sender or patient in a notification.
-    frame = {"type": "mssante.inbox", "mailbox": str(mailbox.pk), "message": str(message.pk)}
+    frame = frames.mssante_inbox(mailbox.pk, message.pk)
     send_event_on_commit([u for u in users if u], frame)
 
 

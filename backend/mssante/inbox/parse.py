@@ -23,7 +23,6 @@ from backend.mssante.mime import XDM_ZIP_NAME
 
 __all__ = ["ParsedMail", "Report", "parse_mail", "part_payload"]
 
-DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 _FATAL_DEFECTS = {
     "NoBoundaryInMultipartDefect",
@@ -72,7 +71,7 @@ class ParsedMail:
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "MSSANTE_INBOX_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.MSSANTE_INBOX_MAX_BYTES)
 
 
 def _header(msg: Message, name: str) -> str:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from backend.accounts.models import Mailbox
-from backend.api.errors import ApiError
+from backend.errors import DomainError, Kind
 from backend.mssante.access import access_sender_mailbox
 from backend.mssante.actions import queue_message
 from backend.mssante.inbox import actions
@@ -30,8 +30,8 @@ __all__ = ["file", "reply", "settings_of", "update_settings"]
 _PREFIX = {"reply": "RE : ", "reply_all": "RE : ", "forward": "TR : "}
 
 
-def _field_error(field: str, message: str) -> ApiError:
-    return ApiError("invalid_input", message, fields={field: [message]})
+def _field_error(field: str, message: str) -> DomainError:
+    return DomainError("invalid_input", message, fields={field: [message]})
 
 
 def _signature(user: Any, mailbox: Mailbox) -> str:
@@ -75,8 +75,10 @@ def reply(user: Any, message: InboundMessage, data: Any) -> OutboundMessage:
     if not isinstance(text, str) or not text.strip() or len(text) > 50_000:
         raise _field_error("text", "Le message ne peut pas être vide.")
     if message.status != InboundMessage.Status.OK:
-        raise ApiError(
-            "invalid_state", "Un courrier en quarantaine ne peut pas recevoir de réponse.", 409
+        raise DomainError(
+            "invalid_state",
+            "Un courrier en quarantaine ne peut pas recevoir de réponse.",
+            Kind.CONFLICT,
         )
     sender = access_sender_mailbox(user, str(data.get("from") or message.mailbox.address))
     recipients = _recipients(message, mode, data, sender.address)
@@ -105,10 +107,13 @@ def reply(user: Any, message: InboundMessage, data: Any) -> OutboundMessage:
 def file(user: Any, message: InboundMessage, data: Any) -> dict[str, Any]:
     """« Ajouter à une conversation » (the attachments, posted in it) or « Classer dans le
     dossier du patient » (the mail linked to the patient's record)."""
-    from conversations.actions import send_message, upload_attachment
+    from conversations.actions import send_message
+    from conversations.uploads import upload_attachment
 
     if message.status != InboundMessage.Status.OK:
-        raise ApiError("invalid_state", "Un courrier en quarantaine ne peut pas être classé.", 409)
+        raise DomainError(
+            "invalid_state", "Un courrier en quarantaine ne peut pas être classé.", Kind.CONFLICT
+        )
     if data.get("patient"):
         patient = access_patient(user, str(data["patient"]))
         with transaction.atomic():

@@ -1,27 +1,11 @@
 /** Directory (annuaire) search and the user's own mailboxes (liste rouge). */
 import { http, type HttpClient } from "./http";
-import type { Id, MailboxKind } from "./types";
+import type { components } from "./schema.gen";
+import type { DirectoryEntry, MailboxKind } from "./types";
 
-export interface DirectoryResult {
-  id: Id;
-  name: string;
-  profession: string | null;
-  specialty: string | null;
-  rpps: string | null;
-  organization: string | null;
-  city: string | null;
-  postcode: string | null;
-  mssante: { address: string; kind: MailboxKind | string }[];
-  user: Id | null;
-  kind: string;
-  source: string;
-}
-
-export interface DirectoryPage {
-  results: DirectoryResult[];
-  count: number;
-  next_offset: number | null;
-}
+/** One directory entry (the same type as everywhere else: generated from the server). */
+export type DirectoryResult = DirectoryEntry;
+export type DirectoryPage = components["schemas"]["DirectoryPage"];
 
 export interface DirectoryFilters {
   q: string;

@@ -1,6 +1,6 @@
 /** Conversation syntheses (PDF exports): request, follow, send over MSSanté; address checks. */
 import { http, type HttpClient } from "./http";
-import type { MssRecipient } from "./mssante";
+import type { MssMessage } from "./mssante";
 import type { Id } from "./types";
 
 export type ExportStatus = "queued" | "running" | "done" | "failed";
@@ -34,12 +34,6 @@ export interface ExportSendPayload {
   from: string | null;
 }
 
-export interface MssMessageStatus {
-  id: Id;
-  status: string;
-  subject?: string;
-  recipients: MssRecipient[];
-}
 
 const enc = (id: Id) => encodeURIComponent(String(id));
 
@@ -50,7 +44,7 @@ export function createExportsApi(client: HttpClient = http) {
     get: (id: Id, signal?: AbortSignal) => client.get<Export>(`/api/exports/${enc(id)}`, { signal }),
     send: (id: Id, data: ExportSendPayload) => client.post<{ messages: { id: Id; status: string }[] }>(`/api/exports/${enc(id)}/send`, data),
     checkAddress: (address: string) => client.post<AddressCheck>("/api/mssante/check-address", { address }),
-    message: (id: Id) => client.get<MssMessageStatus>(`/api/mssante/messages/${enc(id)}`),
+    message: (id: Id) => client.get<MssMessage>(`/api/mssante/messages/${enc(id)}`),
   };
 }
 

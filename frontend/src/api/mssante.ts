@@ -1,5 +1,6 @@
 /** MSSanté patient messaging: INS check, sending, outbox. */
 import { http, type HttpClient } from "./http";
+import type { components } from "./schema.gen";
 import type { Id } from "./types";
 
 export interface InsCheck {
@@ -15,24 +16,9 @@ export interface InsCheck {
 
 export type RecipientStatus = "queued" | "sent" | "failed" | "read";
 
-export interface MssRecipient {
-  address: string;
-  kind?: string;
-  status: RecipientStatus | string;
-  reason: string;
-  sent_at?: string | null;
-  read_at?: string | null;
-}
-
-export interface MssMessage {
-  id: Id;
-  status: string;
-  created_at: string;
-  subject: string;
-  from: string;
-  close_exchange?: boolean;
-  recipients: MssRecipient[];
-}
+/** A queued MSSanté message and its recipients (one type for the outbox and the send status). */
+export type MssMessage = components["schemas"]["OutboundMessage"];
+export type MssRecipient = components["schemas"]["Recipient"];
 
 export interface SendPayload {
   from: string;
@@ -48,10 +34,9 @@ export function createMssanteApi(client: HttpClient = http) {
   return {
     insCheck: (ins: string) => client.post<InsCheck>("/api/patients/ins-check", { ins }),
     send: (data: SendPayload) => client.post<MssMessage>("/api/mssante/messages", data),
-    /** The backend answers {results, count, limit, offset}; older builds may say {messages}. */
     outbox: async (): Promise<MssMessage[]> => {
-      const r = await client.get<{ results?: MssMessage[]; messages?: MssMessage[] }>("/api/mssante/messages");
-      return r.results ?? r.messages ?? [];
+      const r = await client.get<components["schemas"]["OutboundMessageList"]>("/api/mssante/messages");
+      return r.results;
     },
   };
 }

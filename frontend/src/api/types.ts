@@ -1,6 +1,14 @@
-/** Types of the JSON API (see /work/shared/DESIGN.md and the frontend brief). */
+/**
+ * Types of the JSON API. The shapes are generated from the server: `schema.gen.ts` from the
+ * OpenAPI document (/api/schema/, openapi-typescript) and `frames.gen.ts` from the WebSocket frame
+ * registry; `make contract` fails when either drifts. This module only names them.
+ */
+import type { components } from "./schema.gen";
 
-export type Id = number | string;
+type Schemas = components["schemas"];
+
+/** Every id the server sends for its objects is a UUID string. */
+export type Id = string;
 
 export type Role = "clinician" | "coordinator" | "secretary" | "billing" | "admin" | "dpo";
 export type MailboxKind = "PER" | "ORG" | "APP";
@@ -53,82 +61,17 @@ export interface SignInMethods {
 }
 
 /** A user as shown anywhere in the UI. */
-export interface Person {
-  id: Id;
-  display_name: string;
-  title: string | null;
-  profession_label: string | null;
-  organization: string | null;
-}
-
-export interface Attachment {
-  id: Id;
-  name: string;
-  content_type: string;
-  size: number;
-  sha256: string;
-}
-
-export interface Message {
-  id: Id;
-  conversation: Id;
-  seq: number;
-  kind: "user" | "system";
-  sender: Person | null;
-  client_id: string | null;
-  body: string;
-  attachments: Attachment[];
-  created_at: string;
-  edited_at: string | null;
-  deleted: boolean;
-  /** Written by a member of a team mailbox taking part: the team and the member's role. */
-  team?: TeamRole | null;
-}
-
-export interface TeamRole {
-  name: string;
-  role: string | null;
-}
-
-export type Participant =
-  | { kind: "user"; user: Person }
-  | { kind: "mailbox"; mailbox: { address: string; display_name: string } };
-
-export interface ReadState {
-  user: Person;
-  seq: number;
-}
-
-export interface Conversation {
-  id: Id;
-  kind: "direct" | "group";
-  title: string | null;
-  display_title: string;
-  patient: { id: Id; display_name: string } | null;
-  participants: Participant[];
-  last_message: Message | null;
-  last_seq: number;
-  unread_count: number;
-  read_state: ReadState[];
-  created_at: string;
-}
-
-export interface MessagesPage {
-  messages: Message[];
-  has_more: boolean;
-}
-
-export interface DirectoryEntry {
-  id: Id;
-  name: string;
-  profession: string | null;
-  specialty: string | null;
-  rpps: string | null;
-  organization: string | null;
-  city: string | null;
-  mssante: { address: string; kind: MailboxKind }[];
-  user: Id | null;
-}
+export type Person = Schemas["Person"];
+export type Attachment = Schemas["AttachmentPayload"];
+export type Message = Schemas["MessagePayload"];
+/** Written by a member of a team mailbox taking part: the team and the member's role. */
+export type TeamRole = Schemas["TeamMembership"];
+export type Participant = Schemas["UserParticipant"] | Schemas["MailboxParticipant"];
+export type ReadState = Schemas["ReadMark"];
+export type Conversation = Schemas["ConversationPayload"];
+export type MessagesPage = Schemas["MessagesPage"];
+/** One entry of the directory (annuaire): its id is the directory's own number. */
+export type DirectoryEntry = Schemas["Entry"];
 
 export type PresenceStatus = "online" | "away" | "offline";
 

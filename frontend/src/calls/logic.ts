@@ -4,27 +4,12 @@
  * The CallManager (manager.ts) runs the effects this module returns.
  */
 
-export type CallServerState = "ringing" | "active" | "ended" | "missed" | "declined";
+import type { CallPayload, CallStretch } from "../api/frames.gen";
 
-export interface CallParticipant {
-  user: string;
-  joined_at: string;
-  left_at: string | null;
-}
-
-export interface Call {
-  id: string;
-  conversation: string;
-  state: CallServerState;
-  started_by: string;
-  started_at: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  duration_seconds: number | null;
-  joined: string[];
-  participants: CallParticipant[];
-  max_participants: number;
-}
+/** A call as the server describes it (generated from its frame registry). */
+export type Call = CallPayload;
+export type CallParticipant = CallStretch;
+export type CallServerState = Call["state"];
 
 export type CallPhase = "idle" | "outgoing" | "incoming" | "joining" | "active";
 

@@ -5,7 +5,7 @@ export function sameId(a: Id | null | undefined, b: Id | null | undefined): bool
 }
 
 /** "Dr Marie Curie" — prefixes the title unless the display name already carries it. */
-export function personName(p: Pick<Person, "display_name" | "title"> | null | undefined): string {
+export function personName(p: { display_name: string; title?: string | null } | null | undefined): string {
   if (!p) return "Système";
   const name = (p.display_name || "").trim();
   const title = (p.title || "").trim();

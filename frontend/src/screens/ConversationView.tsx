@@ -103,7 +103,7 @@ export function ConversationView({ chat, meId, conversationId, onBack }: { chat:
 
   const others = otherUsers(conv, meId);
   const single = conv.kind === "direct" && others.length === 1 ? others[0] : null;
-  const typingNames = Object.values(typing ?? {}).map((p) => personName(p as { display_name: string; title: string | null }));
+  const typingNames = Object.values(typing ?? {}).map((p) => personName(p));
   const typingText = typingLabel(typingNames);
   const canModify = connection === "open";
   const now = new Date();
@@ -118,7 +118,7 @@ export function ConversationView({ chat, meId, conversationId, onBack }: { chat:
       view: {
         key: `o${o.client_id}`,
         seq: null,
-        sender: { id: meId, display_name: "Vous", title: null, profession_label: null, organization: null },
+        sender: { id: meId, display_name: "Vous", title: "", profession_label: "", organization: null },
         body: o.body,
         attachments: o.attachments,
         created_at: o.created_at,

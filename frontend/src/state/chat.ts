@@ -5,11 +5,21 @@
  */
 import type { Api } from "../api/endpoints";
 import { ApiError } from "../api/http";
-import type { Attachment, Conversation, Id, Message, Person, PresenceStatus } from "../api/types";
-import { findPerson, otherUsers, sameId } from "../lib/people";
+import type { Attachment, Conversation, Id, Message } from "../api/types";
+import { otherUsers, sameId } from "../lib/people";
 import { SyncCursors } from "../ws/cursors";
 import { newClientId, Outbox, type OutboxItem } from "../ws/outbox";
 import { RealtimeSocket, type ServerFrame, type SocketOptions, type SocketStatus } from "../ws/socket";
+import {
+  type ChatEffect,
+  type ConvMessages,
+  type FrameState,
+  key,
+  patchConversation,
+  reduceChatFrame,
+  sortConversations,
+  upsertConversation,
+} from "./chatFrames";
 import { lastSeq, mergeMessages } from "./messages";
 import { Store } from "./store";
 
@@ -17,23 +27,13 @@ export const TYPING_SEND_INTERVAL_MS = 3000;
 export const TYPING_SHOW_MS = 5000;
 export const PAGE_SIZE = 50;
 
-export interface ConvMessages {
-  items: Message[];
-  hasMore: boolean;
-  status: "loading" | "ready" | "error";
-  loadingOlder: boolean;
-  error?: string;
-}
+export type { ConvMessages };
+export { sortConversations };
 
-export interface ChatState {
-  conversations: Conversation[];
+export interface ChatState extends FrameState {
   listStatus: "idle" | "loading" | "ready" | "error";
   listError?: string;
-  messages: Record<string, ConvMessages>;
   outbox: OutboxItem[];
-  presence: Record<string, PresenceStatus>;
-  /** conversation -> user id -> Person typing (entries expire after TYPING_SHOW_MS). */
-  typing: Record<string, Record<string, Person | { id: Id; display_name: string; title: null }>>;
   connection: SocketStatus;
   retryInMs?: number;
   notice: string | null;
@@ -84,28 +84,7 @@ export const SESSION_END_MESSAGES: Record<string, string> = {
   session_ended: "Votre session a pris fin : reconnectez-vous.",
 };
 
-function key(id: Id): string {
-  return String(id);
-}
 
-function activityTime(c: Conversation): number {
-  return Date.parse(c.last_message?.created_at ?? c.created_at) || 0;
-}
-
-export function sortConversations(list: Conversation[]): Conversation[] {
-  return [...list].sort((a, b) => activityTime(b) - activityTime(a));
-}
-
-function readerOf(frame: ServerFrame): Person | undefined {
-  const reader = frame.reader;
-  return reader && typeof reader === "object" && "id" in reader ? (reader as Person) : undefined;
-}
-
-function userIdOf(value: unknown): Id | null {
-  if (value && typeof value === "object" && "id" in value) return (value as { id: Id }).id;
-  if (typeof value === "number" || typeof value === "string") return value;
-  return null;
-}
 
 export class ChatController {
   readonly store: Store<ChatState>;
@@ -269,21 +248,15 @@ export class ChatController {
   }
 
   private patchConversation(id: Id, fn: (c: Conversation) => Conversation): void {
-    this.store.set((s) => {
-      const idx = s.conversations.findIndex((c) => sameId(c.id, id));
-      if (idx < 0) return s;
-      const list = s.conversations.slice();
-      list[idx] = fn(list[idx]);
-      return { ...s, conversations: sortConversations(list) };
-    });
+    this.store.set((s) => patchConversation(s, id, fn));
   }
 
   upsertConversation(conv: Conversation): void {
-    this.store.set((s) => {
-      const list = s.conversations.filter((c) => !sameId(c.id, conv.id));
-      list.push(conv);
-      return { ...s, conversations: sortConversations(list) };
-    });
+    this.store.set((s) => upsertConversation(s, conv));
+    this.afterUpsert(conv);
+  }
+
+  private afterUpsert(conv: Conversation): void {
     if (!this.store.get().messages[key(conv.id)]) this.cursors.baseline(conv.id, conv.last_seq);
     this.queryPresence();
   }
@@ -525,142 +498,61 @@ export class ChatController {
         /* a listener's bug must not break the chat */
       }
     }
-    switch (frame.type) {
-      case "hello": {
-        const presence = (frame.presence ?? {}) as Record<string, PresenceStatus>;
-        this.store.set((s) => ({ ...s, presence: { ...s.presence, ...presence } }));
+    const step = reduceChatFrame(this.store.get(), frame, this.deps.meId);
+    this.store.set(step.state);
+    for (const effect of step.effects) this.run(effect);
+  }
+
+  /** Carries out what the pure frame reducer (chatFrames.ts) asked for. */
+  private run(effect: ChatEffect): void {
+    switch (effect.type) {
+      case "ack":
+        if (this.outbox.ack(effect.clientId)) this.syncOutboxState();
         break;
-      }
-      case "message.ack": {
-        const clientId = String(frame.client_id ?? "");
-        if (clientId && this.outbox.ack(clientId)) this.syncOutboxState();
-        if (frame.message) this.ingest(frame.message as Message, { live: false });
+      case "ingest":
+        this.ingest(effect.message, { live: effect.live });
         break;
-      }
-      case "message.new":
-        if (frame.message) this.ingest(frame.message as Message, { live: true });
+      case "baseline":
+        this.cursors.baseline(effect.conversation, effect.seq);
         break;
-      case "message.updated": {
-        const message = frame.message as Message | undefined;
-        if (!message) break;
-        const k = key(message.conversation);
-        if (this.store.get().messages[k]) {
-          this.setMessages(message.conversation, (m) => ({ ...(m as ConvMessages), items: mergeMessages(m?.items ?? [], [message]) }));
-        }
-        const c = this.conversation(message.conversation);
-        if (c?.last_message && sameId(c.last_message.id, message.id)) {
-          this.patchConversation(message.conversation, (x) => ({ ...x, last_message: message }));
-        }
+      case "sync-more":
+        this.sendSync();
         break;
-      }
-      case "read": {
-        const conv = frame.conversation as Id;
-        const seq = Number(frame.seq) || 0;
-        const userId = userIdOf(frame.user);
-        if (conv === undefined || userId === null) break;
-        if (sameId(userId, this.deps.meId)) {
-          // read in another tab or device
-          this.noteMyRead(conv, seq);
-          this.patchConversation(conv, (c) => (seq >= c.last_seq ? { ...c, unread_count: 0 } : c));
-        }
-        this.patchConversation(conv, (c) => {
-          const idx = c.read_state.findIndex((r) => sameId(r.user.id, userId));
-          const read_state = c.read_state.slice();
-          if (idx >= 0) {
-            if (read_state[idx].seq >= seq) return c;
-            read_state[idx] = { ...read_state[idx], seq };
-          } else {
-            // a team mailbox member is not among the participants: the frame's `reader` names them
-            const user: Person | undefined =
-              frame.user && typeof frame.user === "object" ? (frame.user as Person) : (findPerson(c, userId) ?? readerOf(frame));
-            if (!user) return c;
-            read_state.push({ user, seq });
-          }
-          return { ...c, read_state };
-        });
+      case "my-read":
+        this.noteMyRead(effect.conversation, effect.seq);
         break;
-      }
-      case "typing": {
-        const conv = frame.conversation as Id;
-        const userId = userIdOf(frame.user);
-        if (conv === undefined || userId === null || sameId(userId, this.deps.meId)) break;
-        const c = this.conversation(conv);
-        const fromFrame = frame.user && typeof frame.user === "object" ? (frame.user as Person) : undefined;
-        const person =
-          fromFrame ??
-          c?.participants.flatMap((p) => (p.kind === "user" && sameId(p.user.id, userId) ? [p.user] : []))[0] ?? {
-            id: userId,
-            display_name: "Un participant",
-            title: null,
-          };
-        const k = key(conv);
-        this.store.set((s) => ({ ...s, typing: { ...s.typing, [k]: { ...(s.typing[k] ?? {}), [key(userId)]: person } } }));
-        const tk = `${k}:${key(userId)}`;
+      case "typing-timer": {
+        const tk = `${key(effect.conversation)}:${key(effect.user)}`;
         const prev = this.typingTimers.get(tk);
         if (prev !== undefined) this.clearTimer(prev);
         this.typingTimers.set(
           tk,
           this.setTimer(() => {
             this.typingTimers.delete(tk);
-            this.clearTyping(conv, userId);
+            this.clearTyping(effect.conversation, effect.user);
           }, TYPING_SHOW_MS),
         );
         break;
       }
-      case "presence": {
-        const userId = userIdOf(frame.user);
-        if (userId === null) break;
-        const status = (frame.status as PresenceStatus) ?? "offline";
-        this.store.set((s) => ({ ...s, presence: { ...s.presence, [key(userId)]: status } }));
+      case "conversation-added":
+        this.afterUpsert(effect.conversation);
         break;
-      }
-      case "presence.state":
-      case "presence.result": {
-        const presence = (frame.presence ?? {}) as Record<string, PresenceStatus>;
-        this.store.set((s) => ({ ...s, presence: { ...s.presence, ...presence } }));
+      case "session-ended":
+        this.sessionEnded(effect.reason, effect.message);
         break;
-      }
-      case "sync": {
-        const messages = (Array.isArray(frame.messages) ? frame.messages : []) as Message[];
-        const sorted = [...messages].sort((a, b) => a.seq - b.seq);
-        const maxByConv = new Map<string, { id: Id; seq: number }>();
-        for (const m of sorted) {
-          this.ingest(m, { live: false });
-          const cur = maxByConv.get(key(m.conversation));
-          if (!cur || m.seq > cur.seq) maxByConv.set(key(m.conversation), { id: m.conversation, seq: m.seq });
-        }
-        // the server's answer is gapless after our cursor
-        for (const { id, seq } of maxByConv.values()) this.cursors.baseline(id, seq);
-        if (frame.more) this.sendSync();
+      case "teleexpertise":
+        this.deps.onTeleexpertiseUpdated?.(effect.request);
         break;
-      }
-      case "conversation.new": {
-        const conv = frame.conversation as Conversation | undefined;
-        if (conv && typeof conv === "object") this.upsertConversation(conv);
+      case "export":
+        this.deps.onExportUpdated?.(effect.export);
         break;
-      }
-      case "session.ended":
-        this.sessionEnded(String(frame.reason ?? "session_ended"), typeof frame.message === "string" ? frame.message : undefined);
-        break;
-      case "teleexpertise.updated":
-        this.deps.onTeleexpertiseUpdated?.(frame.request);
-        break;
-      case "export.updated":
-        this.deps.onExportUpdated?.(frame.export);
-        break;
-      case "error": {
-        const ref = typeof frame.ref === "string" ? frame.ref : "";
-        const message = typeof frame.message === "string" ? frame.message : "Une erreur est survenue.";
-        if (ref.startsWith("call:")) break; // answered by the call manager (its own listener)
-        if (ref && this.outbox.has(ref)) {
-          this.outbox.markFailed(ref, message);
+      case "error":
+        if (effect.ref && this.outbox.has(effect.ref)) {
+          this.outbox.markFailed(effect.ref, effect.message);
           this.syncOutboxState();
         } else {
-          this.store.update({ notice: message });
+          this.store.update({ notice: effect.message });
         }
-        break;
-      }
-      default:
         break;
     }
   }

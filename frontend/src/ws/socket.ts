@@ -8,6 +8,7 @@
  * DEAD_AFTER_MS + TICK_MS (25 s) and a reconnection starts. The browser's `offline` event drops
  * it at once.
  */
+import type { ServerFrame } from "../api/frames.gen";
 import { backoffDelay } from "./backoff";
 
 export type SocketStatus = "idle" | "connecting" | "open" | "reconnecting" | "stopped";
@@ -22,11 +23,8 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
-export interface ServerFrame {
-  type: string;
-  ref?: string;
-  [key: string]: unknown;
-}
+/** Every frame the server sends: the union generated from its registry (conversations/frames.py). */
+export type { ServerFrame };
 
 export interface SocketOptions {
   url?: () => string;

@@ -1,28 +1,16 @@
 import { useEffect, useState } from "preact/hooks";
-import { teApi, type ReportPayload, type TeRequest } from "../../api/teleexpertise";
+import { teApi, type TeRequest } from "../../api/teleexpertise";
 import type { Me } from "../../api/types";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { actStatusLabel, formatAmount, formatDate, formatDateTime, identityLabel, sexLabel } from "../../lib/format";
-import { personName, sameId } from "../../lib/people";
+import { ConfirmDialog } from "../../components/Dialog";
+import { formatDate } from "../../lib/format";
+import { sameId } from "../../lib/people";
 import { linkClick } from "../../lib/router";
 import { isExpert } from "../../lib/roles";
 import { onTeleexpertiseUpdated } from "../../state/teleexpertise";
-import { errorMessage, FieldError, StatusBadges } from "./common";
+import { errorMessage, StatusBadges } from "./common";
 import { FilingDialog, FilingOutcome, QuotaCounters } from "./Filing";
-
-const QUALITY_LABELS: Record<string, string> = {
-  parent: "titulaire de l'autorité parentale",
-  guardian: "tuteur",
-  family: "habilitation familiale",
-  curator: "curateur",
-};
-
-const REPORT_FIELDS: [keyof ReportPayload, string, boolean][] = [
-  ["context", "Contexte", true],
-  ["answer", "Réponse", true],
-  ["conclusion", "Conclusion", true],
-  ["recommendations", "Recommandations", false],
-];
+import { DeclineDialog, ReportEditor } from "./RequestDialogs";
+import { ActsPanel, ConsentPanel, PartiesPanel, PatientPanel, QuestionPanel, ReportView } from "./RequestPanels";
 
 export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
   const [req, setReq] = useState<TeRequest | null>(null);
@@ -152,110 +140,13 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
       )}
 
       <div class="detail-grid">
-        <section class="panel" aria-labelledby="te-patient-h">
-          <h2 id="te-patient-h">Patient</h2>
-          <dl class="dl">
-            <dt>Nom</dt>
-            <dd>{req.patient.display_name}</dd>
-            <dt>Naissance</dt>
-            <dd>{formatDate(req.patient.birth_date)}</dd>
-            <dt>Sexe</dt>
-            <dd>{sexLabel(req.patient.sex)}</dd>
-            <dt>Identité</dt>
-            <dd>{identityLabel(req.patient.identity_status)}</dd>
-            {req.patient.ins && (
-              <>
-                <dt>INS</dt>
-                <dd>{req.patient.ins}</dd>
-              </>
-            )}
-          </dl>
-        </section>
-        <section class="panel" aria-labelledby="te-parties-h">
-          <h2 id="te-parties-h">Intervenants</h2>
-          <dl class="dl">
-            <dt>Demandeur</dt>
-            <dd>
-              {personName(req.requester)}
-              {req.requester.organization ? ` · ${req.requester.organization}` : ""}
-            </dd>
-            {req.team && (
-              <>
-                <dt>Équipe</dt>
-                <dd data-testid="te-team">{req.team.display_name}</dd>
-              </>
-            )}
-            <dt>Expert</dt>
-            <dd data-testid="te-expert">
-              {req.expert ? (
-                <>
-                  {personName(req.expert)} · {req.expert.specialty ?? req.specialty}
-                  {req.expert.rpps ? ` · RPPS ${req.expert.rpps}` : ""}
-                </>
-              ) : (
-                "En attente de prise en charge par l'équipe"
-              )}
-            </dd>
-            <dt>Urgence</dt>
-            <dd>{req.urgency === "urgent" ? "Urgente" : "Normale"}</dd>
-            {req.due_at && (
-              <>
-                <dt>Échéance</dt>
-                <dd>{formatDateTime(req.due_at)}</dd>
-              </>
-            )}
-          </dl>
-        </section>
+        <PatientPanel patient={req.patient} />
+        <PartiesPanel req={req} />
       </div>
 
-      <section class="panel" aria-labelledby="te-consent-h">
-        <h2 id="te-consent-h">Consentement</h2>
-        {req.consent ? (
-          <>
-            <p data-testid="te-consent-summary">
-              Recueilli {req.consent.method === "written" ? "par écrit" : "oralement"} le {formatDateTime(req.consent.collected_at)}
-              {req.consent.collected_by ? ` par ${personName(req.consent.collected_by)}` : ""}
-              {req.consent.consenter === "representative"
-                ? `, auprès de ${req.consent.representative_name ?? "son représentant légal"} (${QUALITY_LABELS[req.consent.representative_quality ?? ""] ?? "représentant légal"})`
-                : ", auprès du patient"}
-              .
-            </p>
-            {req.consent.withdrawn_at && (
-              <p class="alert alert-warning" data-testid="te-consent-withdrawn">
-                Consentement retiré le {formatDateTime(req.consent.withdrawn_at)}
-                {req.consent.withdrawn_by ? ` par ${personName(req.consent.withdrawn_by)}` : ""}.
-              </p>
-            )}
-            {consentActive && !closed && (
-              <button type="button" class="btn btn-link btn-link-danger" onClick={() => setWithdrawing(true)} data-testid="te-consent-withdraw">
-                Retrait du consentement
-              </button>
-            )}
-          </>
-        ) : (
-          <p class="muted">Non communiqué.</p>
-        )}
-      </section>
+      <ConsentPanel req={req} canWithdraw={consentActive && !closed} onWithdraw={() => setWithdrawing(true)} />
 
-      {req.question !== undefined && (
-        <section class="panel" aria-labelledby="te-question-h">
-          <h2 id="te-question-h">Question</h2>
-          <p class="pre" data-testid="te-question-text">
-            {req.question}
-          </p>
-          {!!req.attachments?.length && (
-            <ul class="plain-list" data-testid="te-question-attachments">
-              {req.attachments.map((a) => (
-                <li key={String(a.id)}>
-                  <a href={`/api/attachments/${encodeURIComponent(String(a.id))}/download`} download data-testid="te-question-attachment">
-                    {a.name}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
-      )}
+      {req.question !== undefined && <QuestionPanel req={req} />}
 
       {req.status === "declined" && req.decline_reason && (
         <section class="panel">
@@ -274,20 +165,7 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
           onSave={(data) => run(() => teApi.report(id, data), "Compte rendu enregistré.")}
         />
       ) : (
-        req.report && (
-          <section class="panel" aria-labelledby="te-report-h" data-testid="te-report">
-            <h2 id="te-report-h">Compte rendu</h2>
-            {REPORT_FIELDS.map(([k, label]) =>
-              req.report![k] ? (
-                <div key={k} class="report-block">
-                  <h3>{label}</h3>
-                  <p class="pre">{req.report![k]}</p>
-                </div>
-              ) : null,
-            )}
-            <p class="muted">Rédigé le {formatDateTime(req.report.written_at)}</p>
-          </section>
-        )
+        req.report && <ReportView report={req.report} />
       )}
 
       {canFile && (
@@ -302,18 +180,7 @@ export function RequestPageScreen({ me, id }: { me: Me; id: string }) {
 
       <FilingOutcome req={req} />
 
-      {!!req.acts?.length && (
-        <section class="panel" aria-labelledby="te-acts-h">
-          <h2 id="te-acts-h">Actes</h2>
-          <ul class="plain-list">
-            {req.acts.map((a, i) => (
-              <li key={i}>
-                {a.code} · {formatDate(a.act_date)} · {formatAmount(a.amount)} · {actStatusLabel(a.status)}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {!!req.acts?.length && <ActsPanel acts={req.acts} />}
 
       {filing && (
         <FilingDialog
@@ -359,102 +226,5 @@ function BackLink() {
         ← Mes demandes
       </a>
     </p>
-  );
-}
-
-function DeclineDialog({ onCancel, onConfirm }: { onCancel: () => void; onConfirm: (reason: string) => Promise<boolean> }) {
-  const [reason, setReason] = useState("");
-  const [err, setErr] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-  return (
-    <Dialog title="Refuser la demande" onClose={onCancel} testId="te-decline-dialog">
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (!reason.trim()) {
-            setErr("Le motif du refus est obligatoire.");
-            return;
-          }
-          setBusy(true);
-          const ok = await onConfirm(reason.trim());
-          if (!ok) setBusy(false);
-        }}
-        noValidate
-      >
-        <div class="field">
-          <label for="decline-reason">Motif du refus (obligatoire)</label>
-          <textarea
-            id="decline-reason"
-            rows={4}
-            value={reason}
-            required
-            onInput={(e) => setReason(e.currentTarget.value)}
-            aria-invalid={!!err}
-            aria-describedby={err ? "decline-reason-error" : undefined}
-            data-autofocus
-            data-testid="te-decline-reason"
-          />
-          <FieldError id="decline-reason-error" message={err} />
-        </div>
-        <div class="dialog-actions">
-          <button type="button" class="btn btn-secondary" onClick={onCancel}>
-            Annuler
-          </button>
-          <button type="submit" class="btn btn-danger" disabled={busy} data-testid="te-decline-confirm">
-            Refuser la demande
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-function ReportEditor({ initial, busy, onSave }: { initial: ReportPayload | null; busy: boolean; onSave: (data: ReportPayload) => Promise<boolean> }) {
-  const [data, setData] = useState<ReportPayload>({
-    context: initial?.context ?? "",
-    answer: initial?.answer ?? "",
-    conclusion: initial?.conclusion ?? "",
-    recommendations: initial?.recommendations ?? "",
-  });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  return (
-    <section class="panel" aria-labelledby="te-report-edit-h" data-testid="te-report-editor">
-      <h2 id="te-report-edit-h">Compte rendu de téléexpertise</h2>
-      <form
-        noValidate
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const errs: Record<string, string> = {};
-          for (const [k, label, required] of REPORT_FIELDS) if (required && !data[k].trim()) errs[k] = `${label} : champ obligatoire.`;
-          setErrors(errs);
-          if (Object.keys(errs).length) return;
-          await onSave(data);
-        }}
-      >
-        {REPORT_FIELDS.map(([k, label, required]) => (
-          <div class="field" key={k}>
-            <label for={`report-${k}`}>
-              {label}
-              {required ? "" : " (facultatif)"}
-            </label>
-            <textarea
-              id={`report-${k}`}
-              rows={k === "answer" ? 6 : 3}
-              value={data[k]}
-              onInput={(e) => setData({ ...data, [k]: e.currentTarget.value })}
-              aria-invalid={!!errors[k]}
-              aria-describedby={errors[k] ? `report-${k}-error` : undefined}
-              data-testid={`te-report-${k}`}
-            />
-            <FieldError id={`report-${k}-error`} message={errors[k]} />
-          </div>
-        ))}
-        <div class="form-actions">
-          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="te-report-save">
-            Enregistrer le compte rendu
-          </button>
-        </div>
-      </form>
-    </section>
   );
 }

@@ -1,0 +1,231 @@
+"""Every action emits exactly the frames it declares, each matching the registry (Zulip's
+test_events.py, in small): run the action, collect what reaches the channel layer after commit,
+compare the frame types in order, and check each frame against `conversations.frames`.
+
+The consumer's own frames (hello, pong, presence, typing, sync, error, acks, call.ringing,
+call.signal) are checked by the WebSocket tests: `tests.wsclient.Socket` checks every frame it
+receives against the registry."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from conversations import actions, events, frames
+from conversations.calls import actions as calls
+from conversations.calls.lifecycle import expire_if_unanswered
+from conversations.calls.serializers import WsCallDecline, WsCallInvite, WsCallRef, WsCallSignal
+from conversations.consumers import HANDLERS
+from conversations.serializers import (
+    WsMessageDelete,
+    WsMessageEdit,
+    WsMessageSend,
+    WsPresenceQuery,
+    WsPresenceSet,
+    WsRead,
+    WsSync,
+    WsTyping,
+)
+from conversations.syntheses.actions import request_synthesis
+from conversations.syntheses.rendering import render_export
+from teleexpertise import actions as te
+from tests.integration.test_teleexpertise_factories import (
+    REPORT,
+    ensure_tariffs,
+    lefebvre,
+    new_request,
+)
+from tests.support.mssante import eager_tasks
+
+pytestmark = pytest.mark.django_db
+
+# Emitted by the consumer itself (not by an action): covered through tests.wsclient.
+CONSUMER_FRAMES = {
+    "hello",
+    "message.ack",
+    "typing",
+    "presence",
+    "presence.state",
+    "pong",
+    "sync",
+    "error",
+    "session.ended",
+    "call.ringing",
+    "call.signal",
+}
+# Emitted by the MSSanté inbox when a mail is stored (backend/mssante/inbox/followup.py).
+INBOX_FRAMES = {"mssante.inbox"}
+# What each action emits, in order (a recipient's copy counts once per recipient group sent).
+DECLARED = {
+    "create_conversation": ["conversation.new", "conversation.new"],  # one per participant
+    "add_participant": ["message.new", "conversation.new", "conversation.new", "conversation.new"],
+    "remove_participant": ["message.new"],
+    "send_message": ["message.new"],
+    "post_system_message": ["message.new"],
+    "edit_message": ["message.updated"],
+    "delete_message": ["message.updated"],
+    "mark_read": ["read"],
+    "calls.invite": ["call.invite"],
+    "calls.accept": ["call.accept", "call.answered_elsewhere"],
+    "calls.hangup": ["call.hangup", "call.ended", "message.new"],
+    "calls.decline": ["call.decline", "call.ended", "message.new"],
+    "calls.expire_if_unanswered": ["call.ended", "message.new"],
+    "calls.leave_calls_of_channel": ["call.hangup", "call.ended", "message.new"],
+    "syntheses.request_synthesis": ["export.updated"],  # running, progress..., done (eager)
+    # The request's conversation (one copy per party), its opening message and the question.
+    "te.create_request": [
+        "conversation.new",
+        "conversation.new",
+        "message.new",
+        "message.new",
+        "teleexpertise.updated",
+    ],
+    "te.accept_request": ["message.new", "teleexpertise.updated"],
+    "te.write_report": ["message.new", "teleexpertise.updated"],
+    "te.file_request": ["message.new", "teleexpertise.updated"],
+}
+
+
+@pytest.fixture
+def emitted(monkeypatch, django_capture_on_commit_callbacks):
+    """Run a callable; return the frames it sent after commit, each checked."""
+
+    def run(action: Any) -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+        monkeypatch.setattr(events, "_dispatch", lambda users, frame, origin: sent.append(frame))
+        with django_capture_on_commit_callbacks(execute=True):
+            action()
+        for frame in sent:
+            assert frames.check(frame) == [], frame
+        return sent
+
+    return run
+
+
+def types(sent: list[dict[str, Any]]) -> list[str]:
+    return [f["type"] for f in sent]
+
+
+def conversation_of(personas, **kwargs):
+    conversation, _ = actions.create_conversation(
+        personas.gp, users=[personas.cardiologist], **kwargs
+    )
+    return conversation
+
+
+def test_conversation_and_message_actions_emit_their_frames(personas, emitted):
+    gp, cardio = personas.gp, personas.cardiologist
+    created: list[Any] = []
+    sent = emitted(lambda: created.append(actions.create_conversation(gp, users=[cardio])[0]))
+    assert types(sent) == DECLARED["create_conversation"]
+    conversation = created[0]
+    result: list[Any] = []
+    sent = emitted(
+        lambda: result.append(
+            actions.send_message(gp, conversation.pk, client_id="frames-0001", body="Bonjour")
+        )
+    )
+    assert types(sent) == DECLARED["send_message"]
+    message = result[0].message
+    sent = emitted(lambda: actions.edit_message(gp, message.pk, "Bonjour !"))
+    assert types(sent) == DECLARED["edit_message"]
+    assert (
+        types(emitted(lambda: actions.mark_read(cardio, conversation.pk, 1)))
+        == DECLARED["mark_read"]
+    )
+    sent = emitted(lambda: actions.delete_message(gp, message.pk))
+    assert types(sent) == DECLARED["delete_message"]
+    sent = emitted(lambda: actions.post_system_message(conversation.pk, "Note"))
+    assert types(sent) == DECLARED["post_system_message"]
+
+
+def test_participant_changes_emit_their_frames(personas, emitted):
+    gp = personas.gp
+    group, _ = actions.create_conversation(gp, users=[personas.cardiologist], title="Staff")
+    sent = emitted(lambda: actions.add_participant(gp, group.pk, personas.nurse))
+    assert types(sent) == DECLARED["add_participant"]
+    sent = emitted(lambda: actions.remove_participant(gp, group.pk, personas.nurse))
+    assert types(sent) == DECLARED["remove_participant"]
+
+
+def test_call_actions_emit_their_frames(personas, emitted):
+    gp, cardio = personas.gp, personas.cardiologist
+    conversation = conversation_of(personas)
+    started: list[Any] = []
+    sent = emitted(lambda: started.append(calls.invite(gp, conversation.pk, "chan-gp")))
+    assert types(sent) == DECLARED["calls.invite"]
+    sent = emitted(lambda: calls.accept(cardio, started[0].pk, "chan-cardio"))
+    assert types(sent) == DECLARED["calls.accept"]
+    sent = emitted(lambda: calls.hangup(cardio, started[0].pk))
+    assert types(sent) == DECLARED["calls.hangup"]
+
+    emitted(lambda: started.append(calls.invite(gp, conversation.pk, "chan-gp")))
+    sent = emitted(lambda: calls.decline(cardio, started[1].pk, "En consultation"))
+    assert types(sent) == DECLARED["calls.decline"]
+
+    emitted(lambda: started.append(calls.invite(gp, conversation.pk, "chan-gp")))
+    later = timezone.now() + datetime.timedelta(hours=1)
+    sent = emitted(lambda: expire_if_unanswered(started[2].pk, now=later))
+    assert types(sent) == DECLARED["calls.expire_if_unanswered"]
+
+    emitted(lambda: started.append(calls.invite(gp, conversation.pk, "chan-gp")))
+    sent = emitted(lambda: calls.leave_calls_of_channel("chan-gp"))
+    assert types(sent) == DECLARED["calls.leave_calls_of_channel"]
+
+
+def test_synthesis_rendering_emits_export_updates(personas, emitted):
+    conversation = conversation_of(personas, patient=lefebvre())
+    actions.send_message(personas.gp, conversation.pk, client_id="frames-0002", body="Avis ?")
+    export: list[Any] = []
+    with eager_tasks():
+        sent = emitted(lambda: export.append(request_synthesis(personas.gp, conversation.pk)))
+    assert set(types(sent)) == set(DECLARED["syntheses.request_synthesis"])
+    assert sent[-1]["export"]["status"] == "done"
+    assert types(emitted(lambda: render_export(str(export[0].pk)))) == []  # idempotent
+
+
+def test_teleexpertise_actions_emit_their_frames(personas, emitted):
+    ensure_tariffs()
+    gp, cardio = personas.gp, personas.cardiologist
+    created: list[Any] = []
+    sent = emitted(lambda: created.append(new_request(gp, cardio, lefebvre())))
+    assert types(sent) == DECLARED["te.create_request"]
+    request = created[0]
+    sent = emitted(lambda: te.accept_request(cardio, request.pk))
+    assert types(sent) == DECLARED["te.accept_request"]
+    sent = emitted(lambda: te.write_report(cardio, request.pk, **REPORT))
+    assert types(sent) == DECLARED["te.write_report"]
+    with eager_tasks():
+        sent = emitted(lambda: te.file_request(cardio, request.pk))
+    assert types(sent) == DECLARED["te.file_request"]
+    assert all("question" not in f["request"] for f in sent if f["type"] != "message.new")
+
+
+def test_every_server_frame_is_emitted_by_an_action_or_the_consumer():
+    declared = {t for emitted_types in DECLARED.values() for t in emitted_types}
+    assert set(frames.SERVER_FRAMES) == declared | CONSUMER_FRAMES | INBOX_FRAMES
+
+
+def test_client_frames_are_the_consumer_handlers_and_their_forms():
+    assert set(frames.CLIENT_FRAMES) == set(HANDLERS)
+    forms = {
+        "message.send": WsMessageSend,
+        "message.edit": WsMessageEdit,
+        "message.delete": WsMessageDelete,
+        "read": WsRead,
+        "typing": WsTyping,
+        "sync": WsSync,
+        "presence.set": WsPresenceSet,
+        "presence.query": WsPresenceQuery,
+        "call.invite": WsCallInvite,
+        "call.accept": WsCallRef,
+        "call.decline": WsCallDecline,
+        "call.hangup": WsCallRef,
+        "call.signal": WsCallSignal,
+    }
+    for name, form in forms.items():
+        declared = set(frames.CLIENT_FRAMES[name].__annotations__) - {"type", "ref"}
+        assert declared == set(form().fields), name
