@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from conversations import actions, events, frames
+from conversations import actions, events, frames, presence
 from conversations.calls import actions as calls
 from conversations.calls.lifecycle import expire_if_unanswered
 from conversations.calls.serializers import WsCallDecline, WsCallInvite, WsCallRef, WsCallSignal
@@ -69,6 +69,7 @@ DECLARED = {
     "delete_message": ["message.updated"],
     "mark_read": ["read"],
     "calls.invite": ["call.invite"],
+    "calls.invite (nobody reachable)": ["call.ended", "message.new"],
     "calls.accept": ["call.accept", "call.answered_elsewhere"],
     "calls.hangup": ["call.hangup", "call.ended", "message.new"],
     "calls.decline": ["call.decline", "call.ended", "message.new"],
@@ -154,6 +155,10 @@ def test_participant_changes_emit_their_frames(personas, emitted):
 def test_call_actions_emit_their_frames(personas, emitted):
     gp, cardio = personas.gp, personas.cardiologist
     conversation = conversation_of(personas)
+    # Nobody online: the call ends at once as missed (the caller is told, no ring).
+    sent = emitted(lambda: calls.invite(gp, conversation.pk, "chan-gp"))
+    assert types(sent) == DECLARED["calls.invite (nobody reachable)"]
+    presence.connect(cardio.pk, "chan-cardio")  # the cardiologist's socket is open
     started: list[Any] = []
     sent = emitted(lambda: started.append(calls.invite(gp, conversation.pk, "chan-gp")))
     assert types(sent) == DECLARED["calls.invite"]
