@@ -69,10 +69,9 @@ def check_health(context: ssl.SSLContext) -> None:
     for daphne in DAPHNES:
         status, text = direct("/readyz", daphne)
         assert status == 200, (daphne, text)
-        assert json.loads(text) == {
-            "status": "ok",
-            "checks": {"database": "ok", "channel_layer": "ok"},
-        }, text
+        ready = json.loads(text)
+        assert ready["status"] == "ok", text
+        assert ready["checks"] == {"database": "ok", "channel_layer": "ok"}, text
     # TLS >= 1.2 with the test CA's certificate for localhost.
     with context.wrap_socket(
         socket.create_connection((HOST, PORTS["nginx-https"])), server_hostname="localhost"
