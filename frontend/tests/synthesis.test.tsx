@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Export, ExportsApi } from "../src/api/exports";
 import type { Me } from "../src/api/types";
 import { addRecipient, applyCheck, applyCheckError, applySendError, canSend, normalizeAddress, removeRecipient, sendErrorMessage } from "../src/screens/synthesis/recipients";
+import { SendForm } from "../src/screens/synthesis/SendForm";
 import { POLL_MS, SynthesisDialog } from "../src/screens/synthesis/SynthesisDialog";
 import { ChatController } from "../src/state/chat";
 import { emitExportUpdated, exportStatusLabel, isTerminal, onExportUpdated, reduceExport } from "../src/state/exports";
@@ -208,5 +209,34 @@ describe("synthesis dialog", () => {
       await vi.advanceTimersByTimeAsync(1);
     });
     expect(q("synthesis-sent-status").dataset.status).toBe("sent");
+  });
+
+  it("offers the DMP visibility only for the patient's record, and sends the author's choice", async () => {
+    const api = { send: vi.fn(async () => ({ messages: [{ id: "m1", status: "queued" }] })), message: vi.fn() } as unknown as ExportsApi;
+    const directory = { mssanteSearch: vi.fn(async () => ({ results: [], count: 0, next_offset: null })) };
+    host = document.createElement("div");
+    document.body.appendChild(host);
+    await act(async () => {
+      render(
+        <SendForm exp={exp({ status: "done", progress: 100 })} conversation={conv({ patient: { id: "5", display_name: "DUPONT Léa" } })} me={ME} api={api} directory={directory} onClose={() => undefined} />,
+        host!,
+      );
+    });
+    const q = (id: string) => host!.querySelector(`[data-testid="${id}"]`) as HTMLElement | null;
+    expect(q("synthesis-visibility")).toBeNull();
+    await act(async () => {
+      (q("synthesis-to-patient") as HTMLInputElement).click();
+    });
+    const select = q("synthesis-visibility") as HTMLSelectElement;
+    expect(select.value).toBe("");
+    expect(Array.from(select.options).map((o) => o.value)).toEqual(["", "normal", "invisible_patient", "masked_professionals", "invisible_representatives"]);
+    await act(async () => {
+      select.value = "invisible_patient";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await act(async () => {
+      (q("synthesis-send") as HTMLButtonElement).click();
+    });
+    expect(api.send).toHaveBeenCalledWith("e1", { recipients: [], to_patient_record: true, from: "claire@demo.mssante.fr", visibility: "invisible_patient" });
   });
 });

@@ -32,7 +32,20 @@ export interface ExportSendPayload {
   recipients: string[];
   to_patient_record: boolean;
   from: string | null;
+  /** The DMP visibility of the copy sent to the patient's record; absent: the server's default
+   * for this patient (a minor's record hides it from the legal representatives). */
+  visibility?: DmpVisibility;
 }
+
+export type DmpVisibility = "normal" | "invisible_patient" | "masked_professionals" | "invisible_representatives";
+
+/** The author's choices for a document sent to the patient's record (DMP), in French. */
+export const DMP_VISIBILITIES: { value: DmpVisibility; label: string }[] = [
+  { value: "normal", label: "Visible par le patient et les professionnels autorisés" },
+  { value: "invisible_patient", label: "Non visible par le patient (en attente d'une consultation d'annonce)" },
+  { value: "masked_professionals", label: "Masqué aux autres professionnels de santé" },
+  { value: "invisible_representatives", label: "Non visible par les représentants légaux du patient" },
+];
 
 
 const enc = (id: Id) => encodeURIComponent(String(id));

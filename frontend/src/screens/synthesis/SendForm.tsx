@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { DirectoryResult } from "../../api/directory";
 import { directoryApi } from "../../api/directory";
-import { type Export, type ExportsApi } from "../../api/exports";
+import { DMP_VISIBILITIES, type DmpVisibility, type Export, type ExportSendPayload, type ExportsApi } from "../../api/exports";
 import { ApiError } from "../../api/http";
 import type { Conversation, Id, Me } from "../../api/types";
 import { useDebounced } from "../NewConversation";
@@ -43,6 +43,8 @@ export function SendForm({
   const debounced = useDebounced(query.trim(), 300);
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   const [toPatient, setToPatient] = useState(false);
+  // "" = the server's default for this patient (a minor's record hides it from the legal representatives).
+  const [visibility, setVisibility] = useState<DmpVisibility | "">("");
   const [from, setFrom] = useState(me.mailboxes.find((m) => m.kind === "PER")?.address ?? me.mailboxes[0]?.address ?? "");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -99,7 +101,9 @@ export function SendForm({
     setBusy(true);
     setError(null);
     try {
-      const r = await api.send(exp.id, { recipients: recipients.map((x) => x.address), to_patient_record: toPatient, from: from || null });
+      const payload: ExportSendPayload = { recipients: recipients.map((x) => x.address), to_patient_record: toPatient, from: from || null };
+      if (toPatient && visibility) payload.visibility = visibility;
+      const r = await api.send(exp.id, payload);
       setSent(r.messages);
     } catch (err) {
       if (err instanceof ApiError) {
@@ -194,6 +198,19 @@ export function SendForm({
             <input type="checkbox" checked={toPatient} onChange={(e) => setToPatient(e.currentTarget.checked)} data-testid="synthesis-to-patient" /> Verser au dossier du patient (DMP) —{" "}
             {conversation.patient.display_name}
           </label>
+        </div>
+      )}
+      {conversation.patient && toPatient && (
+        <div class="field">
+          <label for="synth-visibility">Visibilité dans le DMP</label>
+          <select id="synth-visibility" value={visibility} onChange={(e) => setVisibility(e.currentTarget.value as DmpVisibility | "")} data-testid="synthesis-visibility">
+            <option value="">Par défaut pour ce patient (les mineurs suivent la règle de l'établissement)</option>
+            {DMP_VISIBILITIES.map((v) => (
+              <option key={v.value} value={v.value}>
+                {v.label}
+              </option>
+            ))}
+          </select>
         </div>
       )}
       <div class="field">
