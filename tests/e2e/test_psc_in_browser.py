@@ -31,7 +31,8 @@ def psc_server(personas: Any, psc_provider: PscProvider) -> Iterator[Daphne]:
 def through_psc(page: Any, base: str, rpps: str) -> None:
     page.goto(base + "/")
     button = page.get_by_test_id("psc-login")
-    expect(button).to_have_text("Se connecter avec Pro Santé Connect")
+    # A generous wait (not a timing check): on a loaded CI machine the first render can be slow.
+    expect(button).to_have_text("Se connecter avec Pro Santé Connect", timeout=20_000)
     button.click()
     page.locator(f'button[data-rpps="{rpps}"]').click()
 
