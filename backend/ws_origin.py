@@ -73,7 +73,7 @@ class PublicOriginValidator:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope["type"] == "websocket" and not origin_allowed(scope):
-            # (imported here: settings.py imports this module to check PUBLIC_ORIGIN)
+            # (imported here: backend/settings/base.py imports this module to check PUBLIC_ORIGIN)
             from channels.security.websocket import WebsocketDenier
 
             return await WebsocketDenier()(scope, receive, send)

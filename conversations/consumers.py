@@ -24,52 +24,15 @@ from backend.errors import DomainError
 from backend.observability import client_ip_var, new_request_id, request_id_var
 from conversations import events, frames, presence
 from conversations.calls import signalling as ws_calls
-from conversations.serializers import (
-    FrameForm,
-    FrameSerializer,
-    WsMessageDelete,
-    WsMessageEdit,
-    WsMessageSend,
-    WsPresenceQuery,
-    WsPresenceSet,
-    WsRead,
-    WsSync,
-    WsTyping,
-    validate_frame,
-)
-from conversations.ws_handlers import (
-    conversation_members,
-    delete_message,
-    edit_message,
-    mark_read,
-    send_message,
-    sync_messages,
-)
+from conversations.serializers import FrameForm, FrameSerializer, validate_frame
+from conversations.ws_dispatch import HANDLERS, FrameError, TokenBucket
+from conversations.ws_handlers import conversation_members
+
+__all__ = ["HANDLERS", "ChatConsumer"]
 
 logger = logging.getLogger(__name__)
-TYPING_MIN_INTERVAL = 2.0  # seconds between two relayed "typing" of one socket and conversation
 MEMBERSHIP_TTL = 60.0
 _last_sweep = 0.0  # monotonic time of this process's last sweep of stale connections
-
-
-class TokenBucket:
-    """Frame flood guard: `rate` frames per second on average, bursts up to `burst`."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.capacity = rate, float(burst)
-        self.tokens, self.stamp = float(burst), time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
-Handler = Callable[["ChatConsumer", dict[str, Any], "str | None"], Awaitable[None]]
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -112,7 +75,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         contacts, states = await database_sync_to_async(self._contacts_and_states)()
         await self.send_frame(frames.hello(user.pk, states))
         if before != after:
-            await self._broadcast_presence(contacts, after)
+            await self.broadcast_presence(contacts, after)
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
     def _contacts_and_states(self) -> tuple[set[str], dict[str, str]]:
@@ -138,7 +101,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         if before != after:
             contacts = await database_sync_to_async(presence.contacts_of)(self.user.pk)
-            await self._broadcast_presence(contacts, after)
+            await self.broadcast_presence(contacts, after)
 
     def run_later(self, delay: float, job: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Runs `job(*args)` after `delay` seconds unless the socket closes first."""
@@ -173,7 +136,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
             if before != after:
                 contacts = await database_sync_to_async(presence.contacts_of)(self.user.pk)
-                await self._broadcast_presence(contacts, after)
+                await self.broadcast_presence(contacts, after)
         await self.close(code=4408)
 
     async def _sweep_stale_connections(self) -> None:
@@ -296,7 +259,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.send_frame(frame)
 
-    async def _broadcast_presence(self, user_ids: set[str], status: str) -> None:
+    async def broadcast_presence(self, user_ids: set[str], status: str) -> None:
         frame = frames.presence(self.user.pk, cast(frames.PresenceStatus, status))
         for user_id in user_ids:
             await self.channel_layer.group_send(
@@ -310,109 +273,3 @@ class ChatConsumer(AsyncWebsocketConsumer):
         members = await conversation_members(self.user, conversation, ref)
         self.members[conversation] = (time.monotonic(), members)
         return members
-
-
-class FrameError(Exception):
-    """A refusal of one client frame, with the frame's ref so the client can match the error."""
-
-    def __init__(self, error: DomainError, ref: Any) -> None:
-        super().__init__(error.message)
-        self.error, self.ref = error, ref
-
-
-# --- handlers: validate, call an action in a worker thread, answer ---------------------------
-def _guard(handler: Handler) -> Handler:
-    """Attach the frame's ref to any domain error so the client can match the error."""
-
-    async def wrapped(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-        try:
-            await handler(consumer, frame, ref)
-        except DomainError as exc:
-            raise FrameError(exc, ref) from exc
-
-    return wrapped
-
-
-@_guard
-async def on_message_send(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsMessageSend, frame, ref)
-    message = await send_message(consumer.user, data, consumer.channel_name)
-    await consumer.send_frame(frames.message_ack(data["client_id"], message, ref))
-
-
-@_guard
-async def on_message_edit(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsMessageEdit, frame, ref)
-    await edit_message(consumer.user, data["message"], data["body"])
-
-
-@_guard
-async def on_message_delete(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsMessageDelete, frame, ref)
-    await delete_message(consumer.user, data["message"])
-
-
-@_guard
-async def on_read(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsRead, frame, ref)
-    await mark_read(consumer.user, data["conversation"], data["seq"])
-
-
-@_guard
-async def on_typing(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsTyping, frame, ref)
-    conversation = str(data["conversation"])
-    members = await consumer.members_of(conversation, ref)
-    now = time.monotonic()
-    if now - consumer.typing_sent.get(conversation, 0.0) < TYPING_MIN_INTERVAL:
-        return  # ephemeral: extra typing frames are dropped quietly
-    consumer.typing_sent[conversation] = now
-    typing_frame = frames.typing(conversation, consumer.user.pk)
-    for user_id in members - {str(consumer.user.pk)}:
-        await consumer.channel_layer.group_send(
-            events.user_group(user_id), {"type": "deliver", "frame": typing_frame}
-        )
-
-
-@_guard
-async def on_sync(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsSync, frame, ref)
-    messages, more, unknown = await sync_messages(consumer.user, data["cursors"])
-    await consumer.send_frame(frames.sync(messages, more, ref, unknown))
-
-
-@_guard
-async def on_presence_set(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsPresenceSet, frame, ref)
-    before, after = await database_sync_to_async(presence.set_status)(
-        consumer.user.pk, consumer.channel_name, data["status"]
-    )
-    if before != after:
-        contacts = await database_sync_to_async(presence.contacts_of)(consumer.user.pk)
-        await consumer._broadcast_presence(contacts, after)
-
-
-@_guard
-async def on_presence_query(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsPresenceQuery, frame, ref)
-    states = await database_sync_to_async(presence.visible_status)(consumer.user.pk, data["users"])
-    await consumer.send_frame(frames.presence_state(states, ref))
-
-
-async def on_ping(consumer: ChatConsumer, frame: dict[str, Any], ref: str | None) -> None:
-    await database_sync_to_async(presence.touch)(consumer.channel_name)
-    await consumer.send_frame(frames.pong(ref))
-
-
-HANDLERS: dict[str, Handler] = {
-    "message.send": on_message_send,
-    "message.edit": on_message_edit,
-    "message.delete": on_message_delete,
-    "read": on_read,
-    "typing": on_typing,
-    "sync": on_sync,
-    "presence.set": on_presence_set,
-    "presence.query": on_presence_query,
-    "ping": on_ping,
-    **{name: _guard(handler) for name, handler in ws_calls.CALL_HANDLERS.items()},
-}

@@ -1,4 +1,4 @@
-"""RATE_LIMITS from the environment (no DRF import: read by settings.py)."""
+"""RATE_LIMITS from the environment (no DRF import: read by backend/settings/api.py)."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ _expire = database_sync_to_async(expire_if_unanswered)
 leave_calls_of_channel = database_sync_to_async(calls.leave_calls_of_channel)
 
 
-# --- handlers (wrapped by consumers._guard) --------------------------------------------------
+# --- handlers (wrapped by ws_dispatch.guard) --------------------------------------------------
 
 
 async def on_call_invite(consumer: Socket, frame: dict[str, Any], ref: str | None) -> None:

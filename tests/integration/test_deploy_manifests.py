@@ -4,7 +4,7 @@ No network and no Docker: every YAML file is parsed, and what the manifests say 
 (commands, probe paths, ports, environment variables) is checked against the code itself: the
 daphne and Celery command lines are parsed by daphne's and Celery's own parsers, the ASGI
 application and the Celery app are imported, probe paths are resolved by Django's URL resolver,
-environment variables are compared with what backend/settings.py reads, and the settings
+environment variables are compared with what backend/settings/ reads, and the settings
 reference in deploy/README.md must list every one of them.
 """
 
@@ -41,7 +41,7 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 NGINX_SITE = DEPLOY / "nginx" / "templates" / "liaison.conf.template"
 COTURN_CONF = DEPLOY / "coturn" / "turnserver.conf"
 README = DEPLOY / "README.md"
-SETTINGS_FILE = ROOT / "backend" / "settings.py"
+SETTINGS_DIR = ROOT / "backend" / "settings"  # a package: every part is read
 
 APP_IMAGE = "liaison-sante"  # the image name in the base manifests and in compose
 DAPHNE_PORT = 8000
@@ -199,8 +199,10 @@ def parse_duration(value: str) -> int:
 
 @cache
 def settings_variables() -> dict[str, str]:
-    """NAME -> how settings.py reads it: "env" (NAME or NAME_FILE) or "os" (NAME only)."""
-    source = SETTINGS_FILE.read_text(encoding="utf-8")
+    """NAME -> how the settings read it: "env" (NAME or NAME_FILE) or "os" (NAME only)."""
+    source = "\n".join(
+        part.read_text(encoding="utf-8") for part in sorted(SETTINGS_DIR.glob("*.py"))
+    )
     found = {
         name: "env"
         for name in re.findall(r"\benv(?:_bool|_int|_list)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source)
@@ -571,7 +573,7 @@ def test_compose_web_replicas_listen_where_nginx_sends_traffic() -> None:
     assert {int(port) for _, port in servers} == ports == {DAPHNE_PORT}
 
 
-# --- environment variables are the ones settings.py reads ------------------------------------
+# --- environment variables are the ones the settings read -----------------------------------
 
 
 def test_settings_parser_finds_the_variables_settings_reads() -> None:
@@ -604,7 +606,7 @@ def test_every_variable_set_in_deploy_files_is_read_by_settings() -> None:
     unknown = sorted(
         {f"{where}: {name}" for where, name in deploy_variable_names() if name not in accepted}
     )
-    assert not unknown, f"set but never read by backend/settings.py: {unknown}"
+    assert not unknown, f"set but never read by backend/settings/: {unknown}"
 
 
 def test_secrets_are_passed_as_files_never_as_values() -> None:
@@ -638,7 +640,9 @@ def test_settings_reference_in_deploy_readme_lists_every_variable_settings_reads
     missing = sorted(set(settings_variables()) - documented)
     assert not missing, f"deploy/README.md does not document: {missing}"
     stale = sorted(documented - set(settings_variables()))
-    assert not stale, f"deploy/README.md documents variables settings.py no longer reads: {stale}"
+    assert not stale, (
+        f"deploy/README.md documents variables backend/settings/ no longer reads: {stale}"
+    )
     for name, default, meaning in rows:
         assert default.strip() and meaning.strip(), name
 
