@@ -4,17 +4,27 @@ Two transactions that lock the same rows in the same order never wait on each ot
 so every action takes its row locks (`SELECT ... FOR UPDATE`) in this order, skipping what it
 does not need:
 
-1. ``teleexpertise.TeleexpertiseRequest`` (then its ``Consent`` or ``Report``)
-2. ``teleexpertise.Act`` quota slots
-3. ``conversations.Call``
-4. ``conversations.Conversation`` (its ``last_seq`` hands out message numbers)
-5. ``conversations.Message``, then ``conversations.Attachment``, then ``conversations.ReadState``
-6. ``conversations.Export``
-7. ``mssante.OutboundMessage``, then its ``OutboundRecipient`` rows
-8. ``patients.Patient`` (identity vigilance), ``accounts.Mailbox``, ``directory.ImportRun``:
-   locked alone, never together with the rows above.
+1. ``accounts.User``, as a per-user quota guard (unsent uploads, one synthesis in flight): first
+   in its transaction
+2. ``teleexpertise.TeleexpertiseRequest`` (then its ``Consent`` or ``Report``)
+3. ``teleexpertise.Act`` quota slots (the billing review locks one ``Act`` alone)
+4. ``conversations.Call``
+5. ``conversations.Conversation`` (its ``last_seq`` hands out message numbers)
+6. ``conversations.Message``, then ``conversations.Attachment``, then ``conversations.ReadState``
+7. ``conversations.Export``
+8. ``mssante.InboundMessage`` (inbox processing, team state; a delivery report then locks the
+   ``OutboundRecipient`` it is about)
+9. ``mssante.OutboundMessage``, then its ``OutboundRecipient`` rows
+10. ``patients.Patient`` (identity vigilance), ``accounts.Mailbox``, ``directory.ImportRun``,
+    ``conversations.Connection`` (presence sweep): locked alone, never together with the rows
+    above.
 
-Slow work (a PDF, SMTP) happens before or after the transaction that holds a lock, never inside.
+This list is the one place the order is written; modules that lock say which rows they take
+and point here.
+
+Slow work (a PDF, SMTP) happens before or after the transaction that holds a lock, never
+inside: a teleexpertise report is rendered before the filing transaction locks its request
+(teleexpertise/report_actions.py), a synthesis is read before its mails are queued.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Sending the filed report over MSSanté: the one place that calls the MSSanté module.
+"""Sending the filed report over MSSanté: the one place that calls the MSSanté module, through
+its one door for a PDF (backend/mssante/pdf_mail.send_pdf, shared with the synthesis).
 
 Two mails, both stored in the caller's transaction and sent by the Celery task after commit:
 - to the requester and the patient's referring doctor (their personal mailboxes), and to the
@@ -15,11 +16,10 @@ from typing import Any
 
 from backend.accounts.models import Mailbox, Membership, Organization
 from backend.errors import DomainError, Kind
-from backend.mssante.actions import HealthDocument, MimeAttachment, queue_message
 from backend.mssante.documents import default_visibility as default_visibility
 from backend.mssante.documents import is_minor
 from backend.mssante.models import OutboundMessage, OutboundRecipient
-from backend.mssante.pdf_mail import personal_mailbox
+from backend.mssante.pdf_mail import PdfDocument, personal_mailbox, send_pdf
 from backend.patients.models import Patient
 from teleexpertise.models import TeleexpertiseRequest
 
@@ -160,60 +160,33 @@ def deliveries(request: TeleexpertiseRequest) -> list[dict[str, Any]]:
 def send_report(
     request: TeleexpertiseRequest, pdf: bytes, *, visibility: str = VISIBILITY_NORMAL
 ) -> list[OutboundMessage]:
-    """Queue the report mails; the caller holds the transaction (nothing sent on rollback)."""
+    """Queue the report mails through the one door for a PDF over MSSanté (pdf_mail.send_pdf);
+    the caller holds the transaction (nothing sent on rollback)."""
     sender = _sender(request)
     expert = request.expert
     assert expert is not None  # filing follows the report, written by the request's expert
-    patient = request.patient
-    text = (
-        f"Veuillez trouver ci-joint le compte rendu de la téléexpertise {request.reference}.\n"
-        f"{expert.display_name}"
+    document = PdfDocument(
+        pdf=pdf,
+        title=REPORT_TITLE,
+        type_code=REPORT_TYPE_CODE,
+        type_display="CR de télémédecine",
+        reference=request.reference,
+        visibility=visibility,
+        service_start=request.created_at,
+        encounter_code="VR",  # teleexpertise: an encounter without the patient
     )
-    document = (
-        HealthDocument(
-            pdf=pdf,
-            title=REPORT_TITLE,
-            type_code=REPORT_TYPE_CODE,
-            type_display="CR de télémédecine",
-            patient=patient,
-            dossier=request.reference,
-            service_start=request.created_at,
-            encounter_code="VR",  # teleexpertise: an encounter without the patient
-            visibility=visibility,
-        )
-        if patient.is_qualified
-        else None
+    queued = send_pdf(
+        document,
+        actor=expert,
+        sender_mailbox=sender,
+        text=(
+            f"Veuillez trouver ci-joint le compte rendu de la téléexpertise {request.reference}.\n"
+            f"{expert.display_name}"
+        ),
+        patient=request.patient,
+        professionals=professional_recipients(request),
+        # A qualified identity with an MSSanté address: the DMP feed gets its own mail.
+        to_patient_record=True,
+        related_object=(RELATED_TYPE, request.pk),
     )
-    common = {
-        "actor": request.expert,
-        "sender_mailbox": sender,
-        "subject": f"{REPORT_TITLE} {request.reference}",
-        "text": text,
-        "related_object": (RELATED_TYPE, request.pk),
-        "patient": patient,
-    }
-    sent: list[OutboundMessage] = []
-    professionals = professional_recipients(request)
-    if professionals:
-        attachments = (
-            []
-            if document is not None
-            else [MimeAttachment(f"{request.reference}.pdf", "application/pdf", pdf)]
-        )
-        sent.append(
-            queue_message(
-                recipients=professionals,
-                attachments=attachments,
-                health_document=document,
-                **common,  # type: ignore[arg-type]
-            )
-        )
-    if document is not None and patient.mssante_address:
-        sent.append(
-            queue_message(
-                recipients=[patient.mssante_address],
-                health_document=document,
-                **common,  # type: ignore[arg-type]
-            )
-        )
-    return sent
+    return [q.message for q in queued]

@@ -30,8 +30,9 @@ class PdfDocument:
     type_code: str  # LOINC code of the document type
     type_display: str
     reference: str  # the file's name, the subject's end, the XDM dossier
-    visibility: str | None = None  # DMP visibility, when the MSSanté module carries it
+    visibility: str | None = None  # DMP visibility (default: HealthDocument's, "normal")
     service_start: datetime | None = None  # where the act started (conversation, request)
+    encounter_code: str | None = None  # "VR" for teleexpertise (default: HealthDocument's)
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,9 @@ def _health_document(document: PdfDocument, patient: Patient) -> HealthDocument:
     if document.service_start is not None:
         options["service_start"] = document.service_start
     if document.visibility is not None:
-        names = {f.name for f in dataclasses.fields(HealthDocument)}
-        if "visibility" in names:
-            options["visibility"] = document.visibility
+        options["visibility"] = document.visibility
+    if document.encounter_code is not None:
+        options["encounter_code"] = document.encounter_code
     return HealthDocument(
         pdf=document.pdf,
         title=document.title,

@@ -1,7 +1,7 @@
 """Video calls: every change to a call, one transaction each, audit inside, frames after commit.
 
-Locking order (see `lifecycle`): a Call row first, then its conversation. `invite` locks only the
-conversation and reads calls without locking.
+Locks (in the order of backend/locks.py): a Call row, then its conversation. `invite` locks
+only the conversation and reads calls without locking.
 """
 
 from __future__ import annotations

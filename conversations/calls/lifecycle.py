@@ -1,9 +1,9 @@
 """How a call ends, shared by the call actions and the expiry task.
 
-Locking order: a Call row first, then its conversation (the system message takes the
-conversation's seq lock). A ringing call left unanswered for CALL_RING_SECONDS ends as missed: a
-Celery task scheduled at invite time does it, and every action about a call does it first (eager
-mode ignores countdowns).
+Locks (in the order of backend/locks.py): a Call row, then its conversation (the system
+message takes the conversation's seq lock). A ringing call left unanswered for
+CALL_RING_SECONDS ends as missed: a Celery task scheduled at invite time does it, and every
+action about a call does it first (eager mode ignores countdowns).
 """
 
 from __future__ import annotations
