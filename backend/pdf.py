@@ -10,29 +10,35 @@ from pathlib import Path
 from typing import Any
 
 import reportlab
-from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import tables
 
 FONT, FONT_BOLD, FONT_ITALIC = "TE-Vera", "TE-Vera-Bold", "TE-Vera-Italic"
 _FONTS_DIR = Path(reportlab.__file__).parent / "fonts"
+# Table cells start from a style bound to Helvetica (one of the 14 standard fonts, never
+# embedded, which PDF/A refuses): every TableStyle of ours names the embedded font first.
+TABLE_FONT = ("FONTNAME", (0, 0), (-1, -1), FONT)
 
 
 def register_fonts() -> None:
-    # Every page's preamble selects the canvas base font: make it ours (embedded) rather than
-    # Helvetica (one of the 14 standard fonts, never embedded, which PDF/A refuses).
-    rl_config.canvas_basefontname = FONT
-    # Table cells start from a style whose font was bound to Helvetica at import: same reason.
-    tables.CellStyle.fontname = FONT
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(_FONTS_DIR / "Vera.ttf")))
         pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONTS_DIR / "VeraBd.ttf")))
         pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(_FONTS_DIR / "VeraIt.ttf")))
 
 
-class NumberedCanvas(Canvas):
+class EmbeddedFontCanvas(Canvas):
+    """A canvas whose base font, selected in every page's preamble, is ours (embedded) rather
+    than Helvetica; given to this canvas only, reportlab's process-wide default is left alone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # (platypus' document templates pass initialFontName=None explicitly)
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
+        super().__init__(*args, **kwargs)
+
+
+class NumberedCanvas(EmbeddedFontCanvas):
     """Defers each page until the document ends, so the footer can say "page X / Y".
 
     Subclasses (or the document) draw the footer in ``draw_page_footer(page, total)``.

@@ -15,7 +15,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from backend.accounts.models import Professional, User
-from backend.pdf import FONT, FONT_BOLD, register_fonts
+from backend.pdf import FONT, FONT_BOLD, TABLE_FONT, EmbeddedFontCanvas, register_fonts
 from backend.pdfa import to_pdfa
 from teleexpertise.models import Report, TeleexpertiseRequest
 
@@ -115,7 +115,11 @@ def render(request: TeleexpertiseRequest, report: Report, *, dated: datetime.dat
         colWidths=[4.5 * cm, 12.5 * cm],
     )
     grid = TableStyle(
-        [("GRID", (0, 0), (-1, -1), 0.3, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        [
+            TABLE_FONT,
+            ("GRID", (0, 0), (-1, -1), 0.3, "#999999"),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
     )
     header.setStyle(grid)
     patient = Table(
@@ -153,7 +157,7 @@ def render(request: TeleexpertiseRequest, report: Report, *, dated: datetime.dat
             cell,
         ),
     ]
-    doc.build(story, onFirstPage=_on_page, onLaterPages=_on_page)
+    doc.build(story, onFirstPage=_on_page, onLaterPages=_on_page, canvasmaker=EmbeddedFontCanvas)
     # A health document: PDF/A-2b (DOMAIN.md, MSSanté documents).
     return to_pdfa(
         buffer.getvalue(),

@@ -30,7 +30,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from backend.pdf import FONT, FONT_BOLD, FONT_ITALIC, NumberedCanvas, register_fonts
+from backend.pdf import FONT, FONT_BOLD, FONT_ITALIC, TABLE_FONT, NumberedCanvas, register_fonts
 from backend.pdfa import to_pdfa
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -167,6 +167,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 _GRID = TableStyle(
     [
+        TABLE_FONT,
         ("GRID", (0, 0), (-1, -1), 0.3, "#999999"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), "#eeeeee"),
@@ -230,7 +231,7 @@ def _story(data: SynthesisData, digest: str, styles: dict[str, ParagraphStyle]) 
         story.append(Paragraph("Patient", styles["h"]))
         rows = [[Paragraph(_text(k), cell), Paragraph(_text(v), cell)] for k, v in data.patient]
         table = Table(rows, colWidths=[4.5 * cm, 12.5 * cm])
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, "#999999")]))
+        table.setStyle(TableStyle([TABLE_FONT, ("GRID", (0, 0), (-1, -1), 0.3, "#999999")]))
         story.append(table)
     story.append(Paragraph("Participants", styles["h"]))
     header = ["Nom", "Profession", "Organisation", "RPPS"]

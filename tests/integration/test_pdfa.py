@@ -117,3 +117,17 @@ def test_the_conversation_synthesis_is_pdfa_2b(
 ):
     data = _synthesis_pdf(personas, as_user, django_capture_on_commit_callbacks)
     assert_pdfa_2b(data, "Suivi cardiologique")
+
+
+def test_rendering_leaves_reportlab_process_wide_defaults_alone(
+    personas, as_user, django_capture_on_commit_callbacks
+):
+    """The embedded font is given to our canvases and tables only: other users of reportlab in
+    the process keep its defaults."""
+    from reportlab import rl_config
+    from reportlab.platypus import tables
+
+    _report_pdf(personas)
+    _synthesis_pdf(personas, as_user, django_capture_on_commit_callbacks)
+    assert rl_config.canvas_basefontname == "Helvetica"
+    assert tables.CellStyle.fontname == "Helvetica"
