@@ -47,25 +47,29 @@ def _close_worker_thread_connections(django_db_setup: Any, django_db_blocker: An
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _sqlite_flush_opens_the_audit_purge_window(django_db_setup: Any) -> Any:
-    """On SQLite a trigger refuses deleting audit events unless a purge window is open
-    (audit migration 0003); a test database flush is such a purge."""
+def _sqlite_flush_lifts_the_audit_delete_trigger(django_db_setup: Any) -> Any:
+    """On SQLite a trigger refuses deleting audit events, always (audit migrations 0003-0004);
+    a test database flush is the one purge allowed: the trigger is dropped for the flush and
+    put back after it. The hook lives here, in the tests, not in the schema."""
     from django.db import connection
 
     if connection.vendor != "sqlite":
         yield
         return
+    from importlib import import_module
+
+    trigger = import_module("backend.audit.migrations.0004_sqlite_no_purge_window")
     operations = type(connection.ops)
     original = operations.execute_sql_flush
 
     def execute_sql_flush(self: Any, sql_list: Any) -> None:
         with self.connection.cursor() as cursor:
-            cursor.execute("INSERT INTO audit_purge_window VALUES (datetime('now'))")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
         try:
             original(self, sql_list)
         finally:
             with self.connection.cursor() as cursor:
-                cursor.execute("DELETE FROM audit_purge_window")
+                cursor.execute(trigger.DELETE_TRIGGER)
 
     operations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
     yield
