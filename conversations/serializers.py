@@ -7,7 +7,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from backend.api.errors import ApiError
 from backend.errors import DomainError
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -126,13 +125,15 @@ def parse_int_param(
     try:
         value = int(raw)
     except (TypeError, ValueError) as exc:
-        raise ApiError(
+        raise DomainError(
             "invalid", f"{name} doit être un entier.", fields={name: ["Entier attendu."]}
         ) from exc
     maximum = INT64_MAX if maximum is None else maximum  # the database's bigint, at most
     if value < minimum or value > maximum:
         bound = f"entre {minimum} et {maximum}"
-        raise ApiError("invalid", f"{name} doit être {bound}.", fields={name: [f"Valeur {bound}."]})
+        raise DomainError(
+            "invalid", f"{name} doit être {bound}.", fields={name: [f"Valeur {bound}."]}
+        )
     return value
 
 

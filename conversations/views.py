@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import Mailbox, User
-from backend.api.errors import ApiError
 from backend.api.typed_schema import typed
 from backend.api.users import user_of
+from backend.errors import DomainError
 from backend.patients.access import access_patient
 from conversations import actions, uploads
 from conversations.access import access_attachment, access_conversation, conversations_for
@@ -74,7 +74,7 @@ def _resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]
         else:
             users.append(user)
     if unknown:
-        raise ApiError(
+        raise DomainError(
             "participant_unknown",
             "Destinataire introuvable.",
             fields={"participants": [f"Inconnu : {e}" for e in unknown]},
@@ -246,7 +246,7 @@ class AttachmentUploadView(APIView):
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
-            raise ApiError(
+            raise DomainError(
                 "file_required", "Choisissez un fichier.", fields={"file": ["Fichier manquant."]}
             )
         attachment = uploads.upload_attachment(user_of(request), upload)

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.api.errors import ApiError
 from backend.api.typed_schema import typed
+from backend.errors import DomainError
 from teleexpertise import billing, billing_exports
 from teleexpertise.payloads import ActBulkResult, ActEnvelope, ActPage
 from teleexpertise.serializers import ActBulkTransitionSerializer, ActTransitionSerializer
@@ -37,7 +37,7 @@ def _int(value: str | None, default: int, name: str, maximum: int) -> int:
     except ValueError:
         number = -1
     if number < 0:
-        raise ApiError("invalid", "Entier positif attendu.", fields={name: ["Entier attendu."]})
+        raise DomainError("invalid", "Entier positif attendu.", fields={name: ["Entier attendu."]})
     return min(number, maximum)
 
 

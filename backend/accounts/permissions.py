@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from rest_framework import permissions, status
+from rest_framework import permissions
 from rest_framework.request import Request
 
 from backend.accounts.models import ApiToken
 from backend.accounts.psc.tokens import PSC_SESSION
-from backend.api.errors import ApiError
+from backend.errors import Forbidden
 
 
 def otp_satisfied(request: Request) -> bool:
@@ -38,9 +38,8 @@ class IsVerifiedUser(IsSignedIn):
         if not super().has_permission(request, view):
             return False
         if not otp_satisfied(request):
-            raise ApiError(
-                "otp_enrollment_required",
+            raise Forbidden(
                 "La double authentification est obligatoire : activez-la pour continuer.",
-                status.HTTP_403_FORBIDDEN,
+                code="otp_enrollment_required",
             )
         return True

@@ -1,7 +1,9 @@
 """The contract's error shape: {"error": {"code", "message", "fields"}} for every API error.
 
-Domain errors (`backend.errors.DomainError`) get their status code from their kind here; DRF's
-own exceptions (validation, authentication, throttling) get the same body.
+Domain errors (`backend.errors.DomainError`, the one error type, raised by actions and views
+alike) get their status code from their kind here; DRF's own exceptions (validation,
+authentication, throttling) get the same body. The WebSocket consumer turns the same errors
+into `error` frames.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from backend.errors import Conflict, DomainError, Kind, NotFound
+from backend.errors import DomainError, Kind, NotFound
 
-__all__ = ["ApiError", "Conflict", "DomainError", "NotFound", "error_body", "status_of"]
+__all__ = ["error_body", "exception_handler", "status_of"]
 
 DEFAULT_MESSAGES = {
     status.HTTP_400_BAD_REQUEST: ("invalid", "La requête contient des données invalides."),
@@ -47,27 +49,10 @@ STATUS_BY_KIND = {
     Kind.THROTTLED: status.HTTP_429_TOO_MANY_REQUESTS,
     Kind.UNAVAILABLE: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
-KIND_BY_STATUS = {code: kind for kind, code in STATUS_BY_KIND.items()}
-
-
-class ApiError(DomainError):
-    """A refusal decided by a view, given by its HTTP status (domain code raises DomainError)."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status_code: int = status.HTTP_400_BAD_REQUEST,
-        fields: dict[str, list[str]] | None = None,
-    ) -> None:
-        super().__init__(
-            code, message, KIND_BY_STATUS.get(status_code, Kind.INVALID), fields=fields
-        )
-        self.status_code = status_code
 
 
 def status_of(error: DomainError) -> int:
-    return getattr(error, "status_code", None) or STATUS_BY_KIND[error.kind]
+    return STATUS_BY_KIND[error.kind]
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

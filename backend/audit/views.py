@@ -16,11 +16,11 @@ from rest_framework.views import APIView
 
 from backend.accounts.access import organization_ids
 from backend.accounts.models import Membership
-from backend.api.errors import ApiError
 from backend.api.typed_schema import typed
 from backend.audit import history, journal
 from backend.audit.models import AuditEvent
 from backend.audit.payloads import JournalEvents, JournalPatients, MessageVersions
+from backend.errors import DomainError, Forbidden
 
 PAGE_SIZE = 200
 DENIED = {403: OpenApiResponse(description="Réservé aux administrateurs et au DPO.")}
@@ -67,11 +67,11 @@ class AuditListView(APIView):
     def get(self, request: Request) -> Response:
         admin_orgs = organization_ids(request.user, {Membership.Role.ADMIN})
         if not admin_orgs:
-            raise ApiError("forbidden", "Réservé aux administrateurs de la structure.", 403)
+            raise Forbidden("Réservé aux administrateurs de la structure.")
         try:
             patient_id = uuid.UUID(request.query_params.get("patient", ""))
         except ValueError as exc:
-            raise ApiError(
+            raise DomainError(
                 "patient_required",
                 "Précisez l'identifiant du patient.",
                 fields={"patient": ["Identifiant de patient invalide."]},
@@ -116,7 +116,9 @@ class JournalEventsView(APIView):
         try:
             offset = max(0, int(request.query_params.get("offset") or 0))
         except ValueError:
-            raise ApiError("invalid", "Entier attendu.", fields={"offset": ["Entier."]}) from None
+            raise DomainError(
+                "invalid", "Entier attendu.", fields={"offset": ["Entier."]}
+            ) from None
         page = list(events[offset : offset + PAGE_SIZE])
         journal.record_reading(request.user, request.query_params)
         return Response(

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.api.errors import ApiError, NotFound
+from backend.errors import DomainError, NotFound
 from backend.mssante import actions
 from backend.mssante.access import access_message, access_sender_mailbox, messages_for
 from backend.mssante.mime import MimeAttachment
@@ -36,7 +36,7 @@ def mime_attachments(user: Any, attachment_ids: list[uuid.UUID]) -> list[MimeAtt
         try:
             attachment = access_attachment(user, attachment_id)
         except NotFound as exc:
-            raise ApiError(
+            raise DomainError(
                 "attachment_invalid",
                 "Une pièce jointe est introuvable.",
                 fields={"attachments": ["Pièce jointe introuvable."]},
@@ -74,7 +74,7 @@ def _page_bound(request: Request, name: str, default: int, maximum: int) -> int:
         value = -1
     if not 0 <= value <= maximum:
         message = f"« {name} » doit être un entier entre 0 et {maximum}."
-        raise ApiError("invalid_pagination", message, fields={name: [message]})
+        raise DomainError("invalid_pagination", message, fields={name: [message]})
     return value
 
 

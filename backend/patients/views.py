@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from backend.accounts.access import clinical_organization_ids
 from backend.accounts.models import Organization
-from backend.api.errors import ApiError, NotFound
 from backend.audit import log as audit
+from backend.errors import DomainError, NotFound
 from backend.patients import actions, identity_actions
 from backend.patients.access import access_patient, patients_for, require_clinical_access
 from backend.patients.ins import InsError, parse_ins
@@ -40,7 +40,7 @@ class InsCheckView(APIView):
         try:
             info = parse_ins(form.validated_data["ins"])
         except InsError as exc:
-            raise ApiError(exc.code, exc.message, fields={"ins": [exc.message]}) from exc
+            raise DomainError(exc.code, exc.message, fields={"ins": [exc.message]}) from exc
         audit.record("patient.ins_checked", actor=request.user, object_type="ins")
         return Response(
             {
@@ -62,14 +62,14 @@ def _organization_for_new_patient(request: Request, requested: uuid.UUID | None)
     allowed = clinical_organization_ids(request.user)
     if requested is not None:
         if requested not in allowed:
-            raise ApiError(
+            raise DomainError(
                 "organization_invalid",
                 "Vous ne pouvez pas créer de patient dans cette structure.",
                 fields={"organization": ["Structure inconnue ou non autorisée."]},
             )
         return Organization.objects.get(pk=requested)
     if len(allowed) != 1:
-        raise ApiError(
+        raise DomainError(
             "organization_required",
             "Précisez la structure qui tient le dossier du patient.",
             fields={"organization": ["Ce champ est obligatoire."]},
@@ -99,12 +99,12 @@ class PatientListView(APIView):
             try:
                 ins = parse_ins(ins).ins
             except InsError as exc:
-                raise ApiError(exc.code, exc.message, fields={"ins": [exc.message]}) from exc
+                raise DomainError(exc.code, exc.message, fields={"ins": [exc.message]}) from exc
             patients = patients.filter(ins=ins)
         elif query:
             patients = patients.filter(birth_name__istartswith=query)
         else:
-            raise ApiError(
+            raise DomainError(
                 "search_required",
                 "Recherchez un patient par son INS ou le début de son nom.",
                 fields={"ins": ["Saisissez un INS ou un nom."]},
@@ -177,7 +177,7 @@ class SamePersonView(APIView):
         try:
             other = access_patient(request.user, form.validated_data["other"])
         except NotFound as exc:
-            raise ApiError(
+            raise DomainError(
                 "other_not_found",
                 "Le dossier à rattacher est introuvable.",
                 fields={"other": ["Dossier introuvable."]},

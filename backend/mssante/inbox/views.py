@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.api.errors import ApiError
+from backend.errors import DomainError, NotFound
 from backend.mssante.inbox import actions, replies_api
 from backend.mssante.inbox.access import (
     access_inbound,
@@ -100,7 +100,7 @@ class InboxListView(APIView):
             mails = mails.filter(kind=InboundMessage.Kind.MAIL, team_state=folder)
         else:
             message = "Dossier inconnu (inbox, todo, taken, done, reports, quarantine)."
-            raise ApiError("invalid_folder", message, fields={"folder": [message]})
+            raise DomainError("invalid_folder", message, fields={"folder": [message]})
         read = InboundRead.objects.filter(message=OuterRef("pk"), user_id=_uid(request))
         mails = mails.annotate(seen=Exists(read)).order_by("-fetched_at")[:200]
         clinical = may_read_content(request.user)
@@ -145,10 +145,10 @@ class InboxPartView(APIView):
         message = access_inbound(request.user, message_id)
         require_clinical_access(request.user)
         if index not in {p["index"] for p in message.parts}:
-            raise ApiError("not_found", "Pièce jointe introuvable.", 404)
+            raise NotFound("Pièce jointe introuvable.")
         found = part_payload(bytes(message.raw), index)
         if found is None:
-            raise ApiError("not_found", "Pièce jointe introuvable.", 404)
+            raise NotFound("Pièce jointe introuvable.")
         name, content_type, data = found
         actions.record_part_download(request.user, message, index)
         inline = content_type == "application/pdf"
