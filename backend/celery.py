@@ -20,7 +20,7 @@ app = Celery("liaison")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The conversations app keeps its tasks in its wings.
-app.autodiscover_tasks(["conversations.calls", "conversations.syntheses"])
+app.autodiscover_tasks(["conversations.calls", "conversations.push", "conversations.syntheses"])
 
 
 def _task_name(sender: Any) -> str:

@@ -34,6 +34,7 @@ from conversations.models import (
     Participant,
     ReadState,
 )
+from conversations.push import schedule as push
 from conversations.representations import conversation_json, message_json
 from conversations.teams import team_of
 
@@ -279,8 +280,10 @@ def _send_message(
     audit_conversation(
         "message.sent", sender, conversation, message=str(message.pk), attachments=len(attachments)
     )
+    recipients = participant_user_ids(conversation)
     frame = frames.message_new(message_json(message))
-    events.send_event_on_commit(participant_user_ids(conversation), frame, origin=origin)
+    events.send_event_on_commit(recipients, frame, origin=origin)
+    push.push_on_commit(message, recipients)
     return SendResult(message, created=True)
 
 

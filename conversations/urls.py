@@ -4,6 +4,7 @@ from django.urls import path
 
 from conversations import views
 from conversations.calls import views as calls_views
+from conversations.push import views as push_views
 from conversations.syntheses import views as exports_views
 
 urlpatterns = [
@@ -73,5 +74,20 @@ urlpatterns += [
         "exports/<str:export_id>/send",
         exports_views.ExportSendView.as_view(),
         name="export-send",
+    ),
+]
+
+# Web Push: the server's key and the user's browser subscriptions.
+urlpatterns += [
+    path("push/config", push_views.PushConfigView.as_view(), name="push-config"),
+    path(
+        "push/subscriptions",
+        push_views.PushSubscriptionListView.as_view(),
+        name="push-subscriptions",
+    ),
+    path(
+        "push/subscriptions/<str:subscription_id>",
+        push_views.PushSubscriptionDetailView.as_view(),
+        name="push-subscription",
     ),
 ]

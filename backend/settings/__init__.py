@@ -9,7 +9,8 @@ The parts (each imports what it uses from another, so their order here does not 
 setting is defined in two parts): env (the readers), base (environment, hosts, apps,
 middleware, i18n), services (database, channel layer, cache, Celery), auth (sign-in, PSC,
 sessions, security headers), files (static, media, uploads), api (DRF, rate limits, OpenAPI),
-mssante, features (calls, INSi, teleexpertise, messaging limits, metrics, logging).
+mssante, features (calls, INSi, teleexpertise, messaging limits, metrics, logging), push (Web
+Push: VAPID key, allowed push services).
 """
 
 from backend.settings.api import *  # noqa: F403
@@ -18,4 +19,5 @@ from backend.settings.base import *  # noqa: F403
 from backend.settings.features import *  # noqa: F403
 from backend.settings.files import *  # noqa: F403
 from backend.settings.mssante import *  # noqa: F403
+from backend.settings.push import *  # noqa: F403
 from backend.settings.services import *  # noqa: F403

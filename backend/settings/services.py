@@ -104,6 +104,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.expire_unsent_uploads",
         "schedule": 3600.0,
     },
+    "conversations-purge-push-deliveries": {
+        "task": "conversations.push.tasks.purge_deliveries",
+        "schedule": 6 * 3600.0,
+    },
     "teleexpertise-flag-overdue": {
         "task": "teleexpertise.tasks.flag_overdue_requests",
         "schedule": 3600.0,

@@ -13,6 +13,7 @@ printf 'postgres://liaison:%s@127.0.0.1:%s/liaison' "$(cat "$s/postgres_password
 openssl rand -hex 32 > "$s/redis_password"
 printf 'redis://:%s@127.0.0.1:%s/0' "$(cat "$s/redis_password")" "$redis_port" > "$s/redis_url"
 openssl rand -hex 32 > "$s/turn_secret"
+openssl ecparam -name prime256v1 -genkey -noout -out "$s/web_push_vapid_key"
 
 ca=$stack/ca
 rm -rf "$ca" && mkdir -p "$ca"

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -46,6 +48,19 @@ def test_production_refuses_the_development_secret_key():
     assert "refuses the development secret key" in result.stderr
 
 
+def _vapid_pem(tmp_path: Path) -> Path:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = tmp_path / "vapid.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return pem
+
+
 def test_production_starts_with_a_real_key_and_hosts(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text("k" * 64)
@@ -53,9 +68,29 @@ def test_production_starts_with_a_real_key_and_hosts(tmp_path):
         PLATFORM_ENV="production",
         DJANGO_SECRET_KEY_FILE=str(key_file),
         DJANGO_ALLOWED_HOSTS="messagerie.example",
+        WEB_PUSH_VAPID_PRIVATE_KEY_FILE=str(_vapid_pem(tmp_path)),
+        WEB_PUSH_VAPID_SUBJECT="mailto:exploitation@messagerie.example",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_production_refuses_to_start_without_a_web_push_key(tmp_path):
+    common = {
+        "PLATFORM_ENV": "production",
+        "DJANGO_SECRET_KEY": "k" * 64,
+        "DJANGO_ALLOWED_HOSTS": "messagerie.example",
+    }
+    missing = settings_in_subprocess(**common)
+    assert missing.returncode != 0
+    assert "WEB_PUSH_VAPID_PRIVATE_KEY" in missing.stderr
+    bad = settings_in_subprocess(
+        **common,
+        WEB_PUSH_VAPID_PRIVATE_KEY="pas-une-clé",
+        WEB_PUSH_VAPID_SUBJECT="mailto:exploitation@messagerie.example",
+    )
+    assert bad.returncode != 0
+    assert "WEB_PUSH_VAPID_PRIVATE_KEY: " in bad.stderr
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,8 @@ def test_production_settings_make_cookies_secure_and_turn_on_hsts():
         "DJANGO_SECRET_KEY": "k" * 64,
         "DJANGO_ALLOWED_HOSTS": "liaison.example.fr",
         "DJANGO_SETTINGS_MODULE": "backend.settings",
+        "WEB_PUSH_VAPID_PRIVATE_KEY": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE",
+        "WEB_PUSH_VAPID_SUBJECT": "mailto:exploitation@liaison.example.fr",
     }
     code = (
         "import django; django.setup(); from django.conf import settings as s; "

@@ -217,6 +217,16 @@ export interface paths {
     /** @description Validates and decodes an INS; the summary is shown before writing to a patient. */
     post: operations["patients_ins_check_create"];
   };
+  "/api/push/config": {
+    get: operations["push_config_retrieve"];
+  };
+  "/api/push/subscriptions": {
+    get: operations["push_subscriptions_list"];
+    post: operations["push_subscriptions_create"];
+  };
+  "/api/push/subscriptions/{subscription_id}": {
+    delete: operations["push_subscriptions_destroy"];
+  };
   "/api/teleexpertise/experts": {
     /** Annuaire des experts */
     get: operations["teleexpertise_experts_retrieve"];
@@ -772,6 +782,10 @@ export interface components {
     JournalPatients: {
       patients: components["schemas"]["JournalPatient"][];
     };
+    KeysRequest: {
+      p256dh: string;
+      auth: string;
+    };
     LoginRequest: {
       username: string;
       password: string;
@@ -1034,6 +1048,19 @@ export interface components {
       /** Format: uri */
       psc_logout_url: string;
     };
+    /** @description `applicationServerKey` for `pushManager.subscribe()` (base64url, uncompressed P-256). */
+    PushConfig: {
+      public_key: string;
+    };
+    PushSubscriptionList: {
+      results: components["schemas"]["PushSubscriptionPayload"][];
+    };
+    PushSubscriptionPayload: {
+      id: string;
+      endpoint: string;
+      created_at: string;
+      current: boolean;
+    };
     QuotaUsage: {
       used: number;
       limit: number;
@@ -1142,6 +1169,12 @@ export interface components {
      * @enum {string}
      */
     SourceEnum: "mssante" | "ps" | "platform";
+    SubscribeRequest: {
+      /** Format: uri */
+      endpoint: string;
+      keys: components["schemas"]["KeysRequest"];
+      expirationTime?: number | null;
+    };
     SynthesisAccepted: {
       export: components["schemas"]["Export"];
     };
@@ -2306,6 +2339,57 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["InsCheckResult"];
         };
+      };
+    };
+  };
+  push_config_retrieve: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["PushConfig"];
+        };
+      };
+    };
+  };
+  push_subscriptions_list: {
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["PushSubscriptionList"];
+        };
+      };
+    };
+  };
+  push_subscriptions_create: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["SubscribeRequest"];
+        "multipart/form-data": components["schemas"]["SubscribeRequest"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["PushSubscriptionPayload"];
+        };
+      };
+      201: {
+        content: {
+          "application/json": components["schemas"]["PushSubscriptionPayload"];
+        };
+      };
+    };
+  };
+  push_subscriptions_destroy: {
+    parameters: {
+      path: {
+        subscription_id: string;
+      };
+    };
+    responses: {
+      /** @description No response body */
+      204: {
+        content: never;
       };
     };
   };
