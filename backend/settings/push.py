@@ -24,10 +24,16 @@ if PRODUCTION and not (_vapid_key and WEB_PUSH_VAPID_SUBJECT):
     )
 if not (WEB_PUSH_VAPID_SUBJECT or "").startswith(("mailto:", "https://")):
     raise ImproperlyConfigured("WEB_PUSH_VAPID_SUBJECT must be a mailto: or https:// URL")
-try:
-    _vapid = vapid.load_private_key(_vapid_key or vapid.development_key(VAR_DIR / "vapid.key"))
-except vapid.VapidKeyError as exc:
-    raise ImproperlyConfigured(f"WEB_PUSH_VAPID_PRIVATE_KEY: {exc}") from exc
+
+
+def _load_vapid(text: str) -> vapid.ec.EllipticCurvePrivateKey:
+    try:
+        return vapid.load_private_key(text)
+    except vapid.VapidKeyError as exc:
+        raise ImproperlyConfigured(f"WEB_PUSH_VAPID_PRIVATE_KEY: {exc}") from exc
+
+
+_vapid = _load_vapid(_vapid_key or vapid.development_key(VAR_DIR / "vapid.key"))
 WEB_PUSH_VAPID_PRIVATE_KEY = vapid.raw_private(_vapid)
 WEB_PUSH_VAPID_PUBLIC_KEY = vapid.raw_public(_vapid)
 WEB_PUSH_ALLOWED_HOSTS = env_list(
