@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from backend.accounts.people import people_by_id
+from backend.accounts.people import Person, people_by_id
 from conversations.models import Attachment, Conversation, Message, Participant, ReadState
 from conversations.payloads import (
     AttachmentPayload,
@@ -71,7 +71,29 @@ def message_json(message: Message) -> MessagePayload:
     return messages_json([message])[0]
 
 
-def _display_title(
+def participants_json(
+    participants: Sequence[Participant], people: dict[str, Person]
+) -> list[UserParticipant | MailboxParticipant]:
+    """``participants`` with their mailbox selected; ``people`` has every participating user."""
+    parts: list[UserParticipant | MailboxParticipant] = []
+    for p in participants:
+        if p.user_id:
+            # Users are never deleted (PROTECT): everyone listed has a person.
+            parts.append({"kind": "user", "user": people[str(p.user_id)]})
+        elif p.mailbox is not None:
+            parts.append(
+                {
+                    "kind": "mailbox",
+                    "mailbox": {
+                        "address": p.mailbox.address,
+                        "display_name": p.mailbox.display_name or p.mailbox.address,
+                    },
+                }
+            )
+    return parts
+
+
+def display_title(
     conversation: Conversation,
     participants: list[UserParticipant | MailboxParticipant],
     viewer_id: str,
@@ -120,28 +142,13 @@ def conversations_json(
     last_json = {m["conversation"]: m for m in messages_json(last_messages)}
     result: list[ConversationPayload] = []
     for c in conversations:
-        mine = [p for p in participants if p.conversation_id == c.pk]
-        parts: list[UserParticipant | MailboxParticipant] = []
-        for p in mine:
-            if p.user_id:
-                # Users are never deleted (PROTECT): everyone listed has a person.
-                parts.append({"kind": "user", "user": people[str(p.user_id)]})
-            elif p.mailbox is not None:
-                parts.append(
-                    {
-                        "kind": "mailbox",
-                        "mailbox": {
-                            "address": p.mailbox.address,
-                            "display_name": p.mailbox.display_name or p.mailbox.address,
-                        },
-                    }
-                )
+        parts = participants_json([p for p in participants if p.conversation_id == c.pk], people)
         result.append(
             {
                 "id": str(c.pk),
                 "kind": c.kind,  # type: ignore[typeddict-item]
                 "title": c.title,
-                "display_title": _display_title(c, parts, viewer_id),
+                "display_title": display_title(c, parts, viewer_id),
                 "patient": (
                     {"id": str(c.patient.pk), "display_name": c.patient.display_name}
                     if c.patient

@@ -5,10 +5,12 @@ from django.urls import path
 from conversations import views
 from conversations.calls import views as calls_views
 from conversations.push import views as push_views
+from conversations.search import views as search_views
 from conversations.syntheses import views as exports_views
 
 urlpatterns = [
     path("conversations", views.ConversationListView.as_view(), name="conversations"),
+    path("messages/search", search_views.MessageSearchView.as_view(), name="messages-search"),
     path(
         "conversations/<str:conversation_id>",
         views.ConversationDetailView.as_view(),

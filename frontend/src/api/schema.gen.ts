@@ -161,6 +161,9 @@ export interface paths {
   "/api/me": {
     get: operations["me_retrieve"];
   };
+  "/api/messages/search": {
+    get: operations["messages_search"];
+  };
   "/api/mssante/check-address": {
     /** @description Is this address inside the MSSanté trust space? A refusal is an answer (200), with why. */
     post: operations["mssante_check_address_create"];
@@ -832,6 +835,16 @@ export interface components {
         [key: string]: unknown;
       } | null;
     };
+    MessageHit: {
+      conversation: string;
+      conversation_title: string;
+      message: string;
+      seq: number;
+      sender: components["schemas"]["Person"] | null;
+      created_at: string;
+      edited: boolean;
+      snippet: components["schemas"]["SnippetPart"][];
+    };
     MessagePayload: {
       id: string;
       conversation: string;
@@ -846,6 +859,10 @@ export interface components {
       edited_at: string | null;
       deleted: boolean;
       team: components["schemas"]["TeamMembership"] | null;
+    };
+    MessageSearchPage: {
+      results: components["schemas"]["MessageHit"][];
+      next_offset: number | null;
     };
     MessageSendRequest: {
       client_id: string;
@@ -1161,6 +1178,10 @@ export interface components {
       psc: boolean;
       psc_start_url: string;
       psc_required_for_rpps: boolean;
+    };
+    SnippetPart: {
+      text: string;
+      mark: boolean;
     };
     /**
      * @description * `mssante` - mssante
@@ -2066,6 +2087,26 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Me"];
+        };
+      };
+    };
+  };
+  messages_search: {
+    parameters: {
+      query: {
+        /** @description Seulement dans cette conversation */
+        conversation?: string;
+        /** @description 1 à 50, 20 par défaut */
+        limit?: number;
+        offset?: number;
+        /** @description Mots cherchés (début de mot) */
+        q: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["MessageSearchPage"];
         };
       };
     };
