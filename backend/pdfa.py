@@ -13,6 +13,7 @@ only), so no such validator runs here.
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 
 import pikepdf
@@ -70,20 +71,52 @@ def _used_font_names(page: pikepdf.Page) -> set[str]:
 
 def _drop_unembedded_fonts(pdf: pikepdf.Pdf) -> None:
     """reportlab lists Helvetica (not embedded) in every page's resources even when nothing uses
-    it; PDF/A wants every font embedded, so an unused one goes and a used one is an error."""
+    it; PDF/A wants every font embedded, so an unused one goes and a used one is an error. A
+    page whose fonts are all embedded is not parsed at all (parsing every page's content was a
+    tenth of a 5,000-message synthesis)."""
     for page in pdf.pages:
         fonts = page.Resources.get("/Font")
         if not isinstance(fonts, pikepdf.Dictionary):
             continue
+        unembedded = [
+            str(name)
+            for name in fonts.keys()  # noqa: SIM118 (pikepdf types the keys as names)
+            if not (fonts[name].get("/Subtype") == "/Type0" or "/FontDescriptor" in fonts[name])
+        ]
+        if not unembedded:
+            continue
         used = _used_font_names(page)
-        for name in list(fonts.keys()):
-            font = fonts[name]
-            embedded = font.get("/Subtype") == "/Type0" or "/FontDescriptor" in font
-            if embedded:
-                continue
+        for name in unembedded:
             if name in used:
-                raise ValueError(f"police non incorporée utilisée : {font.get('/BaseFont')}")
+                raise ValueError(f"police non incorporée utilisée : {fonts[name].get('/BaseFont')}")
             del fonts[name]
+
+
+# reportlab writes a character beyond U+FFFF (every emoji) as <1F44D> in a ToUnicode map, which
+# readers reject, so the text layer loses the emoji: a CMap wants UTF-16BE, a surrogate pair.
+_ASTRAL_ENTRY = re.compile(rb"<([0-9A-F]{2})> <([0-9A-F]{5,6})>")
+
+
+def _astral_as_utf16(match: re.Match[bytes]) -> bytes:
+    code = int(match.group(2), 16)
+    return b"<%s> <%s>" % (match.group(1), chr(code).encode("utf-16-be").hex().upper().encode())
+
+
+def _fix_to_unicode(pdf: pikepdf.Pdf) -> None:
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        fonts = page.Resources.get("/Font")
+        if not isinstance(fonts, pikepdf.Dictionary):
+            continue
+        for name in fonts.keys():  # noqa: SIM118 (pikepdf types the keys as names)
+            cmap = fonts[name].get("/ToUnicode")
+            if not isinstance(cmap, pikepdf.Stream) or cmap.objgen in seen:
+                continue
+            seen.add(cmap.objgen)
+            data = cmap.read_bytes()
+            fixed = _ASTRAL_ENTRY.sub(_astral_as_utf16, data)
+            if fixed != data:
+                cmap.write(fixed)
 
 
 def to_pdfa(pdf_bytes: bytes, *, title: str, author: str, created: datetime) -> bytes:
@@ -93,6 +126,7 @@ def to_pdfa(pdf_bytes: bytes, *, title: str, author: str, created: datetime) -> 
             raise ValueError("un PDF/A ne peut pas être chiffré")
         _strip_active_content(pdf)
         _drop_unembedded_fonts(pdf)
+        _fix_to_unicode(pdf)
         pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
         pdf.Root.Lang = pikepdf.String("fr-FR")
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:

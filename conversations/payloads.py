@@ -108,7 +108,9 @@ class ExportPayload(TypedDict):
     to_seq: int | None
     document_id: str
     download: str | None
-    sha256: str | None
+    sha256: str | None  # of the PDF file (download integrity)
+    # The one fingerprint shown to people: of the messages, printed in the PDF's footer.
+    content_sha256: NotRequired[str | None]
     error: str | None
     created_at: str
     finished_at: str | None

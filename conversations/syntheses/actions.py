@@ -21,6 +21,7 @@ from backend.errors import Conflict, DomainError, invalid_field
 from backend.mssante.access import access_sender_mailbox
 from backend.mssante.documents import default_visibility
 from backend.mssante.pdf_mail import PdfDocument, personal_mailbox, send_pdf
+from conversations.actions import post_system_message
 from conversations.syntheses.access import access_export, access_export_conversation
 from conversations.syntheses.models import Export
 from conversations.syntheses.rendering import SYNTHESIS_TITLE
@@ -142,6 +143,14 @@ def _sender_mailbox(user: User, address: str | None) -> Mailbox:
     return mailbox
 
 
+def _sent_text(user: User, export: Export, recipients: list[str], to_record: bool) -> str:
+    targets = [", ".join(recipients)] if recipients else []
+    if to_record:
+        targets.append("au dossier du patient (DMP)")
+    to = " et ".join(f"à {t}" if not t.startswith("au ") else t for t in targets)
+    return f"{user.display_name} a envoyé la synthèse {export.document_id} par MSSanté {to}."
+
+
 def send_export(
     user: User,
     export_id: Any,
@@ -193,6 +202,11 @@ def send_export(
         reference=export.document_id,
     )
     with transaction.atomic():
+        # The conversation keeps a trace everyone sees (its row is locked first: backend/locks.py
+        # puts conversations before MSSanté mails); a refused send rolls it back with the rest.
+        post_system_message(
+            conversation.pk, _sent_text(user, export, recipients, to_patient_record)
+        )
         queued = send_pdf(
             document,
             actor=user,

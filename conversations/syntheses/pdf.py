@@ -2,13 +2,15 @@
 `rendering.synthesis_data` in production and by in-memory objects in the benchmark.
 
 Content: title, patient identity (when the conversation is about one), participants (name,
-profession, organisation, RPPS), every message with author and time, its attachments, the
-"Vu par" marks, the generation date; each page carries "page X / Y" and a footer with the
-document id and the SHA-256 fingerprint of the message content.
+profession, organisation, RPPS), every message with author and time (« modifié le … » when it was
+edited), its attachments, the "Vu par" marks, the generation date; each page carries "page X / Y"
+and a footer with the document id and the one SHA-256 of the document: the fingerprint of the
+message content.
 
 Why not the hash of the file: a document cannot contain its own hash. The footer carries the
 SHA-256 of a canonical serialisation of the messages (`content_digest`), which anyone holding the
-conversation can recompute; the file's own SHA-256 is stored on the Export for download checks.
+conversation can recompute; the dialog shows the same one. The file's own SHA-256 stays on the
+Export for the download's integrity check (the `X-Content-SHA256` header), not shown to people.
 """
 
 from __future__ import annotations
@@ -30,8 +32,17 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from backend.pdf import FONT, FONT_BOLD, FONT_ITALIC, TABLE_FONT, NumberedCanvas, register_fonts
+from backend.pdf import (
+    FONT,
+    FONT_BOLD,
+    FONT_ITALIC,
+    TABLE_FONT,
+    NumberedCanvas,
+    font_runs,
+    register_fonts,
+)
 from backend.pdfa import to_pdfa
+from conversations.syntheses.blocks import Measure, MessageBlock, TextStyle, measures
 
 PARIS = ZoneInfo("Europe/Paris")
 # Characters the PDF text layer and reportlab's paragraph parser cannot carry (C0 controls but
@@ -63,6 +74,9 @@ class MessageData:
     attachments: tuple[AttachmentInfo, ...] = ()
     deleted: bool = False
     system: bool = False
+    edited_at: datetime | None = None
+    # Short markers printed after the time (« urgent », « réponse au n° 4 », « transféré »).
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,9 +114,14 @@ def _clean(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
-def _text(value: str) -> str:
-    """Plain text to reportlab paragraph markup: bodies are never markup (`<script>`, `&`)."""
-    return escape(_clean(value)).replace("\n", "<br/>")
+def _text(value: str, font: str = FONT) -> str:
+    """Plain text to reportlab paragraph markup: bodies are never markup (`<script>`, `&`);
+    emoji and symbols the font lacks go to the symbols font."""
+    parts = []
+    for run_font, run in font_runs(_clean(value), font):
+        escaped = escape(run).replace("\n", "<br/>")
+        parts.append(escaped if run_font == font else f'<font name="{run_font}">{escaped}</font>')
+    return "".join(parts)
 
 
 def _local(moment: datetime) -> datetime:
@@ -136,8 +155,41 @@ def content_digest(messages: Sequence[MessageData]) -> str:
     return digest.hexdigest()
 
 
+def _block_styles() -> dict[str, TextStyle]:
+    return {
+        "author": TextStyle(FONT_BOLD, 9, 12),
+        "body": TextStyle(FONT, 9.5, 12.5),
+        "system": TextStyle(FONT_ITALIC, 9.5, 12.5, "#555555"),
+        "note": TextStyle(FONT_ITALIC, 8, 10, "#555555"),
+    }
+
+
+def _message_block(
+    m: MessageData,
+    readers: list[str] | None,
+    styles: dict[str, TextStyle],
+    widths: dict[TextStyle, Measure],
+) -> MessageBlock:
+    moment = _local(m.created_at)
+    author = "Message du système" if m.system else (m.author or "Auteur inconnu")
+    header = f"n° {m.seq} — {author} — {moment:%d/%m/%Y %H:%M}"
+    if m.edited_at is not None and not m.deleted:
+        header += f" (modifié le {_local(m.edited_at):%d/%m/%Y à %H:%M})"
+    for label in m.labels:
+        header += f" — {label}"
+    parts: list[tuple[TextStyle, str]] = [(styles["author"], _clean(header))]
+    if m.deleted:
+        parts.append((styles["note"], "Message supprimé."))
+    elif m.body:
+        parts.append((styles["system" if m.system else "body"], _clean(m.body)))
+    for a in m.attachments if not m.deleted else ():
+        parts.append((styles["note"], _clean(f"Pièce jointe : {a.name} ({_size(a.size)})")))
+    if readers:
+        parts.append((styles["note"], _clean(f"Vu par {', '.join(sorted(readers))}")))
+    return MessageBlock(parts, widths=widths)
+
+
 def _styles() -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("syn-body", fontName=FONT, fontSize=9.5, leading=12.5)
     return {
         "title": ParagraphStyle(
             "syn-title", fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=6
@@ -147,18 +199,6 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "meta": ParagraphStyle("syn-meta", fontName=FONT, fontSize=9, leading=12),
         "cell": ParagraphStyle("syn-cell", fontName=FONT, fontSize=8.5, leading=10.5),
-        "author": ParagraphStyle(
-            "syn-author",
-            fontName=FONT_BOLD,
-            fontSize=9,
-            leading=12,
-            spaceBefore=6,
-            keepWithNext=1,
-        ),
-        "body": body,
-        "system": ParagraphStyle(
-            "syn-system", parent=body, fontName=FONT_ITALIC, textColor="#555555"
-        ),
         "note": ParagraphStyle(
             "syn-note", fontName=FONT_ITALIC, fontSize=8, leading=10, textColor="#555555"
         ),
@@ -259,23 +299,10 @@ def _story(data: SynthesisData, digest: str, styles: dict[str, ParagraphStyle]) 
         index = bisect_right(seqs, mark.seq)
         if index:  # the reader saw at least one exported message
             seen_at.setdefault(seqs[index - 1], []).append(mark.name)
+    text_styles = _block_styles()
+    widths = measures(list(text_styles.values()))
     for m in data.messages:
-        moment = _local(m.created_at)
-        author = "Message du système" if m.system else (m.author or "Auteur inconnu")
-        story.append(
-            Paragraph(f"n° {m.seq} — {_text(author)} — {moment:%d/%m/%Y %H:%M}", styles["author"])
-        )
-        if m.deleted:
-            story.append(Paragraph("Message supprimé.", styles["note"]))
-        elif m.body:
-            story.append(Paragraph(_text(m.body), styles["system" if m.system else "body"]))
-        for a in m.attachments if not m.deleted else ():
-            story.append(
-                Paragraph(_text(f"Pièce jointe : {a.name} ({_size(a.size)})"), styles["note"])
-            )
-        if m.seq in seen_at:
-            names = ", ".join(sorted(seen_at[m.seq]))
-            story.append(Paragraph(_text(f"Vu par {names}"), styles["note"]))
+        story.append(_message_block(m, seen_at.get(m.seq), text_styles, widths))
         story.append(_MessageMarker())
 
     files = [(m.seq, a) for m in data.messages if not m.deleted for a in m.attachments]
@@ -309,17 +336,27 @@ def _story(data: SynthesisData, digest: str, styles: dict[str, ParagraphStyle]) 
     else:
         story.append(Paragraph("Aucune lecture enregistrée.", styles["note"]))
     story.append(Spacer(1, 0.4 * cm))
-    story.append(
-        Paragraph(
-            _text(
-                "L'empreinte SHA-256 en pied de page est celle du contenu des messages "
-                "(numéro, auteur, heure UTC, texte, empreintes des pièces jointes ; une ligne JSON "
-                f"par message) : {digest}."
-            ),
-            styles["note"],
-        )
-    )
+    story.append(Paragraph("Empreinte du document (SHA-256)", styles["h"]))
+    for line in digest_explanation(digest):
+        story.append(Paragraph(_text(line), styles["meta"]))
     return story
+
+
+def digest_explanation(digest: str) -> list[str]:
+    """What the one SHA-256 of the synthesis is the hash of, and how to check it."""
+    return [
+        f"Empreinte SHA-256 du contenu des messages : {digest}. C'est la même en pied de "
+        "chaque page et dans la fenêtre « Synthèse » de Liaison Santé.",
+        "De quoi c'est l'empreinte : des messages exportés, un par ligne dans l'ordre des "
+        "numéros, chaque ligne étant le tableau JSON [numéro, auteur, heure UTC ISO 8601 à la "
+        "seconde, texte (vide si supprimé), [SHA-256 des pièces jointes]] sans espaces, encodé "
+        "en UTF-8 et suivi d'un saut de ligne.",
+        "Comment la vérifier : recalculer le SHA-256 (par exemple « sha256sum ») de ces lignes "
+        "écrites à partir de la conversation conservée sur la plateforme, et comparer ; la "
+        "moindre modification d'un message, d'un auteur, d'une heure ou d'une pièce jointe "
+        "change l'empreinte. Elle ne porte pas sur le fichier PDF lui-même, qui ne peut pas "
+        "contenir sa propre empreinte.",
+    ]
 
 
 def render(data: SynthesisData, progress: Callable[[int], None] | None = None) -> Rendered:

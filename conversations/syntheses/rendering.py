@@ -50,6 +50,17 @@ def _patient_lines(patient: Patient) -> list[tuple[str, str]]:
     return rows
 
 
+def between(names: list[str]) -> str:
+    """A title for a conversation without one: « Échanges entre Dr A et Dr B »."""
+    names = [n for n in names if n]
+    if not names:
+        return "Conversation"
+    if len(names) > 4:
+        names = [*names[:3], f"{len(names) - 3} autres participants"]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
+    return f"Échanges entre {listed}"
+
+
 def _participants(conversation: Conversation) -> list[Person]:
     active = list(
         Participant.objects.filter(conversation=conversation, left_at__isnull=True)
@@ -91,7 +102,9 @@ def synthesis_data(export: Export) -> SynthesisData:
     if export.to_seq is not None:
         messages = messages.filter(seq__lte=export.to_seq)
     rows = list(
-        messages.values_list("pk", "seq", "kind", "sender_id", "body", "created_at", "deleted_at")
+        messages.values_list(
+            "pk", "seq", "kind", "sender_id", "body", "created_at", "deleted_at", "edited_at"
+        )
     )
     files: dict[uuid.UUID, list[AttachmentInfo]] = {}
     # By join, not by a list of ids: a long conversation would exceed SQL parameter limits.
@@ -113,14 +126,15 @@ def synthesis_data(export: Export) -> SynthesisData:
         info = people.get(str(user_id)) if user_id else None
         return info["display_name"] if info else ""
 
-    title = conversation.title or "Conversation"
+    participants = _participants(conversation)
+    title = conversation.title or between([p.name for p in participants])
     if conversation.patient is not None:
         title = f"{title} — {conversation.patient.display_name}"
     return SynthesisData(
         document_id=export.document_id,
         title=f"{SYNTHESIS_TITLE} : {title}",
         generated_at=timezone.now(),
-        participants=_participants(conversation),
+        participants=participants,
         messages=[
             MessageData(
                 seq=seq,
@@ -130,8 +144,9 @@ def synthesis_data(export: Export) -> SynthesisData:
                 attachments=tuple(files.get(pk, ())),
                 deleted=deleted_at is not None,
                 system=kind == Message.Kind.SYSTEM,
+                edited_at=edited_at,
             )
-            for pk, seq, kind, sender_id, body, created_at, deleted_at in rows
+            for pk, seq, kind, sender_id, body, created_at, deleted_at, edited_at in rows
         ],
         patient=_patient_lines(conversation.patient) if conversation.patient else (),
         reads=[ReadMark(name(r.user_id), r.last_read_seq) for r in reads],

@@ -29,6 +29,7 @@ def export_json(export: Export) -> ExportPayload:
         "document_id": export.document_id,
         "download": download_path(export) if done else None,
         "sha256": export.sha256 or None,
+        "content_sha256": export.content_sha256 or None,
         "error": export.error or None,
         "created_at": export.created_at.isoformat(),
         "finished_at": export.finished_at.isoformat() if export.finished_at else None,

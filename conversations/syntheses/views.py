@@ -49,6 +49,7 @@ ExportSchema = inline_serializer(
         "document_id": serializers.CharField(),
         "download": serializers.CharField(allow_null=True),
         "sha256": serializers.CharField(allow_null=True),
+        "content_sha256": serializers.CharField(allow_null=True, required=False),
         "error": serializers.CharField(allow_null=True),
         "created_at": serializers.DateTimeField(),
         "finished_at": serializers.DateTimeField(allow_null=True),

@@ -14,7 +14,10 @@ export interface Export {
   to_seq: number | null;
   document_id: string;
   download: string | null;
+  /** Of the PDF file itself (download integrity, not shown). */
   sha256: string | null;
+  /** The one fingerprint shown: of the messages, printed in the PDF's footer. */
+  content_sha256?: string | null;
   error: string | null;
   created_at: string;
   finished_at: string | null;

@@ -280,6 +280,7 @@ export type ExportPayload = {
   document_id: string;
   download: string | null;
   sha256: string | null;
+  content_sha256?: string | null;
   error: string | null;
   created_at: string;
   finished_at: string | null;

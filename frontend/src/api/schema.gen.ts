@@ -635,6 +635,7 @@ export interface components {
       document_id: string;
       download: string | null;
       sha256: string | null;
+      content_sha256?: string | null;
       error: string | null;
       /** Format: date-time */
       created_at: string;

@@ -172,17 +172,33 @@ export function SynthesisDialog({
             <a class="btn btn-secondary" href={exportDownloadUrl(exp)} download={`${exp.document_id || "synthese"}.pdf`} data-testid="synthesis-download">
               Télécharger le PDF
             </a>
-            <span class="muted synth-docid">
-              Document {exp.document_id}
-              {exp.sha256 ? ` · empreinte SHA-256 ${exp.sha256.slice(0, 12)}…` : ""}
-            </span>
+            <span class="muted synth-docid">Document {exp.document_id}</span>
           </p>
+          {exp.content_sha256 && <Fingerprint digest={exp.content_sha256} />}
           <SendForm exp={exp} conversation={conversation} me={me} api={api} directory={directory} onClose={onClose} />
         </>
       )}
     </Dialog>
   );
 }
+/** The one SHA-256 of a synthesis: what it is the hash of and how to check it (the PDF says the
+ * same on its last page and prints it in every footer). */
+export function Fingerprint({ digest }: { digest: string }) {
+  return (
+    <details class="synth-fingerprint" data-testid="synthesis-fingerprint">
+      <summary>
+        Empreinte SHA-256 : <code class="synth-digest">{digest}</code>
+      </summary>
+      <p class="muted">
+        C'est l'empreinte du contenu des messages exportés (numéro, auteur, heure, texte, empreintes des pièces
+        jointes), la même que celle imprimée en pied de chaque page du PDF. La moindre modification d'un message
+        la change. Pour vérifier un PDF reçu : comparez l'empreinte de son pied de page avec celle-ci ; la
+        dernière page du PDF décrit le calcul exact pour la recalculer (par exemple avec « sha256sum »).
+      </p>
+    </details>
+  );
+}
+
 /** The header button and its dialog. */
 export function SynthesisButton({ conversation, me: meProp }: { conversation: Conversation; me?: Me | null }) {
   const [open, setOpen] = useState(false);
