@@ -35,7 +35,7 @@ class SubsetFont(TTFont):
     loop per character (the profile of a 5,000-message synthesis showed a quarter of the time
     in `TTFont.splitString`). Anything else goes through reportlab's own code."""
 
-    def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802
+    def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> Any:
         state = self.state.get(doc) if isinstance(text, str) else None
         if state is not None and text:
             fast = getattr(state, "liaison_fast", None)
