@@ -44,6 +44,14 @@ ORGANIZATIONS = {
         "Le Mans",
         "72000",
     ),
+    # The EHPAD's residents' pharmacy: the EHPAD sends it prescriptions over MSSanté.
+    "pharmacie": (
+        "Pharmacie du Centre",
+        make_finess("72000505"),
+        Organization.Kind.PHARMACY,
+        "Allonnes",
+        "72700",
+    ),
 }
 
 
@@ -121,6 +129,18 @@ PEOPLE = (
         "1000100004",
         "721000045",
     ),
+    DemoPerson(
+        "ph.lambert",
+        "",
+        "Thomas",
+        "Lambert",
+        "pharmacie",
+        (R.CLINICIAN,),
+        "21",
+        "Pharmacien",
+        "",
+        "1000100005",
+    ),
     DemoPerson("coord.leroy", "", "Marc", "Leroy", "dac", (R.COORDINATOR,)),
     DemoPerson("sec.cardio", "", "Nadia", "Roux", "ch-mans", (R.SECRETARY,), mailbox=False),
     DemoPerson("fact.moreau", "", "Luc", "Moreau", "ch-mans", (R.BILLING,), mailbox=False),
@@ -170,6 +190,10 @@ PATIENTS = (
         None,
     ),
     DemoPatient("ssiad", "BLANC", ("Yvette",), datetime.date(1936, 8, 30), "F", "72", "180", 44),
+    # A resident of the EHPAD (her GP is Dr Martin): the EHPAD → pharmacy prescription story.
+    DemoPatient(
+        "ehpad", "ROUSSEAU", ("Germaine", "Alice"), datetime.date(1931, 5, 4), "F", "72", "181", 88
+    ),
 )
 
 ORG_MAILBOX = ("secretariat.cardiologie@" + DOMAIN, "Secrétariat de cardiologie — CH du Mans")

@@ -29,7 +29,7 @@ def _deliver(
     retry: list[OutboundRecipient] = []
     reason = ""
     try:
-        with get_transport(message.sender_mailbox).session() as session:
+        with get_transport(message.sender_mailbox, message.created_by).session() as session:
             for index, recipient in enumerate(recipients):
                 try:
                     response = session.send(

@@ -267,8 +267,9 @@ def _close(smtp: smtplib.SMTP | None) -> None:
             smtp.close()
 
 
-def _login(mailbox: Any) -> tuple[SmtpLogin | None, str | None, str | None]:
-    """The SASL login, client certificate and key of ``mailbox``'s connection."""
+def _login(mailbox: Any, actor: Any = None) -> tuple[SmtpLogin | None, str | None, str | None]:
+    """The SASL login, client certificate and key of ``mailbox``'s connection (for an ORG
+    mailbox, the acting member's own PSC token when they have one)."""
     from backend.mssante.inbox import tokens
     from backend.mssante.inbox.models import MailboxConnection as C
 
@@ -285,19 +286,20 @@ def _login(mailbox: Any) -> tuple[SmtpLogin | None, str | None, str | None]:
         if settings.PRODUCTION:
             raise TransportError("Authentification par mot de passe refusée en production.")
         return SmtpLogin(mailbox.address, password=settings.MSSANTE_TEST_PASSWORD), None, None
-    token = tokens.token_for_mailbox(mailbox)
+    token = tokens.token_for_mailbox(mailbox, actor)
     if token is None:
         raise TransportError("Aucun jeton Pro Santé Connect valide pour envoyer depuis cette BAL.")
     return SmtpLogin(mailbox.address, token=token), None, None
 
 
-def get_transport(mailbox: Any = None) -> OutboxTransport | SmtpTransport:
+def get_transport(mailbox: Any = None, actor: Any = None) -> OutboxTransport | SmtpTransport:
     """The transport named by ``MSSANTE_TRANSPORT`` (read at each call: tests override it),
-    with the submission server and login of ``mailbox``'s connection when it has one."""
+    with the submission server and login of ``mailbox``'s connection when it has one;
+    ``actor``: who sends (their token opens a team mailbox first)."""
     if settings.MSSANTE_TRANSPORT == "smtp":
         connection = getattr(mailbox, "connection", None) if mailbox is not None else None
         login, cert, key = (
-            _login(mailbox)
+            _login(mailbox, actor)
             if mailbox is not None
             else (
                 None,

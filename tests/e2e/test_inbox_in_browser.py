@@ -1,6 +1,7 @@
 """« Messagerie MSSanté » in Chromium: a nurse of the SSIAD reads the DAC's request in the team
-box, previews its PDF in the page, answers it, and files it into a patient conversation; the
-same screen at 360 px."""
+box, previews its PDF in the page, answers it, and files it into a patient conversation; the GP
+reads a hospital's discharge letter (XDM), sees the patient's complete identity and that it
+matches her patient, and files it into the patient's record; the same screen at 360 px."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from backend.accounts.models import Mailbox, Professional
+from backend.audit.models import AuditEvent
+from backend.mssante.documents import patient_identity
 from backend.mssante.inbox.actions import store_fetched
 from backend.mssante.inbox.demo import SSIAD_MAILBOX
-from backend.mssante.inbox.models import InboundMessage
-from backend.mssante.inbox.samples import pdf_bytes, plain_mail
+from backend.mssante.inbox.models import InboundEvent, InboundMessage
+from backend.mssante.inbox.samples import health_mail, pdf_bytes, plain_mail
 from backend.mssante.mime import MimeAttachment
 from backend.mssante.models import OutboundMessage, TrustedDomain
+from backend.patients.models import Patient
 from conversations.actions import create_conversation
 from tests.e2e.conftest import screenshot, sign_in
 from tests.servers import Daphne
@@ -27,6 +31,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.django_db(trans
 DESKTOP = {"viewport": {"width": 1440, "height": 900}, "bypass_csp": True, "locale": "fr-FR"}
 PHONE = {"viewport": {"width": 360, "height": 740}, "bypass_csp": True, "locale": "fr-FR"}
 DAC = "marc.leroy@demo.mssante.fr"
+HOSPITAL = "secretariat.medecine@ch-exemple.demo.mssante.fr"
 
 
 @pytest.fixture
@@ -55,6 +60,64 @@ def request_mail(personas: Any) -> InboundMessage:
     mail = store_fetched(box, raw)
     assert mail is not None
     return mail
+
+
+@pytest.fixture
+def discharge_letter(personas: Any) -> InboundMessage:
+    """A hospital's discharge letter for Mme Lefebvre (XDM + PDF) in the GP's PER box."""
+    TrustedDomain.objects.get_or_create(
+        domain="ch-exemple.demo.mssante.fr", defaults={"imported_at": timezone.now()}
+    )
+    box = Mailbox.objects.get(kind=Mailbox.Kind.PERSONAL, professional__user=personas.gp)
+    patient = Patient.objects.get(birth_name="LEFEBVRE")
+    raw = health_mail(HOSPITAL, box.address, patient_identity(patient),
+                      label="Lettre de liaison de sortie", type_code="11490-0",
+                      text="Bonjour Docteur, la lettre de liaison de votre patiente.")  # fmt: skip
+    mail = store_fetched(box, raw)
+    assert mail is not None and mail.patient_match == InboundMessage.PatientMatch.MATCHED
+    return mail
+
+
+def test_the_gp_sees_the_xdm_identity_and_files_the_letter_in_the_patient_record(
+    personas: Any, eager_server: Daphne, browser: Any, discharge_letter: InboundMessage
+) -> None:
+    patient = Patient.objects.get(birth_name="LEFEBVRE")
+    page = browser.new_context(**DESKTOP).new_page()
+    sign_in(page, eager_server.base, "dr.martin")
+    page.goto(eager_server.base + "/mssante")
+    page.get_by_test_id("inbox-box").filter(has_text="Martin").click()
+    page.get_by_test_id("inbox-row").filter(has_text="Lettre de liaison").click()
+    expect(page.get_by_test_id("inbox-subject")).to_contain_text("Lettre de liaison de sortie")
+    # The patient's complete identity from the XDM (METADATA.XML and the CDA's recordTarget).
+    expect(page.get_by_test_id("xdm-birth-name")).to_have_text("LEFEBVRE")
+    expect(page.get_by_test_id("xdm-given-names")).to_have_text("Marie Louise")
+    expect(page.get_by_test_id("xdm-first-name")).to_have_text("Marie")
+    expect(page.get_by_test_id("xdm-sex")).to_have_text("Féminin")
+    expect(page.get_by_test_id("xdm-birth-date")).to_have_text("14/03/1985")
+    expect(page.get_by_test_id("xdm-birth-place")).to_have_text(patient.birth_place)
+    expect(page.get_by_test_id("xdm-ins")).to_have_text(patient.ins)
+    expect(page.get_by_test_id("xdm-ins-oid")).to_contain_text(patient.ins_oid)
+    expect(page.get_by_test_id("inbox-ins-status")).to_have_text("INS valide")
+    expect(page.get_by_test_id("xdm-match")).to_have_attribute("data-match", "matched")
+    expect(page.get_by_test_id("xdm-known")).to_contain_text("LEFEBVRE")
+    expect(page.get_by_test_id("xdm-coherent")).to_be_visible()
+    screenshot(page, "inbox-xdm-identity")
+
+    page.get_by_test_id("inbox-file-patient").click()
+    expect(page.get_by_test_id("inbox-notice")).to_have_text(
+        "Courrier classé dans le dossier du patient."
+    )
+    page.locator(".inbox-history summary").click()
+    expect(page.locator(".inbox-history")).to_contain_text("Classé")
+    # In the patient's record: the mail (its XDM and PDF) is linked to the patient, the filing
+    # is in the mail's history and in the audit trail under the patient (the access journal).
+    discharge_letter.refresh_from_db()
+    assert discharge_letter.patient_id == patient.pk
+    filed = InboundEvent.objects.get(message=discharge_letter, verb=InboundEvent.Verb.FILED)
+    assert filed.actor == personas.gp and filed.detail == "dossier patient"
+    audit = AuditEvent.objects.get(verb="mssante.inbox.filed", object_id=str(discharge_letter.pk))
+    assert audit.actor_id == personas.gp.pk and audit.patient_id == patient.pk
+    assert "LEFEBVRE" not in str(audit.data)  # never the patient's traits in the audit data
 
 
 def _open_team_box(page: Any, base: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from backend.mssante.tls import client_context
+from tests.operator.fixture import operator_members
 from tests.operator.operator import OP1, OP2, Operators
 from tests.support.inbox import wait_for_mail
 
@@ -109,7 +110,10 @@ def test_mail_relays_from_op1_to_an_imap_box_of_op2(mss_operators: Operators) ->
     op = mss_operators.op("op2")
     imap = imaplib.IMAP4("127.0.0.1", op.imap_port)
     imap.starttls(ssl_context=_context(mss_operators))
-    imap.login(f"ssiad@{OP2}", mss_operators.password)
+    # An ORG box has no password: a member (the SSIAD nurse) opens it with her own PSC token.
+    token = mss_operators.psc.access_token(operator_members()[f"ssiad@{OP2}"][0])
+    sasl = f"user=ssiad@{OP2}\x01auth=Bearer {token}\x01\x01".encode()
+    imap.authenticate("XOAUTH2", lambda _: sasl)
     imap.select("INBOX", readonly=True)
     _, found = imap.search(None, "SUBJECT", '"relais op1 op2"')
     assert found[0].split()

@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.operator.operator import OP1, Operators, start_operators
+from tests.operator.operator import (
+    DEFAULT_ACCOUNTS,
+    OP1,
+    OP2,
+    Operators,
+    start_operators,
+    with_members,
+)
 from tests.support.psc import PscProvider, demo_identities
 
-__all__ = ["mss_operators", "operator_identities"]
+__all__ = ["mss_operators", "operator_identities", "operator_members"]
 
 # The demo GP's PSC identity says her MSSanté address is her PER box at op1: Dovecot's oauth2
 # passdb compares it (introspection ``email``) with the XOAUTH2 user.
@@ -24,6 +31,21 @@ def operator_identities() -> list[dict[str, object]]:
         if identity["given_name"] == "Claire" and identity["family_name"] == "Martin":
             identity["email"] = f"dr.martin@{OP1}"
     return identities
+
+
+def operator_members() -> dict[str, tuple[str, ...]]:
+    """Who may open each ORG mailbox of the operators with their own PSC token (the operator's
+    record of the structure's staff): the SSIAD nurse for the SSIAD's box, Dr Bernard for the
+    hospital secretariat's, the pharmacist for the pharmacy's. Dr Martin is a member of none."""
+    from backend import demo
+    from backend.accounts.identifiers import make_rpps
+
+    rpps = {p.username: make_rpps(p.rpps_body) for p in demo.PEOPLE if p.rpps_body}
+    return {
+        f"ssiad@{OP2}": (rpps["ide.durand"],),
+        f"secretariat@{OP1}": (rpps["dr.bernard"],),
+        f"pharmacie@{OP2}": (rpps["ph.lambert"],),
+    }
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +60,11 @@ def mss_operators() -> Iterator[Operators]:
         f"http://{provider.introspection_client_id}:{provider.introspection_client_secret}@",
     )
     try:
-        operators = start_operators(root / "ops", introspection_url=introspection)
+        operators = start_operators(
+            root / "ops",
+            with_members(DEFAULT_ACCOUNTS, operator_members()),
+            introspection_url=introspection,
+        )
         operators.psc = provider
         try:
             yield operators

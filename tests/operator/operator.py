@@ -15,28 +15,40 @@ import shutil
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tests.operator.config import MAIL_UID, Account, OperatorLayout, dovecot_conf, postfix_files
 from tests.operator.pki import Pki, make_pki
 
-__all__ = ["DEFAULT_ACCOUNTS", "Operators", "start_operators"]
+__all__ = ["DEFAULT_ACCOUNTS", "Operators", "start_operators", "with_members"]
 
 OP1 = "op1.test.mssante.fr"
 OP2 = "op2.test.mssante.fr"
 PASSWORD = "mot-de-passe-de-test"
+# ORG mailboxes have no password: their members open them with their own PSC token (the
+# fixture lists the members, see tests/operator/fixture.py); APP mailboxes use mTLS.
 DEFAULT_ACCOUNTS = (
     Account(f"dr.martin@{OP1}", "PER", PASSWORD),
-    Account(f"secretariat@{OP1}", "ORG", PASSWORD),
-    Account(f"ehpad@{OP1}", "ORG", PASSWORD),
+    Account(f"secretariat@{OP1}", "ORG"),
+    Account(f"ehpad@{OP1}", "ORG"),
     Account(f"dr.durand@{OP2}", "PER", PASSWORD),
-    Account(f"ssiad@{OP2}", "ORG", PASSWORD),
-    Account(f"pharmacie@{OP2}", "ORG", PASSWORD),
+    Account(f"ssiad@{OP2}", "ORG"),
+    Account(f"pharmacie@{OP2}", "ORG"),
     Account(f"labo-app@{OP2}", "APP"),
     Account(f"dpi-app@{OP1}", "APP"),
 )
+
+
+def with_members(
+    accounts: tuple[Account, ...], members: dict[str, tuple[str, ...]]
+) -> tuple[Account, ...]:
+    """``accounts`` with the ORG mailboxes' members (address -> RPPS) set."""
+    return tuple(
+        replace(a, members=members.get(a.address, a.members)) if a.kind == "ORG" else a
+        for a in accounts
+    )
 
 
 def free_port() -> int:
@@ -124,6 +136,9 @@ def _prepare(op: OperatorLayout) -> None:
     os.chown(op.mail_dir, MAIL_UID, MAIL_UID)
     _write(op.postfix_dir, postfix_files(op))
     _write(op.dovecot_dir, dovecot_conf(op))
+    program = op.dovecot_dir / "delegation.py"
+    if program.exists():
+        program.chmod(0o755)  # run by Dovecot's auth process
     # Postfix's own tools create and check the queue tree (owner postfix, group postdrop).
     _postfix(op, "set-permissions")
     (op.queue_dir / "private").mkdir(exist_ok=True)

@@ -282,8 +282,10 @@ async function mintToken(body) {
   grant.addOIDCScope('openid scope_all');
   const grantId = await grant.save();
   rememberGrant(account, grantId);
+  const ttl = Number(body.ttl) > 0 ? Number(body.ttl) : undefined; // short-lived, for expiry tests
   const token = new provider.AccessToken({
     accountId: account, client, grantId, scope: 'openid scope_all', gty: 'authorization_code',
+    ...(ttl ? { expiresIn: ttl } : {}),
   });
   const value = await token.save();
   return [200, { access_token: value, token_type: 'Bearer', expires_in: token.expiration, sub: account }];

@@ -36,8 +36,16 @@ def wait_for_mail(maildir: Path, needle: str, timeout: float = 60) -> bytes:
     raise AssertionError(f"aucun courrier contenant {needle!r} dans {maildir}")
 
 
+def sign_in_psc(operators: Operators, user: Any, ttl: int = 300) -> str:
+    """``user`` as after a Pro Santé Connect sign-in: an access token of the operators'
+    provider in the server-side cache (``ttl``: its lifetime at the provider)."""
+    token = operators.psc.access_token(user.professional.rpps, ttl=ttl)
+    psc_tokens.store(user, {"access_token": token, "expires_in": 300})
+    return token
+
+
 def connect(
-    mailbox: Mailbox, operators: Operators, auth: str = MailboxConnection.Auth.PASSWORD
+    mailbox: Mailbox, operators: Operators, auth: str = MailboxConnection.Auth.XOAUTH2
 ) -> MailboxConnection:
     """Point ``mailbox`` at its test operator (IMAP and submission on loopback)."""
     op = operators.of(mailbox.address)
@@ -62,6 +70,7 @@ class OperatorWorld:
 
     dr.martin (GP) has ``dr.martin@op1``; the SSIAD team box ``ssiad@op2`` has the nurse
     (clinical) and the billing clerk (non-clinical) as members; ``labo-app@op2`` is an APP box.
+    The GP's and the SSIAD's boxes open with XOAUTH2 (PSC tokens), the APP box with mTLS.
     """
 
     operators: Operators
@@ -101,16 +110,18 @@ def operator_world(personas: Any, operators: Operators, settings: Any) -> Operat
         display_name="Laboratoire (application)",
         service_user=service,
     )
-    # The GP is signed in with Pro Santé Connect: her token (from the operators' provider) is
-    # in the server-side cache, as after a real sign-in; her box is reached with XOAUTH2.
-    token = operators.psc.access_token(personas.gp.professional.rpps)
-    psc_tokens.store(personas.gp, {"access_token": token, "expires_in": 300})
+    # The GP and the nurse are signed in with Pro Santé Connect: their tokens (from the
+    # operators' provider) are in the server-side cache, as after a real sign-in. The GP's
+    # token opens her PER box; the nurse's opens the SSIAD's ORG box, whose operator lists her
+    # as a member (delegation): no password anywhere.
+    for person in (personas.gp, personas.nurse):
+        sign_in_psc(operators, person)
     return OperatorWorld(
         operators=operators,
         gp_box=gp_box,
         team_box=team_box,
         app_box=app_box,
         gp=connect(gp_box, operators, MailboxConnection.Auth.XOAUTH2),
-        team=connect(team_box, operators),
+        team=connect(team_box, operators, MailboxConnection.Auth.XOAUTH2),
         app=connect(app_box, operators, MailboxConnection.Auth.CERTIFICATE),
     )

@@ -252,10 +252,13 @@ class PscProvider:
             raise RuntimeError(f"/test/{path}: {error.code} {error.read()!r}") from error
         return result
 
-    def access_token(self, rpps: str, client_id: str | None = None) -> str:
+    def access_token(self, rpps: str, client_id: str | None = None, ttl: int = 0) -> str:
         """TEST ONLY: an access token for this RPPS without the browser (as if they had signed in
-        to the platform), for mail-server tests. Introspection answers active with SubjectNameID."""
-        body = {"rpps": rpps, "client_id": client_id or self.client_id}
+        to the platform), for mail-server tests. Introspection answers active with SubjectNameID.
+        ``ttl``: its lifetime in seconds (default: the provider's access-token lifetime)."""
+        body: dict[str, Any] = {"rpps": rpps, "client_id": client_id or self.client_id}
+        if ttl:
+            body["ttl"] = ttl
         return str(self._test_call("token", body)["access_token"])
 
     def end_session(self, rpps: str) -> int:

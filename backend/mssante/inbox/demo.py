@@ -3,7 +3,8 @@
 Each demo mailbox gets an embedded (Maildir) connection; the mails are written into the
 Maildirs under var/ and fetched like any mail, so the demo goes through the real path. Mails:
 a discharge letter with its XDM/CDA for a demo patient (to the GP), a lab result PDF (to the
-GP), an SSIAD intervention request from the DAC (to the SSIAD team box). Idempotent.
+GP), an SSIAD intervention request from the DAC (to the SSIAD team box), and the EHPAD's
+prescription to the pharmacy's team box (``demo_pharmacy.py``). Idempotent.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from backend import demo
 from backend.accounts.models import Mailbox, Professional
-from backend.mssante.identities import PatientIdentity
+from backend.mssante.documents import patient_identity
 from backend.mssante.inbox.fetch import fetch_connection, open_maildir
 from backend.mssante.inbox.models import InboundMessage, MailboxConnection
 from backend.mssante.inbox.samples import health_mail, pdf_bytes, plain_mail
@@ -21,7 +22,7 @@ from backend.mssante.mime import MimeAttachment
 from backend.mssante.models import TrustedDomain
 from backend.patients.models import Patient
 
-__all__ = ["SSIAD_MAILBOX", "seed_inbox"]
+__all__ = ["SSIAD_MAILBOX", "seed_inbox", "team_box"]
 
 SSIAD_MAILBOX = ("ssiad.sarthe-nord@" + demo.DOMAIN, "SSIAD Sarthe Nord — équipe")
 HOSPITAL = "secretariat.medecine@ch-exemple.demo.mssante.fr"
@@ -29,31 +30,25 @@ LAB = "resultats@labo-exemple.demo.mssante.fr"
 DAC = "marc.leroy@demo.mssante.fr"  # the DAC coordinator's PER box
 
 
-def _identity(patient: Patient) -> PatientIdentity:
-    return PatientIdentity(
-        ins=patient.ins,
-        ins_oid=patient.ins_oid,
-        birth_name=patient.birth_name,
-        first_names=tuple(patient.first_names),
-        birth_date=patient.birth_date,
-        sex=patient.sex,  # type: ignore[arg-type]
-        birth_place=patient.birth_place or "99999",
-    )
-
-
 @transaction.atomic
-def _ssiad_box() -> Mailbox:
-    nurse = Professional.objects.get(user__username="ide.durand")
+def team_box(username: str, address: str, display_name: str) -> Mailbox:
+    """An ORG box of ``username``'s structure, with them as its responsible and a member."""
+    member = Professional.objects.get(user__username=username)
     box, _ = Mailbox.objects.get_or_create(
-        address=SSIAD_MAILBOX[0],
+        address=address,
         defaults={
             "kind": Mailbox.Kind.ORGANIZATIONAL,
-            "organization": nurse.memberships.get().organization,
-            "display_name": SSIAD_MAILBOX[1],
-            "responsible": nurse,
+            "organization": member.memberships.get().organization,
+            "display_name": display_name,
+            "responsible": member,
         },
     )
-    box.members.add(nurse)
+    box.members.add(member)
+    return box
+
+
+def _ssiad_box() -> Mailbox:
+    box = team_box("ide.durand", *SSIAD_MAILBOX)
     now = timezone.now()
     for domain in ("demo.mssante.fr", "ch-exemple.demo.mssante.fr", "labo-exemple.demo.mssante.fr"):
         TrustedDomain.objects.get_or_create(domain=domain, defaults={"imported_at": now})
@@ -62,7 +57,10 @@ def _ssiad_box() -> Mailbox:
 
 def seed_inbox() -> int:
     """Write the demo mails (once) and fetch every demo mailbox; returns the mails stored."""
+    from backend.mssante.inbox.demo_pharmacy import seed_pharmacy
+
     team = _ssiad_box()
+    seed_pharmacy()  # the EHPAD → pharmacy prescription story
     gp = Mailbox.objects.get(kind=Mailbox.Kind.PERSONAL, professional__user__username="dr.martin")
     for box in Mailbox.objects.filter(active=True):
         MailboxConnection.objects.get_or_create(mailbox=box)
@@ -73,7 +71,7 @@ def seed_inbox() -> int:
             health_mail(
                 HOSPITAL,
                 gp.address,
-                _identity(patient),
+                patient_identity(patient),
                 label="Lettre de liaison de sortie",
                 type_code="11490-0",
                 text="Bonjour Docteur, veuillez trouver la lettre de liaison de votre patiente.",

@@ -19,6 +19,7 @@ import ssl
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -42,6 +43,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 C = MailboxConnection
 _BATCH = 50
+
+
+NO_SIGNED_IN_MEMBER = "Aucun jeton Pro Santé Connect valide pour cette BAL."
+REFUSED_BY_OPERATOR = (
+    "Jeton Pro Santé Connect refusé par l'opérateur (expiré, révoqué, ou sans droit sur "
+    "cette BAL) : reconnectez-vous avec Pro Santé Connect."
+)
 
 
 class FetchError(Exception):
@@ -87,11 +95,7 @@ def open_imap(connection: MailboxConnection) -> imaplib.IMAP4:
             raise FetchError("Le serveur IMAP ne propose pas STARTTLS : connexion refusée.")
         imap.starttls(ssl_context=_context(connection))
         if connection.auth == C.Auth.XOAUTH2:
-            token = tokens.token_for_mailbox(connection.mailbox)
-            if token is None:
-                raise FetchError("Aucun jeton Pro Santé Connect valide pour cette BAL.")
-            sasl = f"user={address}\x01auth=Bearer {token}\x01\x01".encode()
-            imap.authenticate("XOAUTH2", lambda _: sasl)
+            _xoauth2(imap, connection.mailbox)
         elif connection.auth == C.Auth.CERTIFICATE:
             # The operator takes the identity from the certificate; LOGIN carries the address.
             imap.login(address, "certificat")
@@ -104,6 +108,39 @@ def open_imap(connection: MailboxConnection) -> imaplib.IMAP4:
             imap.shutdown()
         raise
     return imap
+
+
+class _Xoauth2:
+    """SASL XOAUTH2 exchange: the initial response, then an empty line when the server
+    answers with its error details (RFC 7628 style) before refusing."""
+
+    def __init__(self, address: str, token: str) -> None:
+        self.initial = f"user={address}\x01auth=Bearer {token}\x01\x01".encode()
+        self.sent = False
+
+    def __call__(self, _challenge: bytes) -> bytes:
+        if self.sent:
+            return b""
+        self.sent = True
+        return self.initial
+
+
+def _xoauth2(imap: imaplib.IMAP4, mailbox: Any, actor: Any = None) -> None:
+    """Log in with the first token the operator accepts: the owner's for a PER mailbox, a
+    member's for an ORG mailbox (the operator accepts only the members it knows)."""
+    tried = 0
+    for token in tokens.mailbox_tokens(mailbox, actor):
+        tried += 1
+        try:
+            imap.authenticate("XOAUTH2", _Xoauth2(mailbox.address, token))
+        except imaplib.IMAP4.abort:
+            break  # the server closed the session: no other token can be tried on it
+        except imaplib.IMAP4.error:
+            continue
+        return
+    if not tried:
+        raise FetchError(NO_SIGNED_IN_MEMBER)
+    raise FetchError(REFUSED_BY_OPERATOR)
 
 
 def _uidvalidity(imap: imaplib.IMAP4) -> int:
@@ -184,8 +221,8 @@ def _fetch_maildir(connection: MailboxConnection, result: FetchResult) -> None:
 
 def _record_state(connection: MailboxConnection, error: str) -> None:
     state = C.State.ERROR if error else C.State.OK
-    if error.startswith("Aucun jeton"):
-        state = C.State.WAITING
+    if error in (NO_SIGNED_IN_MEMBER, REFUSED_BY_OPERATOR):
+        state = C.State.WAITING  # waits for a member to sign in with a valid token
     C.objects.filter(pk=connection.pk).update(
         state=state, last_error=error[:500], checked_at=timezone.now()
     )

@@ -60,8 +60,10 @@ def sample_xdm(
     type_code: str,
     type_display: str = "",
     created: datetime | None = None,
+    author: AuthorIdentity | None = None,
 ) -> bytes:
     moment = created or datetime.now(UTC)
+    writer = author or sample_author()
     document_id = new_oid()
     cda = build_cda_n1(
         pdf,
@@ -71,14 +73,14 @@ def sample_xdm(
         type_display=type_display or title,
         effective_time=moment,
         patient=patient,
-        author=sample_author(),
+        author=writer,
     )
     document = XdmDocument(cda=cda, document_id=document_id, title=title, type_code=type_code)
     return build_xdm_zip(
         [document],
         submission_id=new_oid(),
         patient=patient,
-        author=sample_author(),
+        author=writer,
         title=title,
         created=moment,
         source_id=str(settings.XDM_SOURCE_OID),
@@ -124,10 +126,14 @@ def health_mail(
     pdf: bytes | None = None,
     read_receipt: bool = True,
     xdm: bytes | None = None,
+    author: AuthorIdentity | None = None,
 ) -> bytes:
-    """A health-document mail; ``xdm`` replaces the generated package (bad-input tests)."""
+    """A health-document mail; ``xdm`` replaces the generated package (bad-input tests);
+    ``author``: who wrote the document (default: a hospital doctor)."""
     pdf = pdf or pdf_bytes(label, f"{patient.birth_name} {patient.first_name}")
-    package = xdm if xdm is not None else sample_xdm(patient, pdf, title=label, type_code=type_code)
+    package = xdm
+    if package is None:
+        package = sample_xdm(patient, pdf, title=label, type_code=type_code, author=author)
     name = f"{date.today():%Y%m%d}_{type_code}_{patient.birth_name}_{patient.first_name}.pdf"
     message = compose(
         sender=sender,

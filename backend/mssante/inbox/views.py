@@ -24,6 +24,7 @@ from backend.mssante.inbox.access import (
     may_read_content,
     readable_mailboxes,
 )
+from backend.mssante.inbox.identity import known_patient, xdm_identity
 from backend.mssante.inbox.models import InboundMessage, InboundRead
 from backend.mssante.inbox.parse import part_payload
 from backend.patients.access import require_clinical_access
@@ -133,9 +134,10 @@ class InboxDetailView(APIView):
             "parts": message.parts,
             "warnings": message.warnings,
             "message_id": message.message_id,
-            "xdm": message.xdm or None,
+            "xdm": xdm_identity(message.xdm) if message.xdm else None,
             "patient": str(message.patient_id) if message.patient_id else None,
             "patient_match": message.patient_match,
+            "patient_known": known_patient(message),
         }
         return Response(data)
 

@@ -36,6 +36,7 @@ _RIM = "{urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0}"
 _TYPE_SCHEME = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
 _PATIENT_SCHEME = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
 _SS_PATIENT_SCHEME = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
+_HL7 = "{urn:hl7-org:v3}"
 
 
 class XdmError(Exception):
@@ -60,8 +61,11 @@ class XdmPackage:
     ins_status: str = "absent"  # valid | invalid_key | invalid | unknown_oid | absent
     ins_problem: str = ""
     birth_name: str = ""
-    given_names: str = ""
-    birth_date: str = ""
+    given_names: str = ""  # all birth first names, space-separated
+    first_name: str = ""  # the first birth first name (CDA qualifier BR)
+    birth_date: str = ""  # JJ/MM/AAAA
+    sex: str = ""  # M | F | U
+    birth_place: str = ""  # INSEE code of the birth commune (99 + country when abroad)
     documents: list[XdmDocumentInfo] = field(default_factory=list)
     cda: dict[str, bytes] = field(default_factory=dict)
 
@@ -166,7 +170,45 @@ def _source_info(package: XdmPackage, values: list[str]) -> None:
             package.birth_name = parts[0]
             package.given_names = parts[1] if len(parts) > 1 else ""
         elif key == "PID-7" and len(content) >= 8:
-            package.birth_date = f"{content[6:8]}/{content[4:6]}/{content[0:4]}"
+            package.birth_date = _date(content)
+        elif key == "PID-8" and content in {"M", "F", "U"}:
+            package.sex = content
+
+
+def _date(hl7: str) -> str:
+    return f"{hl7[6:8]}/{hl7[4:6]}/{hl7[0:4]}" if len(hl7) >= 8 and hl7[:8].isdigit() else ""
+
+
+def _text(node: Element | None) -> str:
+    return " ".join((node.text or "").split()) if node is not None else ""
+
+
+def _record_target(package: XdmPackage, cda: Element) -> None:
+    """Completes the identity from the CDA's recordTarget (the strict traits as written by the
+    author: birth name and first names qualified BR, sex, birth date, INSEE birth place).
+    METADATA.XML wins where both give a value; the birth place is only in the CDA."""
+    person = cda.find(f"{_HL7}recordTarget/{_HL7}patientRole/{_HL7}patient")
+    if person is None:
+        return
+    for name in person.findall(f"{_HL7}name"):
+        for given in name.findall(f"{_HL7}given"):
+            if given.get("qualifier") == "BR":
+                package.first_name = package.first_name or _text(given)
+            elif not given.get("qualifier"):
+                package.given_names = package.given_names or _text(given)
+        for family in name.findall(f"{_HL7}family"):
+            if family.get("qualifier") in {"BR", None}:
+                package.birth_name = package.birth_name or _text(family)
+    gender = person.find(f"{_HL7}administrativeGenderCode")
+    if gender is not None and gender.get("code") in {"M", "F", "U"}:
+        package.sex = package.sex or str(gender.get("code"))
+    birth = person.find(f"{_HL7}birthTime")
+    if birth is not None:
+        package.birth_date = package.birth_date or _date(birth.get("value") or "")
+    place = person.find(f"{_HL7}birthplace/{_HL7}place/{_HL7}addr/{_HL7}county")
+    code = _text(place)
+    if len(code) == 5 and code[:2].isalnum() and code[2:].isdigit():
+        package.birth_place = code
 
 
 def read_xdm(data: bytes) -> XdmPackage:
@@ -193,7 +235,7 @@ def read_xdm(data: bytes) -> XdmPackage:
             raise XdmError(
                 "xdm_hash_mismatch", f"L'empreinte du document « {uri} » ne correspond pas."
             )
-        parse_xml(content)  # the CDA must itself be safe, well-formed XML
+        cda = parse_xml(content)  # the CDA must itself be safe, well-formed XML
         type_code = type_display = ""
         for classification in entry.findall(f"{_RIM}Classification"):
             if classification.get("classificationScheme") == _TYPE_SCHEME:
@@ -203,6 +245,7 @@ def read_xdm(data: bytes) -> XdmPackage:
             if identifier.get("identificationScheme") == _PATIENT_SCHEME and not package.ins:
                 _patient(package, identifier.get("value") or "")
         _source_info(package, _slot(entry, "sourcePatientInfo"))
+        _record_target(package, cda)
         package.documents.append(
             XdmDocumentInfo(uri, _name(entry), type_code, type_display, len(content))
         )
@@ -211,6 +254,8 @@ def read_xdm(data: bytes) -> XdmPackage:
         for identifier in root.iter(f"{_RIM}ExternalIdentifier"):
             if identifier.get("identificationScheme") == _SS_PATIENT_SCHEME:
                 _patient(package, identifier.get("value") or "")
+    if not package.first_name and package.given_names:
+        package.first_name = package.given_names.split()[0]
     if not package.documents:
         raise XdmError("xdm_empty", "Le paquet XDM ne décrit aucun document.")
     return package

@@ -45,8 +45,27 @@ export interface XdmInfo {
   ins_problem: string;
   birth_name: string;
   given_names: string;
+  first_name?: string;
   birth_date: string;
+  sex?: string;
+  sex_label?: string;
+  birth_place?: string;
+  ins_oid_label?: string;
   documents: { uri: string; title: string; type_code: string; type_display: string }[];
+}
+
+/** The patient of the reader's structures whom the XDM's INS matched. */
+export interface KnownPatient {
+  id: Id;
+  birth_name: string;
+  first_names: string[];
+  birth_date: string;
+  sex: string;
+  birth_place: string;
+  ins: string;
+  identity_status: string;
+  identity_status_label: string;
+  differences: string[];
 }
 
 export interface InboxMail extends InboxSummary {
@@ -60,6 +79,7 @@ export interface InboxMail extends InboxSummary {
   xdm?: XdmInfo | null;
   patient?: Id | null;
   patient_match?: string;
+  patient_known?: KnownPatient | null;
 }
 
 export type Folder = "inbox" | "todo" | "taken" | "done" | "reports" | "quarantine";

@@ -11,6 +11,7 @@ import type { Id } from "../../api/types";
 import { getChat } from "../../state/session";
 import { useStore } from "../../state/store";
 import "../../styles/inbox.css";
+import { XdmIdentity } from "./XdmIdentity";
 
 const FOLDERS: { id: Folder; label: string }[] = [
   { id: "inbox", label: "Réception" },
@@ -22,20 +23,6 @@ const FOLDERS: { id: Folder; label: string }[] = [
 ];
 
 const STATE_LABEL: Record<string, string> = { todo: "À traiter", taken: "Pris en charge", done: "Traité" };
-const INS_LABEL: Record<string, string> = {
-  valid: "INS valide",
-  invalid_key: "INS invalide (clé)",
-  invalid: "INS invalide",
-  unknown_oid: "Autorité de l'INS inconnue",
-  absent: "Sans INS",
-};
-const MATCH_LABEL: Record<string, string> = {
-  matched: "Patient reconnu dans vos dossiers",
-  offer: "Patient inconnu : vous pouvez créer son dossier",
-  invalid: "Identité invalide : aucun rapprochement",
-  none: "",
-};
-
 function errorText(e: unknown): string {
   return e instanceof ApiError ? e.message : "Une erreur est survenue.";
 }
@@ -90,23 +77,7 @@ function MailView({ mail, onChanged }: { mail: InboxMail; onChanged: () => void 
           {w.message}
         </p>
       ))}
-      {mail.xdm && (
-        <section class="inbox-xdm" data-testid="inbox-xdm" aria-label="Identité du patient (XDM)">
-          <h3>Document de santé</h3>
-          <p>
-            {mail.xdm.birth_name} {mail.xdm.given_names} {mail.xdm.birth_date && `né(e) le ${mail.xdm.birth_date}`}
-          </p>
-          <p>
-            INS {mail.xdm.ins} — <strong data-testid="inbox-ins-status">{INS_LABEL[mail.xdm.ins_status] ?? mail.xdm.ins_status}</strong>
-          </p>
-          {mail.patient_match && <p class="muted">{MATCH_LABEL[mail.patient_match]}</p>}
-          <ul>
-            {mail.xdm.documents.map((d) => (
-              <li key={d.uri}>{d.title}</li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {mail.xdm && <XdmIdentity xdm={mail.xdm} mail={mail} />}
       <pre class="inbox-text" data-testid="inbox-text">
         {mail.text}
       </pre>
@@ -207,7 +178,7 @@ function MailView({ mail, onChanged }: { mail: InboxMail; onChanged: () => void 
             Ajouter
           </button>
           {mail.patient && (
-            <button class="btn btn-secondary" onClick={() => run(() => inboxApi.file(mail.id, { patient: mail.patient! }), "Courrier classé dans le dossier du patient.")}>
+            <button class="btn btn-secondary" data-testid="inbox-file-patient" onClick={() => run(() => inboxApi.file(mail.id, { patient: mail.patient! }), "Courrier classé dans le dossier du patient.")}>
               Classer dans le dossier du patient
             </button>
           )}
