@@ -1,9 +1,9 @@
 """End to end over the two test operators (Postfix + Dovecot): send, fetch, acknowledge.
 
 The GP's PER box sends and fetches with XOAUTH2 (her Pro Santé Connect token from the local
-OpenID provider, checked by Dovecot's oauth2 passdb through token introspection); the APP box
-logs in with its client certificate (mTLS); the SSIAD's ORG box logs in with the test
-operators' password (Dovecot's oauth2 passdb knows one address per token: see the report).
+OpenID provider, checked by Dovecot's oauth2 passdb through token introspection); the SSIAD's
+ORG box with the nurse's own token (the operator's delegation: she is a member, see
+test_mssante_team_delegation.py); the APP box logs in with its client certificate (mTLS).
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def test_a_health_document_travels_to_a_team_box_and_its_mdn_comes_back_as_read(
     assert recipient.status == OutboundRecipient.Status.SENT
 
     _fetch_until(world, world.team, sent.message_id)
-    mail = InboundMessage.objects.get(mailbox=world.team_box)
+    # The operators live for the whole session: the team box may hold other tests' mails.
+    mail = InboundMessage.objects.get(mailbox=world.team_box, message_id=sent.message_id)
     assert mail.status == InboundMessage.Status.OK
     assert mail.subject.startswith("XDM/1.0/DDM+")
     assert {p["filename"] for p in mail.parts} >= {"IHE_XDM.ZIP"}
