@@ -85,6 +85,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m tests.support.import_graph backend conversations teleexpertise
 
 # The client's API types are generated from the OpenAPI document (openapi-typescript) and the
 # WebSocket frame types from the server's frame registry; both are checked in. `make api-types`

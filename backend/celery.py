@@ -19,8 +19,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 app = Celery("liaison")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The conversations app keeps its tasks in its wings.
-app.autodiscover_tasks(["conversations.calls", "conversations.push", "conversations.syntheses"])
+# The conversations app keeps its tasks in its wings, the MSSanté app its inbox's in its package.
+app.autodiscover_tasks(
+    [
+        "conversations.calls",
+        "conversations.push",
+        "conversations.syntheses",
+        "backend.mssante.inbox",
+    ]
+)
 
 
 def _task_name(sender: Any) -> str:

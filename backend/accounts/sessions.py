@@ -6,7 +6,8 @@ Two ways a session ends:
 - every session of a user (password change, deactivation, removal from an organisation, end of
   the Pro Santé Connect session): `User.sessions_revoked_at` moves to now. A session remembers
   when it signed in (`AUTH_AT`); one signed in before the revocation is refused by the HTTP
-  middleware and by the WebSocket consumer at its next frame, and its sockets are closed now.
+  middleware (session_middleware.py) and by the WebSocket consumer at its next frame, and its
+  sockets are closed now.
 
 The close carries `CLOSE_SESSION_ENDED` and the reason as close reason; the client goes back to
 the sign-in page and says why (frontend/src/ws).
@@ -24,11 +25,10 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib import auth
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -124,23 +124,3 @@ def session_is_alive(session_key: str | None, user_id: Any, auth_at: float | Non
         return False
     user = User.objects.filter(pk=user_id, is_active=True).only("sessions_revoked_at").first()
     return user is not None and not signed_in_before_revocation(user, auth_at)
-
-
-class SessionRevocationMiddleware:
-    """Signs out an HTTP session that a revocation ended (after AuthenticationMiddleware)."""
-
-    def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            if signed_in_before_revocation(user, request.session.get(AUTH_AT)):
-                auth.logout(request)
-            else:
-                from backend.accounts.psc import tokens
-
-                if not tokens.session_still_valid(request):
-                    auth.logout(request)
-        response: HttpResponse = self.get_response(request)
-        return response

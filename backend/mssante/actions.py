@@ -26,6 +26,7 @@ from backend.mssante.addresses import AddressVerdict
 from backend.mssante.documents import HealthDocument, compose_health_document
 from backend.mssante.mime import MimeAttachment, compose
 from backend.mssante.models import OutboundMessage, OutboundRecipient, TrustedDomain
+from backend.mssante.tasks import send_outbound
 from backend.mssante.trust import check_recipients_now, require_sending_configured
 from backend.patients.access import patients_for
 from backend.patients.models import Patient
@@ -241,8 +242,6 @@ def queue_message(
 def schedule_send(message_id: uuid.UUID | str) -> None:
     """Hand the message to the sending task. A broker failure loses nothing: the row stays
     queued and ``manage.py mssante_send_pending`` (run periodically) sends it."""
-    from backend.mssante.tasks import send_outbound
-
     try:
         send_outbound.delay(str(message_id))
     except Exception:

@@ -1,4 +1,5 @@
-"""Names of a health-document mail: the PDF file name and the ``XDM/1.0/DDM`` subject."""
+"""Names of a health-document mail: the PDF file name and the ``XDM/1.0/DDM`` subject (and that
+subject as people read it)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import re
 import unicodedata
 from datetime import date as Date
 
-__all__ = ["ddm_subject", "pdf_file_name"]
+__all__ = ["DDM_PREFIX", "ddm_subject", "display_subject", "pdf_file_name"]
+
+DDM_PREFIX = "XDM/1.0/DDM+"
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
@@ -53,4 +56,9 @@ def ddm_subject(label: str, birth_name: str, first_name: str, birth_date: Date) 
     label = " ".join(label.split())[:DDM_LABEL_MAX].rstrip()
     first_name = " ".join(first_name.split())
     name = _upper_without_accents(" ".join(birth_name.split()))
-    return f"XDM/1.0/DDM+{label} {name} {first_name} {birth_date:%d/%m/%Y}"
+    return f"{DDM_PREFIX}{label} {name} {first_name} {birth_date:%d/%m/%Y}"
+
+
+def display_subject(subject: str) -> str:
+    """The ``XDM/1.0/DDM+`` prefix is for machines; the UI hides it."""
+    return subject[len(DDM_PREFIX) :] if subject.startswith(DDM_PREFIX) else subject

@@ -105,8 +105,3 @@ def send_pending() -> int:
         send_outbound.delay(str(message_id))
         count += 1
     return count
-
-
-# The inbox's tasks live in their package; importing them here lets Celery's autodiscovery
-# (which looks for <app>.tasks) register them.
-from backend.mssante.inbox import tasks as _inbox_tasks  # noqa: E402, F401

@@ -129,7 +129,7 @@ class SmtpLogin:
 def _deliver_locally(recipient: str, data: bytes) -> None:
     """Embedded mode: a mail to a mailbox of this platform lands in its Maildir under var/."""
     from backend.accounts.models import Mailbox
-    from backend.mssante.inbox.fetch import open_maildir
+    from backend.mssante.maildir import open_maildir
 
     if Mailbox.objects.filter(address=recipient.lower()).exists():
         try:

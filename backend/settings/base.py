@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "backend.accounts.sessions.SessionRevocationMiddleware",
+    "backend.accounts.session_middleware.SessionRevocationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 

@@ -27,6 +27,7 @@ from backend.mssante.inbox.models import (
     MailSettings,
 )
 from backend.mssante.inbox.parse import ParsedMail, parse_mail
+from backend.mssante.inbox.process_tasks import process_inbound
 from backend.mssante.trust import check_address_now
 from backend.patients.models import Patient
 
@@ -161,8 +162,6 @@ def store_fetched(
 
 
 def _schedule_processing(message_id: uuid.UUID) -> None:
-    from backend.mssante.inbox.tasks import process_inbound
-
     try:
         process_inbound.delay(str(message_id))
     except Exception:

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import imaplib
 import logging
-import mailbox as maildir_lib
 import re
 import ssl
 from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +27,7 @@ from backend.mssante.inbox import tokens
 from backend.mssante.inbox.actions import store_fetched
 from backend.mssante.inbox.models import MailboxConnection
 from backend.mssante.inbox.parse import max_bytes
+from backend.mssante.maildir import maildir_path, open_maildir
 from backend.mssante.tls import client_context
 
 __all__ = [
@@ -61,17 +60,6 @@ class FetchResult:
     stored: int = 0
     skipped: int = 0
     error: str = ""
-
-
-def maildir_path(address: str) -> Path:
-    return Path(settings.MSSANTE_MAILDIR_DIR) / address.lower()
-
-
-def open_maildir(address: str) -> maildir_lib.Maildir:
-    """The Maildir of a mailbox in embedded mode (created with its parents when missing)."""
-    path = maildir_path(address)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return maildir_lib.Maildir(path, create=True)
 
 
 def _context(connection: MailboxConnection) -> ssl.SSLContext:

@@ -23,6 +23,7 @@ from backend.mssante.inbox.models import InboundEvent, InboundMessage, MailSetti
 from backend.mssante.inbox.parse import part_payload
 from backend.mssante.mime import MimeAttachment
 from backend.mssante.models import OutboundMessage
+from backend.mssante.naming import display_subject
 from backend.patients.access import access_patient
 
 __all__ = ["file", "reply", "settings_of", "update_settings"]
@@ -66,8 +67,6 @@ def _forwarded_parts(message: InboundMessage) -> list[MimeAttachment]:
 
 
 def reply(user: Any, message: InboundMessage, data: Any) -> OutboundMessage:
-    from backend.mssante.inbox.views import display_subject
-
     mode = str(data.get("mode", "reply"))
     if mode not in _PREFIX:
         raise _field_error("mode", "Mode inconnu (reply, reply_all, forward).")

@@ -1,4 +1,5 @@
-"""Celery tasks of the inbox (ids in, idempotent, time-limited)."""
+"""Celery tasks of the inbox (ids in, idempotent, time-limited): fetching here, the follow-up of a
+stored mail in process_tasks.py (what storing a mail schedules), re-exported."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Any
 
 from celery import shared_task
 
-from backend.mssante.inbox import fetch, followup
-from backend.mssante.inbox.models import InboundMessage, MailboxConnection
+from backend.mssante.inbox import fetch
+from backend.mssante.inbox.models import MailboxConnection
+from backend.mssante.inbox.process_tasks import process_inbound, process_pending
 
 __all__ = ["fetch_all", "fetch_mailbox", "process_inbound", "process_pending"]
 
@@ -28,18 +30,3 @@ def fetch_all() -> int:
     for connection_id in ids:
         fetch_mailbox.delay(connection_id)
     return len(ids)
-
-
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
-def process_inbound(message_id: str) -> bool:
-    return followup.process(message_id)
-
-
-@shared_task(acks_late=True, time_limit=600)
-def process_pending() -> int:
-    """Follow-up work whose task was lost (broker down at commit)."""
-    pending = InboundMessage.objects.filter(processed=False).values_list("pk", flat=True)[:500]
-    count = 0
-    for message_id in pending:
-        count += followup.process(message_id)
-    return count

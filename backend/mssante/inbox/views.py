@@ -27,19 +27,14 @@ from backend.mssante.inbox.access import (
 from backend.mssante.inbox.identity import known_patient, xdm_identity
 from backend.mssante.inbox.models import InboundMessage, InboundRead
 from backend.mssante.inbox.parse import part_payload
+from backend.mssante.naming import display_subject
 from backend.patients.access import require_clinical_access
 
-_XDM_PREFIX = "XDM/1.0/DDM+"
 _HIDDEN = "Contenu réservé aux professionnels de santé"
 
 
 def _uid(request: Request) -> Any:
     return request.user.pk
-
-
-def display_subject(subject: str) -> str:
-    """The ``XDM/1.0/DDM+`` prefix is for machines; the UI hides it."""
-    return subject[len(_XDM_PREFIX) :] if subject.startswith(_XDM_PREFIX) else subject
 
 
 def _summary(message: InboundMessage, clinical: bool, unread: bool) -> dict[str, Any]:
