@@ -9,12 +9,13 @@ prescription to the pharmacy's team box (``demo_pharmacy.py``). Idempotent.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from backend import demo
-from backend.accounts.models import Mailbox, Professional
+from backend.accounts.models import Mailbox
 from backend.mssante.documents import patient_identity
+from backend.mssante.inbox.demo_boxes import team_box
+from backend.mssante.inbox.demo_pharmacy import seed_pharmacy
 from backend.mssante.inbox.fetch import fetch_connection, open_maildir
 from backend.mssante.inbox.models import InboundMessage, MailboxConnection
 from backend.mssante.inbox.samples import health_mail, pdf_bytes, plain_mail
@@ -30,23 +31,6 @@ LAB = "resultats@labo-exemple.demo.mssante.fr"
 DAC = "marc.leroy@demo.mssante.fr"  # the DAC coordinator's PER box
 
 
-@transaction.atomic
-def team_box(username: str, address: str, display_name: str) -> Mailbox:
-    """An ORG box of ``username``'s structure, with them as its responsible and a member."""
-    member = Professional.objects.get(user__username=username)
-    box, _ = Mailbox.objects.get_or_create(
-        address=address,
-        defaults={
-            "kind": Mailbox.Kind.ORGANIZATIONAL,
-            "organization": member.memberships.get().organization,
-            "display_name": display_name,
-            "responsible": member,
-        },
-    )
-    box.members.add(member)
-    return box
-
-
 def _ssiad_box() -> Mailbox:
     box = team_box("ide.durand", *SSIAD_MAILBOX)
     now = timezone.now()
@@ -57,8 +41,6 @@ def _ssiad_box() -> Mailbox:
 
 def seed_inbox() -> int:
     """Write the demo mails (once) and fetch every demo mailbox; returns the mails stored."""
-    from backend.mssante.inbox.demo_pharmacy import seed_pharmacy
-
     team = _ssiad_box()
     seed_pharmacy()  # the EHPAD → pharmacy prescription story
     gp = Mailbox.objects.get(kind=Mailbox.Kind.PERSONAL, professional__user__username="dr.martin")

@@ -14,7 +14,7 @@ from backend import demo
 from backend.accounts.models import Mailbox, Organization, Professional
 from backend.mssante.documents import patient_identity
 from backend.mssante.identities import AuthorIdentity, OrganizationIdentity
-from backend.mssante.inbox.demo import team_box
+from backend.mssante.inbox.demo_boxes import team_box
 from backend.mssante.inbox.fetch import open_maildir
 from backend.mssante.inbox.models import InboundMessage
 from backend.mssante.inbox.samples import health_mail, pdf_bytes
