@@ -24,6 +24,7 @@ api: list[URLPattern | URLResolver] = [
     path("me", accounts.MeView.as_view(), name="me"),
     path("patients/ins-check", patients.InsCheckView.as_view(), name="patients-ins-check"),
     path("patients", patients.PatientListView.as_view(), name="patients"),
+    path("patients/<uuid:patient_id>", patients.PatientDetailView.as_view(), name="patient"),
     path(
         "patients/<uuid:patient_id>/identity-verifications",
         patients.IdentityVerificationView.as_view(),

@@ -124,48 +124,6 @@ def create_conversation(
     return conversation, True
 
 
-@transaction.atomic
-def add_participant(actor: User, conversation_id: Any, user: User) -> Conversation:
-    conversation = access_conversation(actor, conversation_id, for_update=True)
-    if conversation.kind == Conversation.Kind.DIRECT:
-        raise Conflict("direct_conversation", "On n'ajoute personne à une conversation à deux.")
-    if not can_take_part(user):
-        raise DomainError("participant_not_allowed", "Ce destinataire n'est pas autorisé.")
-    participant, created = Participant.objects.get_or_create(
-        conversation=conversation, user=user, defaults={"added_by": actor}
-    )
-    if not created and participant.left_at is not None:
-        participant.left_at = None
-        participant.save(update_fields=["left_at"])
-    audit_conversation("conversation.participant_added", actor, conversation, user=str(user.pk))
-    _post_system_message(conversation, f"{actor.display_name} a ajouté {user.display_name}.")
-    _fan_out_conversation(conversation)
-    return conversation
-
-
-@transaction.atomic
-def remove_participant(actor: User, conversation_id: Any, user: User) -> None:
-    """Anyone may leave; only the creator removes others."""
-    conversation = access_conversation(actor, conversation_id, for_update=True)
-    if user.pk != actor.pk and conversation.created_by_id != actor.pk:
-        raise DomainError("forbidden", "Seul le créateur retire un participant.", Kind.FORBIDDEN)
-    participant = Participant.objects.filter(
-        conversation=conversation, user=user, left_at__isnull=True
-    ).first()
-    if participant is None:
-        raise NotFound("Ce participant ne fait pas partie de la conversation.")
-    recipients = participant_user_ids(conversation)
-    participant.left_at = timezone.now()
-    participant.save(update_fields=["left_at"])
-    audit_conversation("conversation.participant_removed", actor, conversation, user=str(user.pk))
-    text = (
-        f"{user.display_name} a quitté la conversation."
-        if user.pk == actor.pk
-        else f"{actor.display_name} a retiré {user.display_name}."
-    )
-    _post_system_message(conversation, text, recipients=recipients)
-
-
 def _next_seq(conversation: Conversation) -> int:
     """The caller holds the row lock on `conversation`."""
     conversation.last_seq += 1

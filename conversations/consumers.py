@@ -257,6 +257,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             kind == "message.new" or kind.startswith("call.")
         ):
             return
+        if kind.startswith("conversation."):
+            # Who takes part changed: the typing relay asks the database again, so someone
+            # removed gets no more typing frames from this socket.
+            conversation = frame.get("conversation")
+            key = conversation.get("id") if isinstance(conversation, dict) else conversation
+            self.members.pop(str(key), None)
         await self.send_frame(frame)
 
     async def broadcast_presence(self, user_ids: set[str], status: str) -> None:

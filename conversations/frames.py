@@ -115,6 +115,22 @@ class ConversationNewFrame(TypedDict):
     conversation: ConversationPayload
 
 
+class ConversationUpdatedFrame(TypedDict):
+    """A conversation the user still sees changed: participants, name, patient, or (on their
+    other devices) their own mute, pin, archive. The whole conversation, as the user sees it."""
+
+    type: Literal["conversation.updated"]
+    conversation: ConversationPayload
+
+
+class ConversationRemovedFrame(TypedDict):
+    """The user no longer sees this conversation (they left, or were removed): drop it."""
+
+    type: Literal["conversation.removed"]
+    conversation: str
+    reason: Literal["left", "removed"]
+
+
 class SyncFrame(TypedDict):
     type: Literal["sync"]
     messages: list[MessagePayload]
@@ -236,6 +252,8 @@ SERVER_FRAMES: dict[str, type] = {
     "presence.state": PresenceStateFrame,
     "pong": PongFrame,
     "conversation.new": ConversationNewFrame,
+    "conversation.updated": ConversationUpdatedFrame,
+    "conversation.removed": ConversationRemovedFrame,
     "sync": SyncFrame,
     "error": ErrorFrame,
     "session.ended": SessionEndedFrame,
@@ -311,6 +329,18 @@ def pong(ref: str | None) -> PongFrame:
 
 def conversation_new(conversation: ConversationPayload) -> ConversationNewFrame:
     return {"type": "conversation.new", "conversation": conversation}
+
+
+def conversation_updated(conversation: ConversationPayload) -> ConversationUpdatedFrame:
+    return {"type": "conversation.updated", "conversation": conversation}
+
+
+def conversation_removed(conversation_id: Any, reason: str) -> ConversationRemovedFrame:
+    return {
+        "type": "conversation.removed",
+        "conversation": str(conversation_id),
+        "reason": "left" if reason == "left" else "removed",
+    }
 
 
 def sync(

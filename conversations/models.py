@@ -220,5 +220,6 @@ class Connection(models.Model):
 # The wings' models belong to this app (label "conversations", migrations here): importing them
 # registers them with the app, and `conversations.models.Call` keeps working.
 from conversations.calls.models import Call, CallParticipant  # noqa: E402, F401
+from conversations.groups.models import ConversationPreference  # noqa: E402, F401
 from conversations.push.models import PushDelivery, PushSubscription  # noqa: E402, F401
 from conversations.syntheses.models import Export  # noqa: E402, F401

@@ -54,9 +54,24 @@ class MailboxParticipant(TypedDict):
     mailbox: MailboxRef
 
 
+IdentityStatus = Literal["PROV", "RECUP", "VALI", "QUAL"]
+
+
 class PatientRef(TypedDict):
+    """The patient a conversation is about: the identity chip (DOMAIN.md: strict traits and the
+    identity status), never the INS itself."""
+
     id: str
     display_name: str
+    birth_name: str
+    first_name: str
+    birth_date: str  # ISO date
+    sex: Literal["M", "F"]
+    identity_status: IdentityStatus
+    identity_status_label: str
+    # The viewer may write to the patient by MSSanté from here: a qualified identity, in a
+    # record their organisation keeps (the sending checks it again).
+    writable: bool
 
 
 class ReadMark(TypedDict):
@@ -77,6 +92,12 @@ class ConversationPayload(TypedDict):
     read_state: list[ReadMark]
     created_at: str
     last_activity_at: str
+    # The viewer's own settings (nobody else sees them).
+    muted: bool
+    pinned: bool
+    archived: bool
+    # Who may remove others from a group (conversations/groups/rules.py); None for a one-to-one.
+    group_admin: str | None
 
 
 class CallStretch(TypedDict):

@@ -12,12 +12,17 @@ from typing import Any
 from django.db.models import Count, Q
 
 from backend.accounts.people import Person, people_by_id
+from backend.patients.access import care_organization_ids
+from backend.patients.models import Patient
+from conversations.groups.models import ConversationPreference
+from conversations.groups.rules import group_admin_id, is_archived
 from conversations.models import Attachment, Conversation, Message, Participant, ReadState
 from conversations.payloads import (
     AttachmentPayload,
     ConversationPayload,
     MailboxParticipant,
     MessagePayload,
+    PatientRef,
     UserParticipant,
 )
 from conversations.teams import teams_of
@@ -109,6 +114,20 @@ def display_title(
     return ", ".join(names) or "Conversation"
 
 
+def patient_json(patient: Patient, viewer_organizations: set[uuid.UUID]) -> PatientRef:
+    return {
+        "id": str(patient.pk),
+        "display_name": patient.display_name,
+        "birth_name": patient.birth_name,
+        "first_name": patient.first_name,
+        "birth_date": patient.birth_date.isoformat(),
+        "sex": patient.sex,  # type: ignore[typeddict-item]
+        "identity_status": patient.identity_status,  # type: ignore[typeddict-item]
+        "identity_status_label": patient.get_identity_status_display(),
+        "writable": patient.is_qualified and patient.organization_id in viewer_organizations,
+    }
+
+
 def conversations_json(
     conversations: Sequence[Conversation], viewer: Any
 ) -> list[ConversationPayload]:
@@ -139,21 +158,26 @@ def conversations_json(
         .values_list("conversation", "n")
     )
     last_messages = list(Message.objects.filter(latest))
+    preferences = {
+        p.conversation_id: p
+        for p in ConversationPreference.objects.filter(conversation__in=conversations, user=viewer)
+    }
+    organizations = (
+        care_organization_ids(viewer) if any(c.patient_id for c in conversations) else set()
+    )
     last_json = {m["conversation"]: m for m in messages_json(last_messages)}
     result: list[ConversationPayload] = []
     for c in conversations:
-        parts = participants_json([p for p in participants if p.conversation_id == c.pk], people)
+        mine = [p for p in participants if p.conversation_id == c.pk]
+        preference = preferences.get(c.pk)
+        parts = participants_json(mine, people)
         result.append(
             {
                 "id": str(c.pk),
                 "kind": c.kind,  # type: ignore[typeddict-item]
                 "title": c.title,
                 "display_title": display_title(c, parts, viewer_id),
-                "patient": (
-                    {"id": str(c.patient.pk), "display_name": c.patient.display_name}
-                    if c.patient
-                    else None
-                ),
+                "patient": patient_json(c.patient, organizations) if c.patient else None,
                 "participants": parts,
                 "last_message": last_json.get(str(c.pk)),
                 "last_seq": c.last_seq,
@@ -165,6 +189,10 @@ def conversations_json(
                 ],
                 "created_at": c.created_at.isoformat(),
                 "last_activity_at": c.last_activity_at.isoformat(),
+                "muted": bool(preference and preference.muted),
+                "pinned": bool(preference and preference.pinned_at),
+                "archived": is_archived(preference, c),
+                "group_admin": str(admin) if (admin := group_admin_id(c, mine)) else None,
             }
         )
     return result

@@ -56,7 +56,43 @@ class EditSerializer(serializers.Serializer):
 
 
 class ParticipantAddSerializer(serializers.Serializer):
-    user = serializers.UUIDField()
+    """One person (``user``), or several people and team mailboxes (``participants``: user ids
+    and ORG mailbox addresses, as when creating a conversation)."""
+
+    user = serializers.UUIDField(required=False)
+    participants = serializers.ListField(
+        child=serializers.CharField(max_length=254), required=False, min_length=1, max_length=50
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("user") and not attrs.get("participants"):
+            raise serializers.ValidationError(
+                {"participants": ["Choisissez au moins une personne ou une équipe."]}
+            )
+        return attrs
+
+
+class RenameSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=400, allow_blank=True, trim_whitespace=True)
+
+
+class PatientAttachSerializer(serializers.Serializer):
+    """``null`` detaches the patient."""
+
+    patient = serializers.UUIDField(allow_null=True)
+
+
+class PreferencesSerializer(serializers.Serializer):
+    muted = serializers.BooleanField(required=False)
+    pinned = serializers.BooleanField(required=False)
+    archived = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                {"muted": ["Indiquez au moins un réglage : muted, pinned ou archived."]}
+            )
+        return attrs
 
 
 # --- WebSocket client frames -----------------------------------------------------------------

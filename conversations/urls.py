@@ -4,6 +4,7 @@ from django.urls import path
 
 from conversations import views
 from conversations.calls import views as calls_views
+from conversations.groups import views as groups_views
 from conversations.push import views as push_views
 from conversations.search import views as search_views
 from conversations.syntheses import views as exports_views
@@ -33,13 +34,23 @@ urlpatterns = [
     ),
     path(
         "conversations/<str:conversation_id>/participants",
-        views.ParticipantsView.as_view(),
+        groups_views.ParticipantsView.as_view(),
         name="conversation-participants",
     ),
     path(
         "conversations/<str:conversation_id>/participants/<str:user_id>",
-        views.ParticipantDetailView.as_view(),
+        groups_views.ParticipantDetailView.as_view(),
         name="conversation-participant",
+    ),
+    path(
+        "conversations/<str:conversation_id>/patient",
+        groups_views.PatientView.as_view(),
+        name="conversation-patient",
+    ),
+    path(
+        "conversations/<str:conversation_id>/preferences",
+        groups_views.PreferencesView.as_view(),
+        name="conversation-preferences",
     ),
     path("attachments", views.AttachmentUploadView.as_view(), name="attachments"),
     path(

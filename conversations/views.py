@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import F, OuterRef, Subquery
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -20,6 +21,9 @@ from backend.errors import DomainError
 from backend.patients.access import access_patient
 from conversations import actions, uploads
 from conversations.access import access_attachment, access_conversation, conversations_for
+from conversations.groups import actions as group_actions
+from conversations.groups.models import ConversationPreference
+from conversations.groups.preferences import archived_conversation_ids
 from conversations.models import Message
 from conversations.payloads import (
     AttachmentPayload,
@@ -40,8 +44,8 @@ from conversations.serializers import (
     ConversationCreateSerializer,
     EditSerializer,
     MessageSendSerializer,
-    ParticipantAddSerializer,
     ReadSerializer,
+    RenameSerializer,
     parse_int_param,
 )
 
@@ -51,7 +55,8 @@ PAGE_DEFAULT, PAGE_MAX = 50, 200
 INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
 
 
-def _resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]]:
+def resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]]:
+    """User ids and ORG mailbox addresses -> users and team mailboxes (400 for unknown ones)."""
     users: list[User] = []
     mailboxes: list[Mailbox] = []
     unknown: list[str] = []
@@ -83,13 +88,33 @@ def _resolve_participants(entries: list[str]) -> tuple[list[User], list[Mailbox]
 
 
 class ConversationListView(APIView):
-    @extend_schema(operation_id="conversations_list", responses={200: typed(ConversationList)})
+    @extend_schema(
+        operation_id="conversations_list",
+        parameters=[
+            OpenApiParameter(
+                "archived",
+                int,
+                description="1 : seulement les archivées ; 0 : seulement les autres ; "
+                "absent : toutes (chacune dit si elle est archivée)",
+            )
+        ],
+        responses={200: typed(ConversationList)},
+    )
     def get(self, request: Request) -> Response:
         actions.require_clinician(request.user)
+        archived = parse_int_param(request.query_params, "archived", None, 0, 1)
+        mine = conversations_for(request.user)
+        if archived is not None:
+            hidden = archived_conversation_ids(request.user)
+            mine = mine.filter(pk__in=hidden) if archived else mine.exclude(pk__in=hidden)
+        # Pinned first (most recently pinned first), then by activity.
+        pinned = ConversationPreference.objects.filter(
+            conversation=OuterRef("pk"), user=user_of(request)
+        ).values("pinned_at")[:1]
         conversations = list(
-            conversations_for(request.user)
-            .select_related("patient")
-            .order_by("-last_activity_at")[:MAX_CONVERSATIONS]
+            mine.select_related("patient")
+            .annotate(pinned_at=Subquery(pinned))
+            .order_by(F("pinned_at").desc(nulls_last=True), "-last_activity_at")[:MAX_CONVERSATIONS]
         )
         body = conversations_json(conversations, request.user)
         actions.record_conversations_shown(user_of(request), conversations)
@@ -104,7 +129,7 @@ class ConversationListView(APIView):
         form.is_valid(raise_exception=True)
         actions.require_clinician(request.user)
         data = form.validated_data
-        users, mailboxes = _resolve_participants(data["participants"])
+        users, mailboxes = resolve_participants(data["participants"])
         patient = access_patient(request.user, data["patient"]) if data.get("patient") else None
         conversation, created = actions.create_conversation(
             user_of(request),
@@ -126,6 +151,16 @@ class ConversationDetailView(APIView):
         actions.record_conversations_shown(
             user_of(request), [conversation], verb="conversation.detail_read"
         )
+        return Response(conversation_json(conversation, request.user))
+
+    @extend_schema(request=RenameSerializer, responses={200: typed(ConversationPayload)})
+    def patch(self, request: Request, conversation_id: str) -> Response:
+        """Renames a group (any participant; an empty title goes back to the names)."""
+        access_conversation(request.user, conversation_id)
+        form = RenameSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        group_actions.rename(user_of(request), conversation_id, form.validated_data["title"])
+        conversation = access_conversation(request.user, conversation_id)
         return Response(conversation_json(conversation, request.user))
 
 
@@ -208,26 +243,6 @@ class ReadView(APIView):
         form.is_valid(raise_exception=True)
         seq = actions.mark_read(user_of(request), conversation_id, form.validated_data["seq"])
         return Response({"conversation": conversation_id, "seq": seq})
-
-
-class ParticipantsView(APIView):
-    @extend_schema(request=ParticipantAddSerializer, responses={200: typed(ConversationPayload)})
-    def post(self, request: Request, conversation_id: str) -> Response:
-        access_conversation(request.user, conversation_id)
-        form = ParticipantAddSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        users, _ = _resolve_participants([str(form.validated_data["user"])])
-        conversation = actions.add_participant(user_of(request), conversation_id, users[0])
-        return Response(conversation_json(conversation, request.user))
-
-
-class ParticipantDetailView(APIView):
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, conversation_id: str, user_id: str) -> Response:
-        access_conversation(request.user, conversation_id)
-        users, _ = _resolve_participants([user_id])
-        actions.remove_participant(user_of(request), conversation_id, users[0])
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AttachmentUploadView(APIView):

@@ -7,15 +7,25 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from backend.accounts.access import clinical_organization_ids, require_clinical_access
+from backend.accounts.access import CLINICAL_ROLES, organization_ids, require_clinical_access
+from backend.accounts.models import Membership
 from backend.errors import NotFound
 from backend.patients.models import Patient
 
-__all__ = ["access_patient", "patients_for", "require_clinical_access"]
+__all__ = ["access_patient", "care_organization_ids", "patients_for", "require_clinical_access"]
+
+
+# Patient records are for care: an organisation's administration role alone opens none (it
+# reads the access journal, audit/journal.py, not the records).
+CARE_ROLES = CLINICAL_ROLES - {Membership.Role.ADMIN}
+
+
+def care_organization_ids(user: Any) -> set[uuid.UUID]:
+    return organization_ids(user, CARE_ROLES)
 
 
 def patients_for(user: Any) -> QuerySet[Patient]:
-    return Patient.objects.filter(organization_id__in=clinical_organization_ids(user))
+    return Patient.objects.filter(organization_id__in=care_organization_ids(user))
 
 
 def access_patient(user: Any, patient_id: uuid.UUID | str) -> Patient:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -17,6 +19,7 @@ from backend.errors import DomainError, NotFound
 from backend.patients import actions, identity_actions
 from backend.patients.access import access_patient, patients_for, require_clinical_access
 from backend.patients.ins import InsError, parse_ins
+from backend.patients.models import Patient
 from backend.patients.serializers import (
     IdentityVerificationInputSerializer,
     IdentityVerificationSerializer,
@@ -27,6 +30,43 @@ from backend.patients.serializers import (
 )
 
 MAX_RESULTS = 50
+
+
+def _birth_date(raw: str) -> datetime.date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    raise DomainError(
+        "invalid_birth_date",
+        "La date de naissance s'écrit JJ/MM/AAAA.",
+        fields={"birth_date": ["Date de naissance invalide (JJ/MM/AAAA)."]},
+    )
+
+
+def _by_name_and_birth_date(
+    patients: QuerySet[Patient], query: str, birth_date: datetime.date | None
+) -> QuerySet[Patient]:
+    """« DUPONT » or « dupont mar » (birth or used name, then the start of a first name)."""
+    if birth_date is not None:
+        patients = patients.filter(birth_date=birth_date)
+    words = query.split()
+    if words:
+        name = words[0]
+        patients = patients.filter(Q(birth_name__istartswith=name) | Q(used_name__istartswith=name))
+    if len(words) > 1:
+        first = " ".join(words[1:]).casefold()
+        keep = [
+            p.pk
+            for p in patients[: MAX_RESULTS * 10]
+            if any(str(n).casefold().startswith(first) for n in p.first_names or [])
+        ]
+        patients = patients.filter(pk__in=keep)
+    return patients
 
 
 class InsCheckView(APIView):
@@ -83,7 +123,14 @@ class PatientListView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("ins", str, description="INS exact (15 caractères)"),
-            OpenApiParameter("q", str, description="Début du nom de naissance"),
+            OpenApiParameter(
+                "q",
+                str,
+                description="Début du nom de naissance ou d'usage, puis éventuellement du prénom",
+            ),
+            OpenApiParameter(
+                "birth_date", str, description="Date de naissance (AAAA-MM-JJ ou JJ/MM/AAAA)"
+            ),
         ],
         responses=inline_serializer(
             "PatientList",
@@ -95,19 +142,20 @@ class PatientListView(APIView):
         patients = patients_for(request.user).select_related("referring_doctor")
         ins = request.query_params.get("ins", "").strip()
         query = request.query_params.get("q", "").strip()
+        birth_date = _birth_date(request.query_params.get("birth_date", ""))
         if ins:
             try:
                 ins = parse_ins(ins).ins
             except InsError as exc:
                 raise DomainError(exc.code, exc.message, fields={"ins": [exc.message]}) from exc
             patients = patients.filter(ins=ins)
-        elif query:
-            patients = patients.filter(birth_name__istartswith=query)
+        elif query or birth_date:
+            patients = _by_name_and_birth_date(patients, query, birth_date)
         else:
             raise DomainError(
                 "search_required",
-                "Recherchez un patient par son INS ou le début de son nom.",
-                fields={"ins": ["Saisissez un INS ou un nom."]},
+                "Recherchez un patient par son INS, le début de son nom ou sa date de naissance.",
+                fields={"ins": ["Saisissez un INS, un nom ou une date de naissance."]},
             )
         found = list(patients.order_by("birth_name", "birth_date")[:MAX_RESULTS])
         actions.record_patient_reads(request.user, found, context="search")
@@ -125,6 +173,17 @@ class PatientListView(APIView):
             request.user, organization, confirm_new=confirm_new, **data
         )
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientDetailView(APIView):
+    """One record the user's organisations keep (« Écrire à ce patient » starts from it)."""
+
+    @extend_schema(operation_id="patient_detail", responses=PatientSerializer)
+    def get(self, request: Request, patient_id: uuid.UUID) -> Response:
+        require_clinical_access(request.user)
+        patient = access_patient(request.user, patient_id)
+        actions.record_patient_reads(request.user, [patient], context="detail")
+        return Response(PatientSerializer(patient).data)
 
 
 class IdentityVerificationView(APIView):

@@ -39,6 +39,28 @@ export function conv(over: Partial<Conversation> = {}): Conversation {
     read_state: [],
     created_at: new Date(2024, 0, 1).toISOString(),
     last_activity_at: new Date(2024, 0, 1).toISOString(),
+    muted: false,
+    pinned: false,
+    archived: false,
+    group_admin: null,
+    ...over,
+  };
+}
+
+type PatientRef = NonNullable<Conversation["patient"]>;
+
+/** The identity chip of a conversation's patient (a qualified identity unless told). */
+export function patientRef(over: Partial<PatientRef> = {}): PatientRef {
+  return {
+    id: "5",
+    display_name: "DUPONT Jean",
+    birth_name: "DUPONT",
+    first_name: "Jean",
+    birth_date: "1950-01-09",
+    sex: "M",
+    identity_status: "QUAL",
+    identity_status_label: "Identité qualifiée",
+    writable: true,
     ...over,
   };
 }

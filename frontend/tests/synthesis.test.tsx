@@ -8,7 +8,7 @@ import { SendForm } from "../src/screens/synthesis/SendForm";
 import { POLL_MS, SynthesisDialog } from "../src/screens/synthesis/SynthesisDialog";
 import { ChatController } from "../src/state/chat";
 import { emitExportUpdated, exportStatusLabel, isTerminal, onExportUpdated, reduceExport } from "../src/state/exports";
-import { conv } from "./fixtures";
+import { conv, patientRef } from "./fixtures";
 
 function exp(over: Partial<Export> = {}): Export {
   return {
@@ -158,7 +158,7 @@ describe("synthesis dialog", () => {
     host = document.createElement("div");
     document.body.appendChild(host);
     await act(async () => {
-      render(<SynthesisDialog conversation={conv({ patient: { id: "5", display_name: "DUPONT Jean" }, last_seq: 12 })} me={ME} onClose={() => undefined} api={api} directory={directory} />, host!);
+      render(<SynthesisDialog conversation={conv({ patient: patientRef({ id: "5", display_name: "DUPONT Jean" }), last_seq: 12 })} me={ME} onClose={() => undefined} api={api} directory={directory} />, host!);
     });
     const q = (id: string) => host!.querySelector(`[data-testid="${id}"]`) as HTMLElement;
     await act(async () => {
@@ -218,7 +218,7 @@ describe("synthesis dialog", () => {
     document.body.appendChild(host);
     await act(async () => {
       render(
-        <SendForm exp={exp({ status: "done", progress: 100 })} conversation={conv({ patient: { id: "5", display_name: "DUPONT Léa" } })} me={ME} api={api} directory={directory} onClose={() => undefined} />,
+        <SendForm exp={exp({ status: "done", progress: 100 })} conversation={conv({ patient: patientRef({ id: "5", display_name: "DUPONT Léa" }) })} me={ME} api={api} directory={directory} onClose={() => undefined} />,
         host!,
       );
     });

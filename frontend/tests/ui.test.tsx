@@ -5,7 +5,7 @@ import { ChatController, type RealtimeLike } from "../src/state/chat";
 import { ConversationView } from "../src/screens/ConversationView";
 import { ConversationList } from "../src/screens/ConversationList";
 import type { SocketOptions } from "../src/ws/socket";
-import { BOB, CAROL, conv, ME, msg } from "./fixtures";
+import { BOB, CAROL, conv, ME, msg, patientRef } from "./fixtures";
 
 class OpenSocket implements RealtimeLike {
   sent: Record<string, unknown>[] = [];
@@ -129,7 +129,7 @@ describe("ConversationList", () => {
   it("shows items with unread badge and previews", async () => {
     root = document.createElement("div");
     document.body.appendChild(root);
-    const c1 = conv({ unread_count: 2, last_message: msg(4, { body: "", attachments: [{ id: "1", name: "a.pdf", content_type: "application/pdf", size: 1, sha256: "" }] }), patient: { id: "1", display_name: "M. Patient" } });
+    const c1 = conv({ unread_count: 2, last_message: msg(4, { body: "", attachments: [{ id: "1", name: "a.pdf", content_type: "application/pdf", size: 1, sha256: "" }] }), patient: patientRef({ id: "1", display_name: "M. Patient" }) });
     const chat = new ChatController({
       api: { conversations: async () => ({ results: [c1] }) } as never,
       meId: ME.id,

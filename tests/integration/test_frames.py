@@ -19,6 +19,8 @@ from conversations.calls import actions as calls
 from conversations.calls.lifecycle import expire_if_unanswered
 from conversations.calls.serializers import WsCallDecline, WsCallInvite, WsCallRef, WsCallSignal
 from conversations.consumers import HANDLERS
+from conversations.groups import actions as groups
+from conversations.groups.preferences import set_preferences
 from conversations.serializers import (
     WsMessageDelete,
     WsMessageEdit,
@@ -61,8 +63,24 @@ INBOX_FRAMES = {"mssante.inbox"}
 # What each action emits, in order (a recipient's copy counts once per recipient group sent).
 DECLARED = {
     "create_conversation": ["conversation.new", "conversation.new"],  # one per participant
-    "add_participant": ["message.new", "conversation.new", "conversation.new", "conversation.new"],
-    "remove_participant": ["message.new"],
+    # Group changes: the system message, then the conversation as each one sees it (new for
+    # those who start seeing it, updated for the others, removed for those who stop).
+    "add_participant": [
+        "message.new",
+        "conversation.new",
+        "conversation.updated",
+        "conversation.updated",
+    ],
+    "remove_participant": [
+        "message.new",
+        "conversation.updated",
+        "conversation.updated",
+        "conversation.removed",
+    ],
+    "rename": ["message.new", "conversation.updated", "conversation.updated"],
+    "set_patient": ["message.new", "conversation.updated", "conversation.updated"],
+    # Per user: that user's other devices only, no system message.
+    "set_preferences": ["conversation.updated"],
     "send_message": ["message.new"],
     "post_system_message": ["message.new"],
     "edit_message": ["message.updated"],
@@ -146,10 +164,24 @@ def test_conversation_and_message_actions_emit_their_frames(personas, emitted):
 def test_participant_changes_emit_their_frames(personas, emitted):
     gp = personas.gp
     group, _ = actions.create_conversation(gp, users=[personas.cardiologist], title="Staff")
-    sent = emitted(lambda: actions.add_participant(gp, group.pk, personas.nurse))
+    sent = emitted(lambda: groups.add_participant(gp, group.pk, personas.nurse))
     assert types(sent) == DECLARED["add_participant"]
-    sent = emitted(lambda: actions.remove_participant(gp, group.pk, personas.nurse))
+    sent = emitted(lambda: groups.remove_participant(gp, group.pk, user=personas.nurse))
     assert types(sent) == DECLARED["remove_participant"]
+    assert sent[-1] == {
+        "type": "conversation.removed",
+        "conversation": str(group.pk),
+        "reason": "removed",
+    }
+    sent = emitted(lambda: groups.rename(gp, group.pk, "Staff du lundi"))
+    assert types(sent) == DECLARED["rename"]
+    assert {f["conversation"]["title"] for f in sent[1:]} == {"Staff du lundi"}
+    sent = emitted(lambda: groups.set_patient(gp, group.pk, lefebvre()))
+    assert types(sent) == DECLARED["set_patient"]
+    assert sent[1]["conversation"]["patient"]["identity_status"] == "QUAL"
+    sent = emitted(lambda: set_preferences(gp, group.pk, muted=True, pinned=True))
+    assert types(sent) == DECLARED["set_preferences"]
+    assert sent[0]["conversation"]["muted"] and sent[0]["conversation"]["pinned"]
 
 
 def test_call_actions_emit_their_frames(personas, emitted):

@@ -14,6 +14,7 @@ from backend.audit.models import AuditEvent
 from backend.demo import ORG_MAILBOX
 from backend.patients.models import Patient
 from conversations import actions
+from conversations.groups import actions as groups
 from tests.conftest import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +117,7 @@ def test_a_participant_who_left_finds_nothing_any_more(personas, as_user):
     _send(personas.gp, group, "Pansement de l'ulcère à refaire", "a")
     nurse = as_user(personas.nurse)
     assert len(_search(nurse, "ulcere")["results"]) == 1
-    actions.remove_participant(personas.gp, group.pk, personas.nurse)
+    groups.remove_participant(personas.gp, group.pk, user=personas.nurse)
     assert _search(nurse, "ulcere")["results"] == []
     assert_error(nurse.get(URL, {"q": "ulcere", "conversation": str(group.pk)}), 404)
 

@@ -91,6 +91,17 @@ export type ConversationNewFrame = {
   conversation: ConversationPayload;
 };
 
+export type ConversationRemovedFrame = {
+  type: "conversation.removed";
+  conversation: string;
+  reason: "left" | "removed";
+};
+
+export type ConversationUpdatedFrame = {
+  type: "conversation.updated";
+  conversation: ConversationPayload;
+};
+
 export type ErrorFrame = {
   type: "error";
   code: string;
@@ -268,6 +279,10 @@ export type ConversationPayload = {
   read_state: ReadMark[];
   created_at: string;
   last_activity_at: string;
+  muted: boolean;
+  pinned: boolean;
+  archived: boolean;
+  group_admin: string | null;
 };
 
 export type ExportPayload = {
@@ -410,6 +425,13 @@ export type PatientIdentity = {
 export type PatientRef = {
   id: string;
   display_name: string;
+  birth_name: string;
+  first_name: string;
+  birth_date: string;
+  sex: "M" | "F";
+  identity_status: "PROV" | "RECUP" | "VALI" | "QUAL";
+  identity_status_label: string;
+  writable: boolean;
 };
 
 export type Person = {
@@ -447,6 +469,6 @@ export type MailboxRef = {
 };
 
 export type ClientFrame = MessageSendFrame | MessageEditFrame | MessageDeleteFrame | ReadFrameIn | TypingFrameIn | SyncFrameIn | PresenceSetFrame | PresenceQueryFrame | PingFrame | CallInviteFrameIn | CallAcceptFrameIn | CallDeclineFrameIn | CallHangupFrameIn | CallSignalFrameIn;
-export type ServerFrame = HelloFrame | MessageNewFrame | MessageUpdatedFrame | MessageAckFrame | ReadFrame | TypingFrame | PresenceFrame | PresenceStateFrame | PongFrame | ConversationNewFrame | SyncFrame | ErrorFrame | SessionEndedFrame | CallRingingFrame | CallInviteFrame | CallAcceptFrame | CallAnsweredElsewhereFrame | CallDeclineFrame | CallHangupFrame | CallEndedFrame | CallSignalFrame | ExportUpdatedFrame | MssanteInboxFrame | TeleexpertiseUpdatedFrame;
+export type ServerFrame = HelloFrame | MessageNewFrame | MessageUpdatedFrame | MessageAckFrame | ReadFrame | TypingFrame | PresenceFrame | PresenceStateFrame | PongFrame | ConversationNewFrame | ConversationUpdatedFrame | ConversationRemovedFrame | SyncFrame | ErrorFrame | SessionEndedFrame | CallRingingFrame | CallInviteFrame | CallAcceptFrame | CallAnsweredElsewhereFrame | CallDeclineFrame | CallHangupFrame | CallEndedFrame | CallSignalFrame | ExportUpdatedFrame | MssanteInboxFrame | TeleexpertiseUpdatedFrame;
 export type ServerFrameType = ServerFrame["type"];
 export type ClientFrameType = ClientFrame["type"];

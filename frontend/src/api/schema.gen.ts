@@ -114,6 +114,8 @@ export interface paths {
   };
   "/api/conversations/{conversation_id}": {
     get: operations["conversations_retrieve"];
+    /** @description Renames a group (any participant; an empty title goes back to the names). */
+    patch: operations["conversations_partial_update"];
   };
   "/api/conversations/{conversation_id}/calls": {
     get: operations["conversations_calls_retrieve"];
@@ -127,10 +129,26 @@ export interface paths {
     patch: operations["conversations_messages_partial_update"];
   };
   "/api/conversations/{conversation_id}/participants": {
+    /** @description Adds people and team mailboxes to a group (any participant). */
     post: operations["conversations_participants_create"];
   };
   "/api/conversations/{conversation_id}/participants/{user_id}": {
+    /**
+     * @description Leaves (one's own id) or removes a person (a user id) or a team mailbox (its address);
+     * removing someone else is for the group's administrator.
+     */
     delete: operations["conversations_participants_destroy"];
+  };
+  "/api/conversations/{conversation_id}/patient": {
+    /**
+     * @description Attaches, changes (a patient id) or detaches (null) the conversation's patient: a
+     * patient the user's organisations keep (search: GET /api/patients).
+     */
+    put: operations["conversations_patient_update"];
+  };
+  "/api/conversations/{conversation_id}/preferences": {
+    /** @description The user's own mute, pin and archive of the conversation. */
+    patch: operations["conversations_preferences_partial_update"];
   };
   "/api/conversations/{conversation_id}/read": {
     post: operations["conversations_read_create"];
@@ -205,6 +223,10 @@ export interface paths {
   "/api/patients": {
     get: operations["patients_retrieve"];
     post: operations["patients_create"];
+  };
+  "/api/patients/{patient_id}": {
+    /** @description One record the user's organisations keep (« Écrire à ce patient » starts from it). */
+    get: operations["patient_detail"];
   };
   "/api/patients/{patient_id}/identity-verifications": {
     /** @description The recorded verifications of a patient's identity, and recording a new one. */
@@ -531,6 +553,10 @@ export interface components {
       read_state: components["schemas"]["ReadMark"][];
       created_at: string;
       last_activity_at: string;
+      muted: boolean;
+      pinned: boolean;
+      archived: boolean;
+      group_admin: string | null;
     };
     Csrf: {
       csrf_token: string;
@@ -957,9 +983,14 @@ export interface components {
      * @enum {string}
      */
     OutcomeEnum: "QUAL" | "VALI" | "RECUP" | "REFUSED";
+    /**
+     * @description One person (``user``), or several people and team mailboxes (``participants``: user ids
+     * and ORG mailbox addresses, as when creating a conversation).
+     */
     ParticipantAddRequest: {
       /** Format: uuid */
-      user: string;
+      user?: string;
+      participants?: string[];
     };
     /** @description A requester or an expert: the person and their professional identifiers. */
     Party: {
@@ -977,6 +1008,14 @@ export interface components {
     };
     PatchedEditRequest: {
       body?: string;
+    };
+    PatchedPreferencesRequest: {
+      muted?: boolean;
+      pinned?: boolean;
+      archived?: boolean;
+    };
+    PatchedRenameRequest: {
+      title?: string;
     };
     Patient: {
       /** Format: uuid */
@@ -1005,6 +1044,11 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
+    /** @description ``null`` detaches the patient. */
+    PatientAttachRequest: {
+      /** Format: uuid */
+      patient: string | null;
+    };
     PatientIdentity: {
       id: string;
       display_name: string;
@@ -1020,9 +1064,19 @@ export interface components {
       results: components["schemas"]["Patient"][];
       count: number;
     };
+    /** @description The patient a conversation is about: the identity chip (DOMAIN.md: strict traits and the identity status), never the INS itself. */
     PatientRef: {
       id: string;
       display_name: string;
+      birth_name: string;
+      first_name: string;
+      birth_date: string;
+      /** @enum {string} */
+      sex: "M" | "F";
+      /** @enum {string} */
+      identity_status: "PROV" | "RECUP" | "VALI" | "QUAL";
+      identity_status_label: string;
+      writable: boolean;
     };
     PatientRequest: {
       /** Format: uuid */
@@ -1768,6 +1822,12 @@ export interface operations {
     };
   };
   conversations_list: {
+    parameters: {
+      query?: {
+        /** @description 1 : seulement les archivées ; 0 : seulement les autres ; absent : toutes (chacune dit si elle est archivée) */
+        archived?: number;
+      };
+    };
     responses: {
       200: {
         content: {
@@ -1800,6 +1860,27 @@ export interface operations {
     parameters: {
       path: {
         conversation_id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ConversationPayload"];
+        };
+      };
+    };
+  };
+  /** @description Renames a group (any participant; an empty title goes back to the names). */
+  conversations_partial_update: {
+    parameters: {
+      path: {
+        conversation_id: string;
+      };
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedRenameRequest"];
+        "multipart/form-data": components["schemas"]["PatchedRenameRequest"];
       };
     };
     responses: {
@@ -1904,13 +1985,14 @@ export interface operations {
       };
     };
   };
+  /** @description Adds people and team mailboxes to a group (any participant). */
   conversations_participants_create: {
     parameters: {
       path: {
         conversation_id: string;
       };
     };
-    requestBody: {
+    requestBody?: {
       content: {
         "application/json": components["schemas"]["ParticipantAddRequest"];
         "multipart/form-data": components["schemas"]["ParticipantAddRequest"];
@@ -1924,6 +2006,10 @@ export interface operations {
       };
     };
   };
+  /**
+   * @description Leaves (one's own id) or removes a person (a user id) or a team mailbox (its address);
+   * removing someone else is for the group's administrator.
+   */
   conversations_participants_destroy: {
     parameters: {
       path: {
@@ -1935,6 +2021,51 @@ export interface operations {
       /** @description No response body */
       204: {
         content: never;
+      };
+    };
+  };
+  /**
+   * @description Attaches, changes (a patient id) or detaches (null) the conversation's patient: a
+   * patient the user's organisations keep (search: GET /api/patients).
+   */
+  conversations_patient_update: {
+    parameters: {
+      path: {
+        conversation_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PatientAttachRequest"];
+        "multipart/form-data": components["schemas"]["PatientAttachRequest"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ConversationPayload"];
+        };
+      };
+    };
+  };
+  /** @description The user's own mute, pin and archive of the conversation. */
+  conversations_preferences_partial_update: {
+    parameters: {
+      path: {
+        conversation_id: string;
+      };
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedPreferencesRequest"];
+        "multipart/form-data": components["schemas"]["PatchedPreferencesRequest"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["ConversationPayload"];
+        };
       };
     };
   };
@@ -2282,9 +2413,11 @@ export interface operations {
   patients_retrieve: {
     parameters: {
       query?: {
+        /** @description Date de naissance (AAAA-MM-JJ ou JJ/MM/AAAA) */
+        birth_date?: string;
         /** @description INS exact (15 caractères) */
         ins?: string;
-        /** @description Début du nom de naissance */
+        /** @description Début du nom de naissance ou d'usage, puis éventuellement du prénom */
         q?: string;
       };
     };
@@ -2305,6 +2438,21 @@ export interface operations {
     };
     responses: {
       201: {
+        content: {
+          "application/json": components["schemas"]["Patient"];
+        };
+      };
+    };
+  };
+  /** @description One record the user's organisations keep (« Écrire à ce patient » starts from it). */
+  patient_detail: {
+    parameters: {
+      path: {
+        patient_id: string;
+      };
+    };
+    responses: {
+      200: {
         content: {
           "application/json": components["schemas"]["Patient"];
         };

@@ -1,0 +1,39 @@
+"""Live updates when who-sees-a-conversation or how it looks changes: everyone who starts seeing
+it gets ``conversation.new``, everyone who still sees it ``conversation.updated`` (their own view:
+title, flags), everyone who stops seeing it ``conversation.removed`` — all after the commit, so
+a removed person gets nothing of the conversation from that moment on."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from backend.accounts.models import User
+from conversations import events, frames
+from conversations.access import participant_user_ids
+from conversations.models import Conversation
+from conversations.representations import conversation_json
+
+
+def conversation_changed(
+    conversation: Conversation,
+    before: set[uuid.UUID] | None = None,
+    *,
+    only: Iterable[uuid.UUID] | None = None,
+    reason: str = "removed",
+) -> None:
+    """``before``: who saw it before the change (None: nobody came or went). ``only``: limit the
+    update to these users (a per-user setting reaches that user's other devices only)."""
+    after = participant_user_ids(conversation)
+    before = after if before is None else before
+    targets = set(only) if only is not None else after | before
+    # A fixed order (new, updated, removed; by id inside each) keeps the event test stable.
+    for user_id in sorted((targets - before) & after, key=str):
+        view = conversation_json(conversation, User(pk=user_id))
+        events.send_event_on_commit([user_id], frames.conversation_new(view))
+    for user_id in sorted(targets & before & after, key=str):
+        view = conversation_json(conversation, User(pk=user_id))
+        events.send_event_on_commit([user_id], frames.conversation_updated(view))
+    removed = frames.conversation_removed(conversation.pk, reason)
+    for user_id in sorted(targets & (before - after), key=str):
+        events.send_event_on_commit([user_id], removed)
