@@ -1,4 +1,5 @@
-import { useMemo, useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
+import type { MessageHit } from "../api/search";
 import type { Conversation, Id, Message } from "../api/types";
 import { Avatar } from "../components/Avatar";
 import { shortStamp } from "../lib/dates";
@@ -6,6 +7,8 @@ import { otherUsers, personName, sameId } from "../lib/people";
 import { linkClick } from "../lib/router";
 import type { ChatController } from "../state/chat";
 import { useStore } from "../state/store";
+import { useSearchShortcut } from "./search/jump";
+import { MessageSearchResults } from "./search/MessageSearchResults";
 
 export function previewText(message: Message | null, meId: Id): string {
   if (!message) return "Aucun message";
@@ -43,22 +46,26 @@ export function ConversationList({
   meId,
   activeId,
   onNew,
+  onPickMessage = () => undefined,
 }: {
   chat: ChatController;
   meId: Id;
   activeId: string | null;
   onNew: () => void;
+  onPickMessage?: (hit: MessageHit) => void;
 }) {
   const conversations = useStore(chat.store, (s) => s.conversations);
   const listStatus = useStore(chat.store, (s) => s.listStatus);
   const listError = useStore(chat.store, (s) => s.listError);
   const presence = useStore(chat.store, (s) => s.presence);
   const [query, setQuery] = useState("");
+  const searchInput = useRef<HTMLInputElement>(null);
+  useSearchShortcut(searchInput);
   const filtered = useMemo(() => conversations.filter((c) => matches(c, query.trim())), [conversations, query]);
   const now = new Date();
 
   return (
-    <section class="conv-list" aria-label="Conversations">
+    <section class={`conv-list${query.trim() ? " searching" : ""}`} aria-label="Conversations">
       <div class="conv-list-head">
         <h1 class="conv-list-title">Messages</h1>
         <button type="button" class="btn btn-primary" onClick={onNew} data-testid="new-conversation-button">
@@ -67,14 +74,19 @@ export function ConversationList({
       </div>
       <div class="conv-search">
         <label for="conv-search" class="visually-hidden">
-          Rechercher une conversation
+          Rechercher une conversation ou un message (Ctrl+K ou /)
         </label>
         <input
           id="conv-search"
+          ref={searchInput}
           type="search"
-          placeholder="Rechercher une conversation"
+          placeholder="Rechercher (Ctrl+K)"
+          aria-keyshortcuts="Control+K /"
           value={query}
           onInput={(e) => setQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") setQuery("");
+          }}
           data-testid="conversation-search"
         />
       </div>
@@ -138,6 +150,12 @@ export function ConversationList({
           );
         })}
       </ul>
+      {query.trim() && !!conversations.length && (
+        <section class="conv-message-search" aria-label="Messages trouvés">
+          <h2 class="conv-section-title">Messages</h2>
+          <MessageSearchResults q={query} onPick={onPickMessage} />
+        </section>
+      )}
     </section>
   );
 }

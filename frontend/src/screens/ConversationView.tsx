@@ -12,6 +12,8 @@ import { computeSeenBy, isSeen, seenByLabel } from "../state/receipts";
 import { CallButton } from "./calls/CallButton";
 import { SynthesisButton } from "./synthesis/SynthesisDialog";
 import { useStore } from "../state/store";
+import { ConversationSearchButton, ConversationSearchPanel } from "./search/ConversationSearch";
+import { useJumpToMessage, type JumpTarget } from "./search/jump";
 
 export function typingLabel(names: string[]): string | null {
   if (!names.length) return null;
@@ -32,7 +34,21 @@ function subtitle(c: Conversation, meId: Id): string {
 
 const NEAR_BOTTOM_PX = 120;
 
-export function ConversationView({ chat, meId, conversationId, onBack }: { chat: ChatController; meId: Id; conversationId: string; onBack: () => void }) {
+export function ConversationView({
+  chat,
+  meId,
+  conversationId,
+  onBack,
+  jump = null,
+  onJump = () => undefined,
+}: {
+  chat: ChatController;
+  meId: Id;
+  conversationId: string;
+  onBack: () => void;
+  jump?: JumpTarget | null;
+  onJump?: (target: JumpTarget | null) => void;
+}) {
   const conv = useStore(chat.store, (s) => s.conversations.find((c) => sameId(c.id, conversationId)));
   const listStatus = useStore(chat.store, (s) => s.listStatus);
   const page = useStore(chat.store, (s) => s.messages[conversationId]);
@@ -47,6 +63,7 @@ export function ConversationView({ chat, meId, conversationId, onBack }: { chat:
   const stickToBottom = useRef(true);
   const prevFirstSeq = useRef<number | null>(null);
   const prevScrollHeight = useRef(0);
+  const [searching, setSearching] = useState(false);
 
   // the conversation on screen: loads it, marks it read while visible and focused
   useEffect(() => {
@@ -64,6 +81,18 @@ export function ConversationView({ chat, meId, conversationId, onBack }: { chat:
   }, [chat, conversationId]);
 
   const items = page?.items ?? [];
+  useJumpToMessage({
+    chat,
+    conversationId,
+    firstSeq: items[0]?.seq ?? null,
+    ready: page?.status === "ready",
+    hasMore: !!page?.hasMore,
+    loadingOlder: !!page?.loadingOlder,
+    scrollRef,
+    stickToBottom,
+    target: jump,
+    onDone: () => onJump(null),
+  });
   const outbox = useMemo(() => outboxAll.filter((o) => String(o.conversation) === conversationId), [outboxAll, conversationId]);
   const readState = conv?.read_state ?? [];
   const seenBy = useMemo(() => computeSeenBy(items, readState, meId), [items, readState, meId]);
@@ -180,10 +209,21 @@ export function ConversationView({ chat, meId, conversationId, onBack }: { chat:
             Patient : {conv.patient.display_name}
           </span>
         )}
+        <ConversationSearchButton open={searching} onToggle={() => setSearching(!searching)} />
         <CallButton chat={chat} meId={meId} conversationId={conversationId} />
         <SynthesisButton conversation={conv} />
       </header>
 
+      {searching && (
+        <ConversationSearchPanel
+          conversation={conversationId}
+          onClose={() => setSearching(false)}
+          onPick={(hit) => {
+            setSearching(false);
+            onJump({ conversation: hit.conversation, seq: hit.seq, nonce: Date.now() });
+          }}
+        />
+      )}
       <div class="messages-scroll" ref={scrollRef} onScroll={onScroll} data-testid="message-list">
         {page?.hasMore && (
           <div class="load-older">

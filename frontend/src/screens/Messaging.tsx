@@ -7,6 +7,7 @@ import { useStore } from "../state/store";
 import { ConversationList } from "./ConversationList";
 import { ConversationView } from "./ConversationView";
 import { NewConversationDialog } from "./NewConversation";
+import type { JumpTarget } from "./search/jump";
 
 /**
  * Messaging: list + conversation side by side on wide screens; on phones (CSS, < 768 px)
@@ -14,6 +15,7 @@ import { NewConversationDialog } from "./NewConversation";
  */
 export function MessagingScreen({ chat, me, conversationId }: { chat: ChatController; me: Me; conversationId: string | null }) {
   const [creating, setCreating] = useState(false);
+  const [jump, setJump] = useState<JumpTarget | null>(null);
   const connection = useStore(chat.store, (s) => s.connection);
   const notice = useStore(chat.store, (s) => s.notice);
 
@@ -29,9 +31,26 @@ export function MessagingScreen({ chat, me, conversationId }: { chat: ChatContro
         </div>
       )}
       <div class="messaging-panes">
-        <ConversationList chat={chat} meId={me.id} activeId={conversationId} onNew={() => setCreating(true)} />
+        <ConversationList
+          chat={chat}
+          meId={me.id}
+          activeId={conversationId}
+          onNew={() => setCreating(true)}
+          onPickMessage={(hit) => {
+            setJump({ conversation: hit.conversation, seq: hit.seq, nonce: Date.now() });
+            navigate(`/conversations/${encodeURIComponent(String(hit.conversation))}`);
+          }}
+        />
         {conversationId ? (
-          <ConversationView key={conversationId} chat={chat} meId={me.id} conversationId={conversationId} onBack={() => navigate("/")} />
+          <ConversationView
+            key={conversationId}
+            chat={chat}
+            meId={me.id}
+            conversationId={conversationId}
+            onBack={() => navigate("/")}
+            jump={jump}
+            onJump={setJump}
+          />
         ) : (
           <section class="conv-view conv-placeholder" aria-hidden="true">
             <p>Sélectionnez une conversation ou démarrez-en une nouvelle.</p>
