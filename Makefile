@@ -89,17 +89,18 @@ lint: $(STAMP)
 
 # The client's API types are generated from the OpenAPI document (openapi-typescript) and the
 # WebSocket frame types from the server's frame registry; both are checked in. `make api-types`
-# regenerates them; `make contract` (part of `make test`) fails when the checked-in files drift.
+# regenerates them; `make contract` (part of `make test`) fails when the checked-in files drift,
+# and both fail on any drf-spectacular warning or error (a view whose schema it had to guess).
 API_TYPES := $(FRONT)/src/api/schema.gen.ts
 api-types: $(STAMP) $(FRONT)/node_modules/.package-lock.json
 	mkdir -p var
-	$(PY) manage.py spectacular --file var/openapi.yaml
+	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 	cd $(FRONT) && npx openapi-typescript ../var/openapi.yaml -o src/api/schema.gen.ts
 	$(PY) manage.py frames_typescript
 
 contract: $(STAMP) $(FRONT)/node_modules/.package-lock.json
 	mkdir -p var
-	$(PY) manage.py spectacular --validate --file var/openapi.yaml
+	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 	cd $(FRONT) && npx openapi-typescript ../var/openapi.yaml -o ../var/schema.gen.ts
 	@diff -u $(API_TYPES) var/schema.gen.ts || { echo "$(API_TYPES) ne correspond plus à /api/schema/ : lancez make api-types"; exit 1; }
 

@@ -15,17 +15,17 @@ from playwright.sync_api import expect
 
 from backend.accounts.models import Mailbox, Professional
 from backend.audit.models import AuditEvent
-from backend.mssante.documents import patient_identity
 from backend.mssante.inbox.actions import store_fetched
 from backend.mssante.inbox.demo import SSIAD_MAILBOX
 from backend.mssante.inbox.models import InboundEvent, InboundMessage
-from backend.mssante.inbox.samples import health_mail, pdf_bytes, plain_mail
+from backend.mssante.inbox.samples import pdf_bytes, plain_mail
 from backend.mssante.mime import MimeAttachment
 from backend.mssante.models import OutboundMessage, TrustedDomain
 from backend.patients.models import Patient
 from conversations.actions import create_conversation
 from tests.e2e.conftest import screenshot, sign_in
 from tests.servers import Daphne
+from tests.support.inbox import store_discharge_letter
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"viewport": {"width": 1440, "height": 900}, "bypass_csp": True, "locale": "fr-FR"}
@@ -65,17 +65,7 @@ def request_mail(personas: Any) -> InboundMessage:
 @pytest.fixture
 def discharge_letter(personas: Any) -> InboundMessage:
     """A hospital's discharge letter for Mme Lefebvre (XDM + PDF) in the GP's PER box."""
-    TrustedDomain.objects.get_or_create(
-        domain="ch-exemple.demo.mssante.fr", defaults={"imported_at": timezone.now()}
-    )
-    box = Mailbox.objects.get(kind=Mailbox.Kind.PERSONAL, professional__user=personas.gp)
-    patient = Patient.objects.get(birth_name="LEFEBVRE")
-    raw = health_mail(HOSPITAL, box.address, patient_identity(patient),
-                      label="Lettre de liaison de sortie", type_code="11490-0",
-                      text="Bonjour Docteur, la lettre de liaison de votre patiente.")  # fmt: skip
-    mail = store_fetched(box, raw)
-    assert mail is not None and mail.patient_match == InboundMessage.PatientMatch.MATCHED
-    return mail
+    return store_discharge_letter(personas.gp)
 
 
 def test_the_gp_sees_the_xdm_identity_and_files_the_letter_in_the_patient_record(

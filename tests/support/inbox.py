@@ -11,9 +11,31 @@ from django.utils import timezone
 
 from backend.accounts.models import Mailbox, Professional, User
 from backend.accounts.psc import tokens as psc_tokens
-from backend.mssante.inbox.models import MailboxConnection
+from backend.mssante.documents import patient_identity
+from backend.mssante.inbox.actions import store_fetched
+from backend.mssante.inbox.models import InboundMessage, MailboxConnection
+from backend.mssante.inbox.samples import health_mail
 from backend.mssante.models import TrustedDomain
+from backend.patients.models import Patient
 from tests.operator.operator import OP1, OP2, Operators
+
+HOSPITAL = "secretariat.medecine@ch-exemple.demo.mssante.fr"
+
+
+def store_discharge_letter(gp: User) -> InboundMessage:
+    """A hospital's discharge letter for Mme Lefebvre (XDM + PDF) in ``gp``'s PER box, her INS
+    matched to her record."""
+    TrustedDomain.objects.get_or_create(
+        domain="ch-exemple.demo.mssante.fr", defaults={"imported_at": timezone.now()}
+    )
+    box = Mailbox.objects.get(kind=Mailbox.Kind.PERSONAL, professional__user=gp)
+    patient = Patient.objects.get(birth_name="LEFEBVRE")
+    raw = health_mail(HOSPITAL, box.address, patient_identity(patient),
+                      label="Lettre de liaison de sortie", type_code="11490-0",
+                      text="Bonjour Docteur, la lettre de liaison de votre patiente.")  # fmt: skip
+    mail = store_fetched(box, raw)
+    assert mail is not None and mail.patient_match == InboundMessage.PatientMatch.MATCHED
+    return mail
 
 
 def wait_for_mail(maildir: Path, needle: str, timeout: float = 60) -> bytes:

@@ -10,12 +10,13 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.typed_schema import typed
 from backend.errors import DomainError, NotFound
 from backend.mssante.inbox import actions, replies_api
 from backend.mssante.inbox.access import (
@@ -27,10 +28,28 @@ from backend.mssante.inbox.access import (
 from backend.mssante.inbox.identity import known_patient, xdm_identity
 from backend.mssante.inbox.models import InboundMessage, InboundRead
 from backend.mssante.inbox.parse import part_payload
+from backend.mssante.inbox.payloads import (
+    InboxFiled,
+    InboxFiling,
+    InboxMail,
+    InboxMailboxes,
+    InboxMessages,
+    InboxReply,
+    InboxReplyQueued,
+    InboxStateChange,
+    InboxSummary,
+    MailSettings,
+)
 from backend.mssante.naming import display_subject
 from backend.patients.access import require_clinical_access
 
 _HIDDEN = "Contenu réservé aux professionnels de santé"
+FOLDERS = ["inbox", "todo", "taken", "done", "reports", "quarantine"]
+
+
+def _body(payload: object) -> dict[str, object]:
+    """A JSON request body declared by a TypedDict (payloads.py); the action checks it."""
+    return {"application/json": typed(payload)}
 
 
 def _uid(request: Request) -> Any:
@@ -57,7 +76,7 @@ def _summary(message: InboundMessage, clinical: bool, unread: bool) -> dict[str,
 
 
 class MailboxListView(APIView):
-    @extend_schema(responses=inline_serializer("InboxMailbox", {"id": serializers.UUIDField()}))
+    @extend_schema(responses={200: typed(InboxMailboxes)})
     def get(self, request: Request) -> Response:
         boxes = readable_mailboxes(request.user).select_related("connection")
         rows = []
@@ -82,6 +101,10 @@ class MailboxListView(APIView):
 
 
 class InboxListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("folder", str, enum=FOLDERS, description="défaut : inbox")],
+        responses={200: typed(InboxMessages)},
+    )
     def get(self, request: Request, mailbox_id: str) -> Response:
         box = access_mailbox(request.user, mailbox_id)
         folder = request.query_params.get("folder", "inbox")
@@ -104,6 +127,7 @@ class InboxListView(APIView):
 
 
 class InboxDetailView(APIView):
+    @extend_schema(responses={200: typed(InboxMail)})
     def get(self, request: Request, message_id: str) -> Response:
         message = access_inbound(request.user, message_id)
         clinical = may_read_content(request.user)
@@ -138,6 +162,12 @@ class InboxDetailView(APIView):
 
 
 class InboxPartView(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        }
+    )
     def get(self, request: Request, message_id: str, index: int) -> HttpResponse:
         message = access_inbound(request.user, message_id)
         require_clinical_access(request.user)
@@ -172,6 +202,7 @@ def _quote(name: str) -> str:
 
 
 class InboxStateView(APIView):
+    @extend_schema(request=_body(InboxStateChange), responses={200: typed(InboxSummary)})
     def post(self, request: Request, message_id: str) -> Response:
         message = access_inbound(request.user, message_id)
         require_clinical_access(request.user)
@@ -182,6 +213,7 @@ class InboxStateView(APIView):
 
 
 class InboxReplyView(APIView):
+    @extend_schema(request=_body(InboxReply), responses={202: typed(InboxReplyQueued)})
     def post(self, request: Request, message_id: str) -> Response:
         message = access_inbound(request.user, message_id)
         require_clinical_access(request.user)
@@ -191,6 +223,7 @@ class InboxReplyView(APIView):
 
 
 class InboxFileView(APIView):
+    @extend_schema(request=_body(InboxFiling), responses={200: typed(InboxFiled)})
     def post(self, request: Request, message_id: str) -> Response:
         message = access_inbound(request.user, message_id)
         require_clinical_access(request.user)
@@ -200,9 +233,11 @@ class InboxFileView(APIView):
 
 
 class MailSettingsView(APIView):
+    @extend_schema(responses={200: typed(MailSettings)})
     def get(self, request: Request) -> Response:
         return Response(replies_api.settings_of(request.user))
 
+    @extend_schema(request=_body(MailSettings), responses={200: typed(MailSettings)})
     def put(self, request: Request) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
         return Response(replies_api.update_settings(request.user, body))

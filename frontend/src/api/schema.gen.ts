@@ -752,9 +752,114 @@ export interface components {
       verification: components["schemas"]["IdentityVerification"];
       patient: components["schemas"]["Patient"];
     };
-    InboxMailbox: {
-      /** Format: uuid */
+    InboxFiled: {
+      patient?: string;
+      conversation?: string;
+      message?: string;
+    };
+    /** @description Either a patient (the mail joins their record) or a conversation (its files are posted). */
+    InboxFiling: {
+      patient?: string;
+      conversation?: string;
+    };
+    InboxHistoryEntry: {
+      verb: string;
+      label: string;
+      actor: string | null;
+      at: string;
+    };
+    /** @description One mail. The content keys are there only for a reader with a clinical role. */
+    InboxMail: {
       id: string;
+      mailbox: string;
+      from: string;
+      from_name: string;
+      received_at: string;
+      /** @enum {string} */
+      kind: "mail" | "dsn" | "mdn" | "auto";
+      /** @enum {string} */
+      status: "ok" | "quarantined";
+      /** @enum {string} */
+      team_state: "todo" | "taken" | "done";
+      taken_by: string | null;
+      unread: boolean;
+      has_attachments: boolean;
+      health_document: boolean;
+      subject: string;
+      history: components["schemas"]["InboxHistoryEntry"][];
+      quarantine_reason?: string;
+      to?: string[];
+      cc?: string[];
+      text?: string;
+      parts?: components["schemas"]["InboxPart"][];
+      warnings?: components["schemas"]["InboxWarning"][];
+      message_id?: string;
+      xdm?: components["schemas"]["XdmIdentity"] | null;
+      patient?: string | null;
+      /** @enum {string} */
+      patient_match?: "none" | "matched" | "offer" | "invalid";
+      patient_known?: components["schemas"]["KnownPatient"] | null;
+    };
+    InboxMailbox: {
+      id: string;
+      address: string;
+      /** @enum {string} */
+      kind: "PER" | "ORG" | "APP";
+      display_name: string;
+      unread: number;
+      todo: number;
+      state: string;
+      state_detail: string;
+    };
+    InboxMailboxes: {
+      mailboxes: components["schemas"]["InboxMailbox"][];
+    };
+    InboxMessages: {
+      messages: components["schemas"]["InboxSummary"][];
+    };
+    InboxPart: {
+      index: number;
+      filename: string;
+      content_type: string;
+      size: number;
+    };
+    InboxReply: {
+      /** @enum {string} */
+      mode: "reply" | "reply_all" | "forward";
+      text: string;
+      to?: string[];
+      from?: string;
+      read_receipt?: boolean;
+    };
+    InboxReplyQueued: {
+      id: string;
+      status: string;
+    };
+    InboxStateChange: {
+      /** @enum {string} */
+      action: "take" | "release" | "done" | "reopen";
+    };
+    InboxSummary: {
+      id: string;
+      mailbox: string;
+      from: string;
+      from_name: string;
+      received_at: string;
+      /** @enum {string} */
+      kind: "mail" | "dsn" | "mdn" | "auto";
+      /** @enum {string} */
+      status: "ok" | "quarantined";
+      /** @enum {string} */
+      team_state: "todo" | "taken" | "done";
+      taken_by: string | null;
+      unread: boolean;
+      has_attachments: boolean;
+      health_document: boolean;
+      subject: string;
+    };
+    InboxWarning: {
+      code: string;
+      message: string;
     };
     InsCheckRequest: {
       ins: string;
@@ -816,10 +921,29 @@ export interface components {
       p256dh: string;
       auth: string;
     };
+    /** @description The patient of the reader's structures whom the XDM's INS matched. */
+    KnownPatient: {
+      id: string;
+      birth_name: string;
+      first_names: string[];
+      birth_date: string;
+      sex: string;
+      birth_place: string;
+      ins: string;
+      identity_status: string;
+      identity_status_label: string;
+      differences: string[];
+    };
     LoginRequest: {
       username: string;
       password: string;
       otp?: string;
+    };
+    MailSettings: {
+      absence_start: string | null;
+      absence_end: string | null;
+      absence_text: string;
+      signature: string;
     };
     MailboxParticipant: {
       /** @enum {string} */
@@ -1327,6 +1451,29 @@ export interface components {
     VisibilityRequest: {
       /** @description true : liste rouge (absente de l'annuaire). */
       hidden: boolean;
+    };
+    XdmDocument: {
+      uri: string;
+      title: string;
+      type_code: string;
+      type_display: string;
+      size?: number;
+    };
+    /** @description The patient identity and documents a received IHE_XDM.ZIP carries (inbox/identity.py). */
+    XdmIdentity: {
+      ins: string;
+      ins_oid: string;
+      ins_oid_label: string;
+      ins_status: string;
+      ins_problem: string;
+      birth_name: string;
+      given_names: string;
+      first_name: string;
+      birth_date: string;
+      sex: string;
+      sex_label: string;
+      birth_place: string;
+      documents: components["schemas"]["XdmDocument"][];
     };
   };
   responses: never;
@@ -2266,9 +2413,10 @@ export interface operations {
       };
     };
     responses: {
-      /** @description No response body */
       200: {
-        content: never;
+        content: {
+          "application/json": components["schemas"]["InboxMail"];
+        };
       };
     };
   };
@@ -2278,10 +2426,16 @@ export interface operations {
         message_id: string;
       };
     };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["InboxFiling"];
+      };
+    };
     responses: {
-      /** @description No response body */
       200: {
-        content: never;
+        content: {
+          "application/json": components["schemas"]["InboxFiled"];
+        };
       };
     };
   };
@@ -2293,9 +2447,11 @@ export interface operations {
       };
     };
     responses: {
-      /** @description No response body */
       200: {
-        content: never;
+        content: {
+          "application/pdf": string;
+          "application/octet-stream": string;
+        };
       };
     };
   };
@@ -2305,10 +2461,16 @@ export interface operations {
         message_id: string;
       };
     };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["InboxReply"];
+      };
+    };
     responses: {
-      /** @description No response body */
-      200: {
-        content: never;
+      202: {
+        content: {
+          "application/json": components["schemas"]["InboxReplyQueued"];
+        };
       };
     };
   };
@@ -2318,10 +2480,16 @@ export interface operations {
         message_id: string;
       };
     };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["InboxStateChange"];
+      };
+    };
     responses: {
-      /** @description No response body */
       200: {
-        content: never;
+        content: {
+          "application/json": components["schemas"]["InboxSummary"];
+        };
       };
     };
   };
@@ -2329,21 +2497,26 @@ export interface operations {
     responses: {
       200: {
         content: {
-          "application/json": components["schemas"]["InboxMailbox"];
+          "application/json": components["schemas"]["InboxMailboxes"];
         };
       };
     };
   };
   mssante_mailboxes_inbox_retrieve: {
     parameters: {
+      query?: {
+        /** @description défaut : inbox */
+        folder?: "done" | "inbox" | "quarantine" | "reports" | "taken" | "todo";
+      };
       path: {
         mailbox_id: string;
       };
     };
     responses: {
-      /** @description No response body */
       200: {
-        content: never;
+        content: {
+          "application/json": components["schemas"]["InboxMessages"];
+        };
       };
     };
   };
@@ -2396,17 +2569,24 @@ export interface operations {
   };
   mssante_settings_retrieve: {
     responses: {
-      /** @description No response body */
       200: {
-        content: never;
+        content: {
+          "application/json": components["schemas"]["MailSettings"];
+        };
       };
     };
   };
   mssante_settings_update: {
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["MailSettings"];
+      };
+    };
     responses: {
-      /** @description No response body */
       200: {
-        content: never;
+        content: {
+          "application/json": components["schemas"]["MailSettings"];
+        };
       };
     };
   };
