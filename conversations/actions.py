@@ -26,6 +26,7 @@ from backend.patients.models import Patient
 from conversations import events, frames
 from conversations.access import access_conversation, participant_user_ids
 from conversations.audit import audit_conversation
+from conversations.message_options import PLAIN, SendOptions, replied_message
 from conversations.models import (
     Attachment,
     Conversation,
@@ -177,11 +178,14 @@ def send_message(
     body: str,
     attachment_ids: Sequence[uuid.UUID] = (),
     origin: str | None = None,
+    options: SendOptions = PLAIN,
 ) -> SendResult:
     """Stores the message once per (sender, client_id) and fans it out after commit."""
     _validate_body(body, bool(attachment_ids))
     try:
-        return _send_message(sender, conversation_id, client_id, body, attachment_ids, origin)
+        return _send_message(
+            sender, conversation_id, client_id, body, attachment_ids, origin, options
+        )
     except IntegrityError:
         # Two concurrent resends of one client_id in different conversations, or a race the
         # lock did not cover: the stored one wins.
@@ -205,6 +209,7 @@ def _send_message(
     body: str,
     attachment_ids: Sequence[uuid.UUID],
     origin: str | None,
+    options: SendOptions,
 ) -> SendResult:
     conversation = access_conversation(sender, conversation_id, for_update=True)
     existing = Message.objects.filter(sender=sender, client_id=client_id).first()
@@ -221,12 +226,16 @@ def _send_message(
             "Une pièce jointe est introuvable ou déjà envoyée.",
             fields={"attachments": ["Pièce jointe introuvable ou déjà envoyée."]},
         )
+    reply_to = replied_message(conversation, options.reply_to)
     message = Message.objects.create(
         conversation=conversation,
         seq=_next_seq(conversation),
         sender=sender,
         client_id=client_id,
         body=body,
+        reply_to=reply_to,
+        urgent=options.urgent,
+        forwarded=options.forwarded,
     )
     metrics.inc("liaison_messages_sent_total")
     if attachments:
@@ -235,9 +244,21 @@ def _send_message(
     ReadState.objects.update_or_create(
         conversation=conversation, user=sender, defaults={"last_read_seq": message.seq}
     )
+    extra: dict[str, Any] = {k: True for k in ("urgent", "forwarded") if getattr(options, k)}
+    if reply_to is not None:
+        extra["reply_to"] = str(reply_to.pk)
     audit_conversation(
-        "message.sent", sender, conversation, message=str(message.pk), attachments=len(attachments)
+        "message.sent",
+        sender,
+        conversation,
+        message=str(message.pk),
+        attachments=len(attachments),
+        **extra,
     )
+    if message.urgent:
+        from conversations.urgent import schedule_reminder
+
+        schedule_reminder(message.pk)
     recipients = participant_user_ids(conversation)
     frame = frames.message_new(message_json(message))
     events.send_event_on_commit(recipients, frame, origin=origin)

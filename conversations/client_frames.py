@@ -12,6 +12,8 @@ class MessageSendFrame(TypedDict):
     client_id: str
     body: str
     attachments: NotRequired[list[str]]
+    reply_to: NotRequired[str | None]  # a message of the same conversation, quoted
+    urgent: NotRequired[bool]  # recipients must acknowledge it (« Pris en compte »)
     ref: NotRequired[str | None]
 
 
@@ -24,6 +26,14 @@ class MessageEditFrame(TypedDict):
 
 class MessageDeleteFrame(TypedDict):
     type: Literal["message.delete"]
+    message: str
+    ref: NotRequired[str | None]
+
+
+class MessageAcknowledgeFrame(TypedDict):
+    """« Pris en compte » of an urgent message by one of its recipients."""
+
+    type: Literal["message.acknowledge"]
     message: str
     ref: NotRequired[str | None]
 

@@ -18,6 +18,7 @@ from conversations.client_frames import (
     CallHangupFrameIn,
     CallInviteFrameIn,
     CallSignalFrameIn,
+    MessageAcknowledgeFrame,
     MessageDeleteFrame,
     MessageEditFrame,
     MessageSendFrame,
@@ -29,6 +30,7 @@ from conversations.client_frames import (
     TypingFrameIn,
 )
 from conversations.payloads import (
+    Acknowledgement,
     CallPayload,
     ConversationPayload,
     ExportPayload,
@@ -63,6 +65,24 @@ class MessageNewFrame(TypedDict):
 
 class MessageUpdatedFrame(TypedDict):
     type: Literal["message.updated"]
+    message: MessagePayload
+
+
+class MessageAcknowledgedFrame(TypedDict):
+    """A recipient pressed « Pris en compte » on an urgent message (to every participant)."""
+
+    type: Literal["message.acknowledged"]
+    conversation: str
+    message: str
+    acknowledgement: Acknowledgement
+    ref: NotRequired[str | None]  # only in the answer to the socket that acknowledged
+
+
+class MessageReminderFrame(TypedDict):
+    """An urgent message still not acknowledged after URGENT_REMINDER_SECONDS: sent once to the
+    recipients who have not acknowledged it."""
+
+    type: Literal["message.reminder"]
     message: MessagePayload
 
 
@@ -228,6 +248,7 @@ CLIENT_FRAMES: dict[str, type] = {
     "message.send": MessageSendFrame,
     "message.edit": MessageEditFrame,
     "message.delete": MessageDeleteFrame,
+    "message.acknowledge": MessageAcknowledgeFrame,
     "read": ReadFrameIn,
     "typing": TypingFrameIn,
     "sync": SyncFrameIn,
@@ -246,6 +267,8 @@ SERVER_FRAMES: dict[str, type] = {
     "message.new": MessageNewFrame,
     "message.updated": MessageUpdatedFrame,
     "message.ack": MessageAckFrame,
+    "message.acknowledged": MessageAcknowledgedFrame,
+    "message.reminder": MessageReminderFrame,
     "read": ReadFrame,
     "typing": TypingFrame,
     "presence": PresenceFrame,
@@ -293,6 +316,28 @@ def message_new(message: MessagePayload) -> MessageNewFrame:
 
 def message_updated(message: MessagePayload) -> MessageUpdatedFrame:
     return {"type": "message.updated", "message": message}
+
+
+def message_acknowledged(
+    conversation_id: Any,
+    message_id: Any,
+    acknowledgement: Acknowledgement,
+    *,
+    answer_to: AnswerTo = RELAYED,
+) -> MessageAcknowledgedFrame:
+    frame: MessageAcknowledgedFrame = {
+        "type": "message.acknowledged",
+        "conversation": str(conversation_id),
+        "message": str(message_id),
+        "acknowledgement": acknowledgement,
+    }
+    if not isinstance(answer_to, _Relayed):
+        frame["ref"] = answer_to
+    return frame
+
+
+def message_reminder(message: MessagePayload) -> MessageReminderFrame:
+    return {"type": "message.reminder", "message": message}
 
 
 def message_ack(client_id: str, message: MessagePayload, ref: str | None) -> MessageAckFrame:

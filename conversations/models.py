@@ -138,9 +138,27 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The message this one answers (same conversation); quoted by the clients.
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Copied from another conversation by its sender (« Transféré »).
+    forwarded = models.BooleanField(default=False)
+    # Urgent: each recipient must acknowledge it (« Pris en compte »); those who have not are
+    # reminded once after URGENT_REMINDER_SECONDS (`reminded_at` makes the reminder idempotent).
+    urgent = models.BooleanField(default=False)
+    urgent_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["conversation", "seq"]
+        indexes = [
+            # The reminder sweep's query: urgent messages not yet reminded, by age.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(urgent=True, urgent_reminded_at__isnull=True),
+                name="message_urgent_pending",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq"),
             models.UniqueConstraint(
@@ -153,6 +171,23 @@ class Message(models.Model):
     def __str__(self) -> str:
         # Never the body: __str__ ends up in logs.
         return f"Message {self.conversation_id}#{self.seq}"
+
+
+class MessageAcknowledgement(models.Model):
+    """A recipient's « Pris en compte » of an urgent message: once per person."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="acknowledgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["message", "acknowledged_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="acknowledgement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Acknowledgement {self.message_id}/{self.user_id}"
 
 
 class MessageVersion(models.Model):

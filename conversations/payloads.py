@@ -24,6 +24,23 @@ class TeamMembership(TypedDict):
     role: str | None
 
 
+class ReplyQuote(TypedDict):
+    """The message a reply answers, as the reply quotes it (same conversation)."""
+
+    id: str
+    seq: int
+    sender_name: str | None  # None for a system message
+    excerpt: str  # the start of its text; empty when deleted (« Message supprimé »)
+    deleted: bool
+
+
+class Acknowledgement(TypedDict):
+    """A recipient's « Pris en compte » of an urgent message."""
+
+    user: Person
+    at: str
+
+
 class MessagePayload(TypedDict):
     id: str
     conversation: str
@@ -37,6 +54,10 @@ class MessagePayload(TypedDict):
     edited_at: str | None
     deleted: bool
     team: TeamMembership | None  # written by a member of a team mailbox taking part
+    reply_to: NotRequired[ReplyQuote | None]
+    forwarded: NotRequired[bool]  # copied from another conversation (« Transféré »)
+    urgent: NotRequired[bool]  # recipients must acknowledge it
+    acknowledgements: NotRequired[list[Acknowledgement]]  # urgent only, in order
 
 
 class MailboxRef(TypedDict):
@@ -145,6 +166,18 @@ class ConversationList(TypedDict):
 class MessagesPage(TypedDict):
     messages: list[MessagePayload]
     has_more: bool
+
+
+class AcknowledgeResult(TypedDict):
+    conversation: str
+    message: str
+    acknowledgement: Acknowledgement
+    created: bool  # False when this person had already acknowledged it
+
+
+class ForwardedMail(TypedDict):
+    id: str  # the MSSanté outbound message, to follow at /api/mssante/messages/{id}
+    status: str
 
 
 class ReadResult(TypedDict):

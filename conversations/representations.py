@@ -16,13 +16,22 @@ from backend.patients.access import care_organization_ids
 from backend.patients.models import Patient
 from conversations.groups.models import ConversationPreference
 from conversations.groups.rules import group_admin_id, is_archived
-from conversations.models import Attachment, Conversation, Message, Participant, ReadState
+from conversations.models import (
+    Attachment,
+    Conversation,
+    Message,
+    MessageAcknowledgement,
+    Participant,
+    ReadState,
+)
 from conversations.payloads import (
+    Acknowledgement,
     AttachmentPayload,
     ConversationPayload,
     MailboxParticipant,
     MessagePayload,
     PatientRef,
+    ReplyQuote,
     UserParticipant,
 )
 from conversations.teams import teams_of
@@ -40,10 +49,54 @@ def attachment_json(attachment: Attachment) -> AttachmentPayload:
     }
 
 
+QUOTE_CHARS = 200
+
+
+def _quotes(messages: Sequence[Message]) -> tuple[dict[uuid.UUID, Message], set[uuid.UUID]]:
+    """The messages quoted by replies (one query, none when no reply is in the page)."""
+    ids = {m.reply_to_id for m in messages if m.reply_to_id}
+    if not ids:
+        return {}, set()
+    quoted = {m.pk: m for m in Message.objects.filter(pk__in=ids)}
+    return quoted, {m.sender_id for m in quoted.values() if m.sender_id}
+
+
+def _acknowledgements(
+    messages: Sequence[Message],
+) -> dict[uuid.UUID, list[MessageAcknowledgement]]:
+    urgent = [m.pk for m in messages if m.urgent]
+    if not urgent:
+        return {}
+    found: dict[uuid.UUID, list[MessageAcknowledgement]] = {}
+    for ack in MessageAcknowledgement.objects.filter(message_id__in=urgent):
+        found.setdefault(ack.message_id, []).append(ack)
+    return found
+
+
+def _quote(quoted: Message | None, people: dict[str, Any]) -> ReplyQuote | None:
+    if quoted is None:
+        return None
+    deleted = quoted.deleted_at is not None
+    sender = people.get(str(quoted.sender_id)) if quoted.sender_id else None
+    return {
+        "id": str(quoted.pk),
+        "seq": quoted.seq,
+        "sender_name": sender["display_name"] if sender else None,
+        "excerpt": "" if deleted else quoted.body[:QUOTE_CHARS],
+        "deleted": deleted,
+    }
+
+
 def messages_json(messages: Sequence[Message]) -> list[MessagePayload]:
     if not messages:
         return []
-    people = people_by_id({m.sender_id for m in messages if m.sender_id})
+    quoted, quoted_senders = _quotes(messages)
+    acks = _acknowledgements(messages)
+    people = people_by_id(
+        {m.sender_id for m in messages if m.sender_id}
+        | quoted_senders
+        | {a.user_id for found in acks.values() for a in found}
+    )
     teams = teams_of({(m.conversation_id, m.sender_id) for m in messages if m.sender_id})
     files: dict[uuid.UUID, list[AttachmentPayload]] = {}
     for attachment in Attachment.objects.filter(message__in=messages).order_by("created_at"):
@@ -67,9 +120,21 @@ def messages_json(messages: Sequence[Message]) -> list[MessagePayload]:
                 "created_at": m.created_at.isoformat(),
                 "edited_at": m.edited_at.isoformat() if m.edited_at else None,
                 "deleted": deleted,
+                "reply_to": _quote(quoted.get(m.reply_to_id), people) if m.reply_to_id else None,
+                "forwarded": m.forwarded,
+                "urgent": m.urgent,
+                "acknowledgements": [
+                    _acknowledgement(a, people)
+                    for a in acks.get(m.pk, ())
+                    if str(a.user_id) in people
+                ],
             }
         )
     return result
+
+
+def _acknowledgement(ack: MessageAcknowledgement, people: dict[str, Any]) -> Acknowledgement:
+    return {"user": people[str(ack.user_id)], "at": ack.acknowledged_at.isoformat()}
 
 
 def message_json(message: Message) -> MessagePayload:

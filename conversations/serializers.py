@@ -37,6 +37,23 @@ class MessageSendSerializer(serializers.Serializer):
     attachments = serializers.ListField(
         child=serializers.UUIDField(), required=False, default=list, max_length=10
     )
+    # A message of the same conversation that this one answers (quoted).
+    reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
+    # Recipients must acknowledge it (« Pris en compte »).
+    urgent = serializers.BooleanField(required=False, default=False)
+
+
+class ForwardSerializer(serializers.Serializer):
+    conversation = serializers.UUIDField()
+    client_id = ClientIdField()
+
+
+class ForwardMssanteSerializer(serializers.Serializer):
+    recipients = serializers.ListField(
+        child=serializers.CharField(max_length=254), min_length=1, max_length=20
+    )
+    # "from" is a Python keyword: declared through the class namespace (a DRF idiom).
+    locals()["from"] = serializers.CharField(required=False, allow_null=True, max_length=254)
 
 
 class ConversationCreateSerializer(serializers.Serializer):
@@ -121,6 +138,10 @@ class WsMessageEdit(serializers.Serializer):
 
 
 class WsMessageDelete(serializers.Serializer):
+    message = serializers.UUIDField()
+
+
+class WsMessageAcknowledge(serializers.Serializer):
     message = serializers.UUIDField()
 
 

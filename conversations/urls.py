@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from conversations import views
+from conversations import message_views, views
 from conversations.calls import views as calls_views
 from conversations.groups import views as groups_views
 from conversations.push import views as push_views
@@ -26,6 +26,21 @@ urlpatterns = [
         "conversations/<str:conversation_id>/messages/<str:message_id>",
         views.MessageDetailView.as_view(),
         name="conversation-message",
+    ),
+    path(
+        "conversations/<str:conversation_id>/messages/<str:message_id>/acknowledge",
+        message_views.AcknowledgeView.as_view(),
+        name="conversation-message-acknowledge",
+    ),
+    path(
+        "conversations/<str:conversation_id>/messages/<str:message_id>/forward",
+        message_views.ForwardView.as_view(),
+        name="conversation-message-forward",
+    ),
+    path(
+        "conversations/<str:conversation_id>/messages/<str:message_id>/forward-mssante",
+        message_views.ForwardMssanteView.as_view(),
+        name="conversation-message-forward-mssante",
     ),
     path(
         "conversations/<str:conversation_id>/read",

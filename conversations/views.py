@@ -24,6 +24,7 @@ from conversations.access import access_attachment, access_conversation, convers
 from conversations.groups import actions as group_actions
 from conversations.groups.models import ConversationPreference
 from conversations.groups.preferences import archived_conversation_ids
+from conversations.message_options import SendOptions
 from conversations.models import Message
 from conversations.payloads import (
     AttachmentPayload,
@@ -210,6 +211,7 @@ class MessageListView(APIView):
             client_id=data["client_id"],
             body=data["body"],
             attachment_ids=data["attachments"],
+            options=SendOptions(reply_to=data.get("reply_to"), urgent=data.get("urgent", False)),
         )
         return Response(
             message_json(result.message),

@@ -14,6 +14,7 @@ from backend.errors import DomainError
 from conversations import events, frames, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import (
+    WsMessageAcknowledge,
     WsMessageDelete,
     WsMessageEdit,
     WsMessageSend,
@@ -24,6 +25,7 @@ from conversations.serializers import (
     WsTyping,
 )
 from conversations.ws_handlers import (
+    acknowledge_message,
     delete_message,
     edit_message,
     mark_read,
@@ -105,6 +107,19 @@ async def on_message_delete(consumer: ChatSocket, frame: dict[str, Any], ref: st
 
 
 @guard
+async def on_message_acknowledge(
+    consumer: ChatSocket, frame: dict[str, Any], ref: str | None
+) -> None:
+    data = consumer.validated(WsMessageAcknowledge, frame, ref)
+    done = await acknowledge_message(consumer.user, data["message"])
+    await consumer.send_frame(
+        frames.message_acknowledged(
+            done.conversation, done.message, done.acknowledgement, answer_to=ref
+        )
+    )
+
+
+@guard
 async def on_read(consumer: ChatSocket, frame: dict[str, Any], ref: str | None) -> None:
     data = consumer.validated(WsRead, frame, ref)
     await mark_read(consumer.user, data["conversation"], data["seq"])
@@ -160,6 +175,7 @@ HANDLERS: dict[str, Handler] = {
     "message.send": on_message_send,
     "message.edit": on_message_edit,
     "message.delete": on_message_delete,
+    "message.acknowledge": on_message_acknowledge,
     "read": on_read,
     "typing": on_typing,
     "sync": on_sync,

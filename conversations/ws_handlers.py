@@ -9,8 +9,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.db.models import Q
 
-from conversations import actions
+from conversations import actions, urgent
 from conversations.access import access_conversation, conversations_for, participant_user_ids
+from conversations.message_options import SendOptions
 from conversations.models import Message
 from conversations.payloads import MessagePayload
 from conversations.representations import message_json, messages_json
@@ -27,8 +28,14 @@ def send_message(user: Any, data: dict[str, Any], origin: str) -> MessagePayload
         body=data["body"],
         attachment_ids=data.get("attachments") or [],
         origin=origin,
+        options=SendOptions(reply_to=data.get("reply_to"), urgent=bool(data.get("urgent"))),
     )
     return message_json(result.message)
+
+
+@database_sync_to_async
+def acknowledge_message(user: Any, message_id: uuid.UUID) -> urgent.AckResult:
+    return urgent.acknowledge_message(user, message_id)
 
 
 @database_sync_to_async

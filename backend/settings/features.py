@@ -30,6 +30,9 @@ TELEEXPERTISE_CONSENT_MAX_AGE_DAYS = env_int("TELEEXPERTISE_CONSENT_MAX_AGE_DAYS
 
 # --- Messaging limits ------------------------------------------------------------------------
 MESSAGE_MAX_CHARS = env_int("MESSAGE_MAX_CHARS", 20000, minimum=100)
+# An urgent message not acknowledged by everyone after this many seconds is sent once more to
+# those who have not (« Pris en compte »).
+URGENT_REMINDER_SECONDS = env_int("URGENT_REMINDER_SECONDS", 600, minimum=10)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
 WS_RATE_PER_SECOND = env_int("WS_RATE_PER_SECOND", 20, minimum=1)
 WS_RATE_BURST = env_int("WS_RATE_BURST", 60, minimum=1)

@@ -104,6 +104,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.expire_unsent_uploads",
         "schedule": 3600.0,
     },
+    # Urgent messages whose reminder task was lost (the task itself runs with a countdown).
+    "conversations-remind-urgent": {
+        "task": "conversations.tasks.remind_overdue_urgent",
+        "schedule": 60.0,
+    },
     "conversations-purge-push-deliveries": {
         "task": "conversations.push.tasks.purge_deliveries",
         "schedule": 6 * 3600.0,

@@ -12,16 +12,20 @@ import datetime
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
-from conversations import actions, events, frames, presence
+from conversations import actions, events, forwarding, frames, presence, urgent
 from conversations.calls import actions as calls
 from conversations.calls.lifecycle import expire_if_unanswered
 from conversations.calls.serializers import WsCallDecline, WsCallInvite, WsCallRef, WsCallSignal
 from conversations.consumers import HANDLERS
 from conversations.groups import actions as groups
 from conversations.groups.preferences import set_preferences
+from conversations.message_options import SendOptions
+from conversations.models import Message
 from conversations.serializers import (
+    WsMessageAcknowledge,
     WsMessageDelete,
     WsMessageEdit,
     WsMessageSend,
@@ -86,6 +90,10 @@ DECLARED = {
     "edit_message": ["message.updated"],
     "delete_message": ["message.updated"],
     "mark_read": ["read"],
+    "urgent.acknowledge_message": ["message.acknowledged"],
+    "urgent.remind": ["message.reminder"],
+    "forwarding.forward_to_conversation": ["message.new"],
+    "forwarding.forward_by_mssante": ["message.new"],  # the system message in the conversation
     "calls.invite": ["call.invite"],
     "calls.invite (nobody reachable)": ["call.ended", "message.new"],
     "calls.accept": ["call.accept", "call.answered_elsewhere"],
@@ -159,6 +167,50 @@ def test_conversation_and_message_actions_emit_their_frames(personas, emitted):
     assert types(sent) == DECLARED["delete_message"]
     sent = emitted(lambda: actions.post_system_message(conversation.pk, "Note"))
     assert types(sent) == DECLARED["post_system_message"]
+
+
+def test_urgent_replies_and_forwards_emit_their_frames(personas, emitted):
+    gp, cardio = personas.gp, personas.cardiologist
+    conversation = conversation_of(personas)
+    other = conversation_of(personas, title="Autre")
+    sent_messages: list[Any] = []
+
+    def send(**options: Any) -> None:
+        result = actions.send_message(
+            gp,
+            conversation.pk,
+            client_id=f"c-{len(sent_messages)}-xyz",
+            body="Urgent",
+            options=SendOptions(**options),
+        )
+        sent_messages.append(result.message)
+
+    assert types(emitted(lambda: send(urgent=True))) == DECLARED["send_message"]
+    urgent_message = sent_messages[0]
+    assert emitted(lambda: send(reply_to=urgent_message.pk))[0]["message"]["reply_to"]["id"] == str(
+        urgent_message.pk
+    )
+    sent = emitted(lambda: urgent.acknowledge_message(cardio, urgent_message.pk))
+    assert types(sent) == DECLARED["urgent.acknowledge_message"]
+    assert types(emitted(lambda: urgent.acknowledge_message(cardio, urgent_message.pk))) == []
+    with eager_tasks():
+        sent = emitted(lambda: urgent.remind(urgent_message.pk))
+    assert types(sent) == []  # everyone has acknowledged: nobody to remind
+    sent = emitted(
+        lambda: forwarding.forward_to_conversation(gp, urgent_message.pk, other.pk, "fwd-12345678")
+    )
+    assert types(sent) == DECLARED["forwarding.forward_to_conversation"]
+    assert sent[0]["message"]["forwarded"] is True
+    sent = emitted(
+        lambda: forwarding.forward_by_mssante(
+            gp, urgent_message.pk, ["julie.durand@demo.mssante.fr"]
+        )
+    )
+    assert types(sent) == DECLARED["forwarding.forward_by_mssante"]
+    send(urgent=True)
+    due = timezone.now() - datetime.timedelta(seconds=settings.URGENT_REMINDER_SECONDS + 1)
+    Message.objects.filter(pk=sent_messages[-1].pk).update(created_at=due)
+    assert types(emitted(lambda: urgent.remind(sent_messages[-1].pk))) == DECLARED["urgent.remind"]
 
 
 def test_participant_changes_emit_their_frames(personas, emitted):
@@ -252,6 +304,7 @@ def test_client_frames_are_the_consumer_handlers_and_their_forms():
         "message.send": WsMessageSend,
         "message.edit": WsMessageEdit,
         "message.delete": WsMessageDelete,
+        "message.acknowledge": WsMessageAcknowledge,
         "read": WsRead,
         "typing": WsTyping,
         "sync": WsSync,

@@ -128,6 +128,20 @@ export type MessageAckFrame = {
   ref: string | null;
 };
 
+export type MessageAcknowledgeFrame = {
+  type: "message.acknowledge";
+  message: string;
+  ref?: string | null;
+};
+
+export type MessageAcknowledgedFrame = {
+  type: "message.acknowledged";
+  conversation: string;
+  message: string;
+  acknowledgement: Acknowledgement;
+  ref?: string | null;
+};
+
 export type MessageDeleteFrame = {
   type: "message.delete";
   message: string;
@@ -146,12 +160,19 @@ export type MessageNewFrame = {
   message: MessagePayload;
 };
 
+export type MessageReminderFrame = {
+  type: "message.reminder";
+  message: MessagePayload;
+};
+
 export type MessageSendFrame = {
   type: "message.send";
   conversation: string;
   client_id: string;
   body: string;
   attachments?: string[];
+  reply_to?: string | null;
+  urgent?: boolean;
   ref?: string | null;
 };
 
@@ -252,6 +273,11 @@ export type TypingFrameIn = {
   ref?: string | null;
 };
 
+export type Acknowledgement = {
+  user: Person;
+  at: string;
+};
+
 export type CallPayload = {
   id: string;
   conversation: string;
@@ -314,6 +340,10 @@ export type MessagePayload = {
   edited_at: string | null;
   deleted: boolean;
   team: TeamMembership | null;
+  reply_to?: ReplyQuote | null;
+  forwarded?: boolean;
+  urgent?: boolean;
+  acknowledgements?: Acknowledgement[];
 };
 
 export type Reader = {
@@ -447,6 +477,14 @@ export type ReadMark = {
   seq: number;
 };
 
+export type ReplyQuote = {
+  id: string;
+  seq: number;
+  sender_name: string | null;
+  excerpt: string;
+  deleted: boolean;
+};
+
 export type TeamMembership = {
   name: string;
   role: string | null;
@@ -468,7 +506,7 @@ export type MailboxRef = {
   display_name: string;
 };
 
-export type ClientFrame = MessageSendFrame | MessageEditFrame | MessageDeleteFrame | ReadFrameIn | TypingFrameIn | SyncFrameIn | PresenceSetFrame | PresenceQueryFrame | PingFrame | CallInviteFrameIn | CallAcceptFrameIn | CallDeclineFrameIn | CallHangupFrameIn | CallSignalFrameIn;
-export type ServerFrame = HelloFrame | MessageNewFrame | MessageUpdatedFrame | MessageAckFrame | ReadFrame | TypingFrame | PresenceFrame | PresenceStateFrame | PongFrame | ConversationNewFrame | ConversationUpdatedFrame | ConversationRemovedFrame | SyncFrame | ErrorFrame | SessionEndedFrame | CallRingingFrame | CallInviteFrame | CallAcceptFrame | CallAnsweredElsewhereFrame | CallDeclineFrame | CallHangupFrame | CallEndedFrame | CallSignalFrame | ExportUpdatedFrame | MssanteInboxFrame | TeleexpertiseUpdatedFrame;
+export type ClientFrame = MessageSendFrame | MessageEditFrame | MessageDeleteFrame | MessageAcknowledgeFrame | ReadFrameIn | TypingFrameIn | SyncFrameIn | PresenceSetFrame | PresenceQueryFrame | PingFrame | CallInviteFrameIn | CallAcceptFrameIn | CallDeclineFrameIn | CallHangupFrameIn | CallSignalFrameIn;
+export type ServerFrame = HelloFrame | MessageNewFrame | MessageUpdatedFrame | MessageAckFrame | MessageAcknowledgedFrame | MessageReminderFrame | ReadFrame | TypingFrame | PresenceFrame | PresenceStateFrame | PongFrame | ConversationNewFrame | ConversationUpdatedFrame | ConversationRemovedFrame | SyncFrame | ErrorFrame | SessionEndedFrame | CallRingingFrame | CallInviteFrame | CallAcceptFrame | CallAnsweredElsewhereFrame | CallDeclineFrame | CallHangupFrame | CallEndedFrame | CallSignalFrame | ExportUpdatedFrame | MssanteInboxFrame | TeleexpertiseUpdatedFrame;
 export type ServerFrameType = ServerFrame["type"];
 export type ClientFrameType = ClientFrame["type"];

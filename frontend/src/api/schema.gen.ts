@@ -128,6 +128,18 @@ export interface paths {
     delete: operations["conversations_messages_destroy"];
     patch: operations["conversations_messages_partial_update"];
   };
+  "/api/conversations/{conversation_id}/messages/{message_id}/acknowledge": {
+    /** @description « Pris en compte » of an urgent message by one of its recipients (idempotent). */
+    post: operations["conversations_messages_acknowledge_create"];
+  };
+  "/api/conversations/{conversation_id}/messages/{message_id}/forward": {
+    /** @description Copy the message into another conversation of the user's, marked « Transféré ». */
+    post: operations["conversations_messages_forward_create"];
+  };
+  "/api/conversations/{conversation_id}/messages/{message_id}/forward-mssante": {
+    /** @description Send the message by MSSanté to directory addresses inside the trust space. */
+    post: operations["conversations_messages_forward_mssante_create"];
+  };
   "/api/conversations/{conversation_id}/participants": {
     /** @description Adds people and team mailboxes to a group (any participant). */
     post: operations["conversations_participants_create"];
@@ -324,6 +336,17 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    AcknowledgeResult: {
+      conversation: string;
+      message: string;
+      acknowledgement: components["schemas"]["Acknowledgement"];
+      created: boolean;
+    };
+    /** @description A recipient's « Pris en compte » of an urgent message. */
+    Acknowledgement: {
+      user: components["schemas"]["Person"];
+      at: string;
+    };
     ActBulkResult: {
       acts: components["schemas"]["ActRow"][];
       refused: components["schemas"]["ActRefused"][];
@@ -721,6 +744,19 @@ export interface components {
         [key: string]: components["schemas"]["QuotaUsage"];
       };
     };
+    ForwardMssanteRequest: {
+      recipients: string[];
+      from?: string | null;
+    };
+    ForwardRequest: {
+      /** Format: uuid */
+      conversation: string;
+      client_id: string;
+    };
+    ForwardedMail: {
+      id: string;
+      status: string;
+    };
     IceServer: {
       urls: string[];
       username?: string;
@@ -1010,6 +1046,10 @@ export interface components {
       edited_at: string | null;
       deleted: boolean;
       team: components["schemas"]["TeamMembership"] | null;
+      reply_to?: components["schemas"]["ReplyQuote"] | null;
+      forwarded?: boolean;
+      urgent?: boolean;
+      acknowledgements?: components["schemas"]["Acknowledgement"][];
     };
     MessageSearchPage: {
       results: components["schemas"]["MessageHit"][];
@@ -1019,6 +1059,10 @@ export interface components {
       client_id: string;
       body: string;
       attachments?: string[];
+      /** Format: uuid */
+      reply_to?: string | null;
+      /** @default false */
+      urgent?: boolean;
     };
     MessageVersion: {
       change: string;
@@ -1291,6 +1335,14 @@ export interface components {
      * @enum {string}
      */
     RecipientKindEnum: "professional" | "patient";
+    /** @description The message a reply answers, as the reply quotes it (same conversation). */
+    ReplyQuote: {
+      id: string;
+      seq: number;
+      sender_name: string | null;
+      excerpt: string;
+      deleted: boolean;
+    };
     ReportPayload: {
       context: string;
       question: string;
@@ -2128,6 +2180,71 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["MessagePayload"];
+        };
+      };
+    };
+  };
+  /** @description « Pris en compte » of an urgent message by one of its recipients (idempotent). */
+  conversations_messages_acknowledge_create: {
+    parameters: {
+      path: {
+        conversation_id: string;
+        message_id: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["AcknowledgeResult"];
+        };
+      };
+    };
+  };
+  /** @description Copy the message into another conversation of the user's, marked « Transféré ». */
+  conversations_messages_forward_create: {
+    parameters: {
+      path: {
+        conversation_id: string;
+        message_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ForwardRequest"];
+        "multipart/form-data": components["schemas"]["ForwardRequest"];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          "application/json": components["schemas"]["MessagePayload"];
+        };
+      };
+      201: {
+        content: {
+          "application/json": components["schemas"]["MessagePayload"];
+        };
+      };
+    };
+  };
+  /** @description Send the message by MSSanté to directory addresses inside the trust space. */
+  conversations_messages_forward_mssante_create: {
+    parameters: {
+      path: {
+        conversation_id: string;
+        message_id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ForwardMssanteRequest"];
+        "multipart/form-data": components["schemas"]["ForwardMssanteRequest"];
+      };
+    };
+    responses: {
+      202: {
+        content: {
+          "application/json": components["schemas"]["ForwardedMail"];
         };
       };
     };
