@@ -16,6 +16,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,11 +39,12 @@ def schedule_reminder(message_id: uuid.UUID) -> None:
     """After commit: the reminder task, with the configured countdown."""
 
     def schedule() -> None:
-        from conversations.tasks import remind_urgent
-
         try:
-            remind_urgent.apply_async(
-                args=(str(message_id),), countdown=settings.URGENT_REMINDER_SECONDS
+            # By name: conversations.tasks imports the actions' modules (no import cycle).
+            current_app.send_task(
+                "conversations.tasks.remind_urgent",
+                args=(str(message_id),),
+                countdown=settings.URGENT_REMINDER_SECONDS,
             )
         except Exception:
             # The beat sweep reminds it anyway.
