@@ -61,6 +61,15 @@ class MeSerializer(serializers.Serializer):
     mailboxes = serializers.SerializerMethodField()
     otp = serializers.SerializerMethodField()
     psc = serializers.SerializerMethodField()
+    session_expires_at = serializers.SerializerMethodField()
+
+    def get_session_expires_at(self, user: User) -> str | None:
+        """When this browser session ends at the latest: the client keeps nothing it cached for
+        offline use beyond it (shared PCs)."""
+        session = getattr(self.context.get("request"), "session", None)
+        if session is None or not session.session_key:
+            return None
+        return str(session.get_expiry_date().isoformat())
 
     def get_psc(self, user: User) -> dict[str, Any] | None:
         """The exercices Pro Santé Connect asserted at sign-in (None: signed in otherwise);

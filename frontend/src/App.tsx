@@ -18,7 +18,7 @@ import { ExpertProfileScreen } from "./screens/teleexpertise/ExpertProfile";
 import { NewRequestScreen } from "./screens/teleexpertise/NewRequest";
 import { RequestListScreen } from "./screens/teleexpertise/RequestList";
 import { RequestPageScreen } from "./screens/teleexpertise/RequestPage";
-import { getChat, session } from "./state/session";
+import { getChat, revalidate, session } from "./state/session";
 import { useStore } from "./state/store";
 
 function Forbidden() {
@@ -78,6 +78,21 @@ export function App() {
         Aller au contenu
       </a>
       <TopBar me={me} path={path} />
+      {state.offline && (
+        <div class="offline-banner" role="status" aria-live="polite" data-testid="offline-banner">
+          <span>Hors ligne — dernières données de cet appareil ; vos messages partiront au retour du réseau.</span>
+          <button
+            type="button"
+            class="btn btn-link"
+            onClick={() => {
+              getChat().socket.reconnectNow();
+              void revalidate();
+            }}
+          >
+            Réessayer
+          </button>
+        </div>
+      )}
       <main id="main" class="app-main">
         {screen}
       </main>

@@ -41,7 +41,6 @@ function setup(conversations = [conv({ last_seq: 3 })], pages: Record<string, Re
   const chat = new ChatController({
     api: api as never,
     meId: ME.id,
-    storage: null,
     createSocket: (opts) => (socket = new FakeSocket(opts)),
     isVisible: () => true,
     onIncoming: incoming,
@@ -214,7 +213,6 @@ describe("ChatController session end", () => {
     const chat = new ChatController({
       api: { conversations: vi.fn(async () => ({ results: [] })), messages: vi.fn(), postMessage: vi.fn(), markRead: vi.fn(), createConversation: vi.fn() } as never,
       meId: ME.id,
-      storage: null,
       createSocket: (opts) => {
         socket = new FakeSocket(opts);
         socket.stop = stop;

@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { newClientId, Outbox } from "../src/ws/outbox";
 
-function memoryStorage() {
-  const data = new Map<string, string>();
-  return {
-    data,
-    getItem: (k: string) => data.get(k) ?? null,
-    setItem: (k: string, v: string) => void data.set(k, v),
-    removeItem: (k: string) => void data.delete(k),
-  };
+/** Stands in for the offline cache: what onChange last handed over. */
+function mirror() {
+  const m = { saved: null as unknown[] | null, save: (items: unknown[]) => void (m.saved = structuredClone(items)) };
+  return m;
 }
 
 const base = { conversation: "10", body: "bonjour", attachments: [], created_at: "2024-01-01T10:00:00Z" };
@@ -40,16 +36,21 @@ describe("Outbox", () => {
     expect(o.items()).toHaveLength(1);
   });
 
-  it("persists to the given (session) storage and restores after reload", () => {
-    const s = memoryStorage();
-    const o = new Outbox(s, "k");
+  it("hands every change to the offline cache and restores from it after a reload", () => {
+    const s = mirror();
+    const o = new Outbox([], s.save);
     o.add({ ...base, client_id: "a", attachments: [{ id: "7", name: "x.pdf", content_type: "application/pdf", size: 3, sha256: "" }] });
-    const restored = new Outbox(s, "k");
+    const restored = new Outbox(s.saved ?? [], s.save);
     expect(restored.pendingFrames()).toEqual([
       { type: "message.send", ref: "a", conversation: "10", client_id: "a", body: "bonjour", attachments: ["7"] },
     ]);
     restored.ack("a");
-    expect(s.data.has("k")).toBe(false);
+    expect(s.saved).toEqual([]);
+  });
+
+  it("ignores garbage in what the cache gives back", () => {
+    const o = new Outbox([null, 3, { body: "sans id" }, { ...base, client_id: "ok", status: "pending" }]);
+    expect(o.items().map((i) => i.client_id)).toEqual(["ok"]);
   });
 
   it("keeps failed items out of the automatic resend until retried", () => {
@@ -62,13 +63,13 @@ describe("Outbox", () => {
     expect(o.pendingFrames().map((f) => f.client_id)).toEqual(["a"]);
   });
 
-  it("clear() wipes memory and storage", () => {
-    const s = memoryStorage();
-    const o = new Outbox(s, "k");
+  it("clear() wipes memory and the cached copy", () => {
+    const s = mirror();
+    const o = new Outbox([], s.save);
     o.add({ ...base, client_id: "a" });
     o.clear();
     expect(o.items()).toEqual([]);
-    expect(s.data.size).toBe(0);
+    expect(s.saved).toEqual([]);
   });
 
   it("makes RFC 4122 v4 client ids", () => {

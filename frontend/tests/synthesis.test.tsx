@@ -69,7 +69,6 @@ describe("export progress reducer", () => {
     const chat = new ChatController({
       api: {} as never,
       meId: "1",
-      storage: null,
       onExportUpdated: emitExportUpdated,
       createSocket: () => ({ start() {}, stop() {}, send: () => false, reconnectNow() {}, isOpen: false }),
     });

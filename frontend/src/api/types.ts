@@ -39,6 +39,8 @@ export interface Me {
   otp: { enabled: boolean; required: boolean };
   /** What Pro Santé Connect asserted at sign-in (null when signed in with a password). */
   psc?: PscSummary | null;
+  /** When this browser session ends at the latest (ISO 8601): nothing cached outlives it. */
+  session_expires_at?: string | null;
 }
 
 export interface PscSite {

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { teApi } from "../api/teleexpertise";
 import type { Me, PscSummary } from "../api/types";
 import { notificationPermission, requestNotificationPermission } from "../lib/notify";
+import { refreshPush } from "../offline/push";
 import { personName } from "../lib/people";
 import { hasClinical, homePath, navItems, sectionOf } from "../lib/roles";
 import { linkClick } from "../lib/router";
@@ -69,7 +70,11 @@ export function TopBar({ me, path = "/" }: { me: Me; path?: string }) {
           <button
             type="button"
             class="btn btn-ghost btn-small hide-narrow"
-            onClick={async () => setPerm(await requestNotificationPermission())}
+            onClick={async () => {
+              const answer = await requestNotificationPermission();
+              setPerm(answer);
+              if (answer === "granted") void refreshPush(); // Web Push: told even when the app is closed
+            }}
             data-testid="enable-notifications"
           >
             Activer les notifications

@@ -3,6 +3,7 @@ import type { Me } from "../api/types";
 import { ConnectionBanner } from "../components/ConnectionBanner";
 import { navigate } from "../lib/router";
 import type { ChatController } from "../state/chat";
+import { session } from "../state/session";
 import { useStore } from "../state/store";
 import { ConversationList } from "./ConversationList";
 import { ConversationView } from "./ConversationView";
@@ -18,10 +19,12 @@ export function MessagingScreen({ chat, me, conversationId }: { chat: ChatContro
   const [jump, setJump] = useState<JumpTarget | null>(null);
   const connection = useStore(chat.store, (s) => s.connection);
   const notice = useStore(chat.store, (s) => s.notice);
+  // An offline start has its own banner (App): one is enough on a phone.
+  const offlineStart = useStore(session, (s) => s.offline);
 
   return (
     <div class={`messaging ${conversationId ? "show-conversation" : "show-list"}`}>
-      <ConnectionBanner status={connection} onRetry={() => chat.socket.reconnectNow()} />
+      {!offlineStart && <ConnectionBanner status={connection} onRetry={() => chat.socket.reconnectNow()} />}
       {notice && (
         <div class="toast" role="alert" data-testid="notice">
           <span>{notice}</span>

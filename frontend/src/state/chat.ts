@@ -8,6 +8,7 @@ import { ApiError } from "../api/http";
 import type { Attachment, Conversation, Id, Message } from "../api/types";
 import { otherUsers, sameId } from "../lib/people";
 import { SyncCursors } from "../ws/cursors";
+import type { CachedChat, OfflineCache } from "../offline/cache";
 import { newClientId, Outbox, type OutboxItem } from "../ws/outbox";
 import { RealtimeSocket, type ServerFrame, type SocketOptions, type SocketStatus } from "../ws/socket";
 import {
@@ -50,7 +51,11 @@ export interface RealtimeLike {
 export interface ChatDeps {
   api: Pick<Api, "conversations" | "messages" | "postMessage" | "markRead" | "createConversation">;
   meId: Id;
-  storage?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | null;
+  /** The device's offline cache (IndexedDB) and what it held at start for this user. */
+  cache?: OfflineCache | null;
+  cached?: CachedChat | null;
+  /** Whether this tab is in the background (reported as « away »: Web Push then tells the phone). */
+  isHidden?: () => boolean;
   createSocket?: (opts: SocketOptions) => RealtimeLike;
   /** Whether the user is looking at this conversation right now (visible tab, focused window). */
   isVisible?: (conversation: Id) => boolean;
@@ -86,6 +91,16 @@ export const SESSION_END_MESSAGES: Record<string, string> = {
 
 
 
+/** The chat state an offline start begins with: the cached list and threads, as loaded pages. */
+function restoreCached(cached: CachedChat | null): { conversations: Conversation[]; messages: Record<string, ConvMessages> } {
+  const messages: Record<string, ConvMessages> = {};
+  for (const [k, items] of Object.entries(cached?.messages ?? {})) {
+    if (!Array.isArray(items) || !items.length) continue;
+    messages[k] = { items, hasMore: items[0].seq > 1, loadingOlder: false, status: "ready" };
+  }
+  return { conversations: sortConversations(cached?.conversations ?? []), messages };
+}
+
 export class ChatController {
   readonly store: Store<ChatState>;
   readonly outbox: Outbox;
@@ -100,6 +115,9 @@ export class ChatController {
   private refreshTimer: unknown = null;
   private syncCounter = 0;
   private stopped = false;
+  /** The conversation list came from the server at least once (not only from the cache). */
+  private listLoaded = false;
+  private unsubscribeCache: (() => void) | null = null;
   /** Extra frame listeners (e.g. the call manager); they see every frame before the switch below. */
   private frameListeners = new Set<(frame: ServerFrame) => void>();
 
@@ -112,11 +130,16 @@ export class ChatController {
   }
 
   constructor(private readonly deps: ChatDeps) {
-    this.outbox = new Outbox(deps.storage ?? null, `msg.outbox.${key(deps.meId)}`);
+    const cached = deps.cached ?? null;
+    const cache = deps.cache ?? null;
+    this.outbox = new Outbox(cached?.outbox ?? [], (items) => {
+      if (cache && !this.stopped) void cache.saveOutbox(deps.meId, items);
+    });
+    const restored = restoreCached(cached);
     this.store = new Store<ChatState>({
-      conversations: [],
-      listStatus: "idle",
-      messages: {},
+      conversations: restored.conversations,
+      listStatus: restored.conversations.length ? "ready" : "idle",
+      messages: restored.messages,
       outbox: this.outbox.items(),
       presence: {},
       typing: {},
@@ -133,6 +156,30 @@ export class ChatController {
       },
     };
     this.socket = deps.createSocket ? deps.createSocket(socketOptions) : new RealtimeSocket(socketOptions);
+    for (const c of restored.conversations) {
+      const m = restored.messages[key(c.id)];
+      this.cursors.baseline(c.id, m?.items.length ? lastSeq(m.items) : c.last_seq);
+    }
+    if (cache) this.unsubscribeCache = this.mirrorTo(cache);
+  }
+
+  /** Keeps the device's copy of the list and the opened threads up to date (offline start). */
+  private mirrorTo(cache: OfflineCache): () => void {
+    let conversations = this.store.get().conversations;
+    let messages = this.store.get().messages;
+    return this.store.subscribe((s) => {
+      if (this.stopped) return;
+      if (s.conversations !== conversations) {
+        conversations = s.conversations;
+        void cache.saveConversations(this.deps.meId, conversations);
+      }
+      if (s.messages !== messages) {
+        for (const [k, m] of Object.entries(s.messages)) {
+          if (m.items !== messages[k]?.items && m.items.length) void cache.saveMessages(this.deps.meId, k, m.items);
+        }
+        messages = s.messages;
+      }
+    });
   }
 
   private now(): number {
@@ -155,9 +202,11 @@ export class ChatController {
     this.socket.start();
   }
 
-  /** Sign-out: closes the socket and forgets everything, including the outbox copy in sessionStorage. */
+  /** Sign-out: closes the socket and forgets everything (the caller wipes the offline cache). */
   stop(clearOutbox = true): void {
     this.stopped = true;
+    this.unsubscribeCache?.();
+    this.unsubscribeCache = null;
     this.socket.stop();
     if (clearOutbox) this.outbox.clear();
     for (const h of this.typingTimers.values()) this.clearTimer(h);
@@ -169,15 +218,22 @@ export class ChatController {
     this.store.update({ notice: null });
   }
 
+  /** The tab went to the background or came back: others (and Web Push) know where to reach us. */
+  visibilityChanged(): void {
+    this.socket.send({ type: "presence.set", status: this.deps.isHidden?.() ? "away" : "online" });
+  }
+
   private onOpen(isReconnect: boolean): void {
+    if (this.deps.isHidden?.()) this.visibilityChanged();
     // 1. re-send what was never acknowledged, with the same client_id (stored once server-side)
     for (const frame of this.outbox.pendingFrames()) this.socket.send(frame as unknown as Record<string, unknown>);
     // 2. catch up on everything after our cursors
     this.sendSync();
     // 3. presence of the people we talk to
     this.queryPresence();
-    // 4. the list itself may have changed (new conversations, unread counts)
-    if (isReconnect) void this.loadConversations(true);
+    // 4. the list itself may have changed (new conversations, unread counts); after an offline
+    //    start it only came from this device's cache so far
+    if (isReconnect || !this.listLoaded) void this.loadConversations(true);
   }
 
   private sendSync(only?: string[]): void {
@@ -216,6 +272,8 @@ export class ChatController {
   // ---------------------------------------------------------------- conversations
 
   async loadConversations(silent = false): Promise<void> {
+    // What the device kept stays on screen while the server is out of reach.
+    if (this.store.get().listStatus === "ready" && !this.listLoaded) silent = true;
     if (!silent) this.store.update({ listStatus: "loading", listError: undefined });
     try {
       const { results } = await this.deps.api.conversations();
@@ -228,6 +286,7 @@ export class ChatController {
         const mine = c.read_state.find((r) => sameId(r.user.id, this.deps.meId));
         if (mine) this.noteMyRead(c.id, mine.seq);
       }
+      this.listLoaded = true;
       this.store.update({ conversations: sortConversations(results), listStatus: "ready" });
       this.queryPresence();
     } catch (err) {

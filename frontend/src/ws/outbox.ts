@@ -1,12 +1,11 @@
 /**
  * Outbox of messages the user sent that the server has not acknowledged yet.
  *
- * Storage choice: the outbox lives in memory, mirrored to sessionStorage only. It holds
- * message text, i.e. health data. localStorage or IndexedDB would keep that text at rest on
- * the disk of shared hospital / practice PCs after the tab is closed or the user signs out;
- * sessionStorage is scoped to the tab and discarded when it is closed, yet survives a reload
- * (so a message typed just before an accidental F5 is still delivered). It is also cleared
- * explicitly at sign-out.
+ * Storage: in memory, mirrored through `onChange` to the device's offline cache
+ * (offline/cache.ts: IndexedDB, keyed by user), so that a message written offline survives a
+ * reload or a closed tab and goes out when the network is back. It holds message text (health
+ * data): the cache is deleted at sign-out, when the session ends or expires, and when another
+ * user signs in on this browser; never localStorage, whose content nothing would wipe.
  *
  * A message keeps the client_id generated when the user pressed "send"; every resend uses the
  * same id so the server stores it once. An item leaves the outbox on `message.ack` (or on a
@@ -33,40 +32,25 @@ export interface SendFrame {
   attachments: Id[];
 }
 
-type MiniStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
+function isItem(x: unknown): x is OutboxItem {
+  return !!x && typeof x === "object" && typeof (x as OutboxItem).client_id === "string";
+}
 
 export class Outbox {
-  private list: OutboxItem[] = [];
+  private list: OutboxItem[];
 
   constructor(
-    private readonly storage: MiniStorage | null = null,
-    private readonly key = "msg.outbox",
+    initial: readonly unknown[] = [],
+    private readonly onChange: ((items: OutboxItem[]) => void) | null = null,
   ) {
-    this.load();
-  }
-
-  private load(): void {
-    if (!this.storage) return;
-    try {
-      const raw = this.storage.getItem(this.key);
-      const parsed: unknown = raw ? JSON.parse(raw) : [];
-      if (Array.isArray(parsed)) {
-        this.list = parsed.filter(
-          (x): x is OutboxItem => !!x && typeof x === "object" && typeof (x as OutboxItem).client_id === "string",
-        );
-      }
-    } catch {
-      this.list = [];
-    }
+    this.list = initial.filter(isItem).map((i) => ({ ...i }));
   }
 
   private persist(): void {
-    if (!this.storage) return;
     try {
-      if (this.list.length) this.storage.setItem(this.key, JSON.stringify(this.list));
-      else this.storage.removeItem(this.key);
+      this.onChange?.(this.items());
     } catch {
-      /* quota or disabled storage: the in-memory copy still works */
+      /* the in-memory copy still works */
     }
   }
 
@@ -142,13 +126,7 @@ export class Outbox {
 
   clear(): void {
     this.list = [];
-    if (this.storage) {
-      try {
-        this.storage.removeItem(this.key);
-      } catch {
-        /* ignore */
-      }
-    }
+    this.persist();
   }
 }
 
