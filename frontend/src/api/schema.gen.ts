@@ -1021,6 +1021,11 @@ export interface components {
       psc: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description When this browser session ends at the latest: the client keeps nothing it cached for
+       * offline use beyond it (shared PCs).
+       */
+      session_expires_at: string | null;
     };
     MessageHit: {
       conversation: string;
