@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -13,15 +14,12 @@ from backend.audit import log as audit
 from teleexpertise.access import received_filter, requests_for
 from teleexpertise.models import TeleexpertiseRequest
 from teleexpertise.representations import OPEN_STATUSES, answer_days
-from teleexpertise.serializers import RequestFilterSerializer
 
 SOON_DAYS = 2
 
 
-def filtered_requests(user: Any, params: Any) -> QuerySet[TeleexpertiseRequest]:
-    serializer = RequestFilterSerializer(data=params)
-    serializer.is_valid(raise_exception=True)
-    data = serializer.validated_data
+def filtered_requests(user: Any, data: Mapping[str, Any]) -> QuerySet[TeleexpertiseRequest]:
+    """``data``: the filters, validated by the view (RequestFilterSerializer)."""
     queryset = requests_for(user)
     if state := data.get("status"):
         queryset = queryset.filter(status=state)

@@ -34,6 +34,7 @@ from teleexpertise.serializers import (
     FileSerializer,
     ReportSerializer,
     RequestCreateSerializer,
+    RequestFilterSerializer,
 )
 
 MAX_REQUESTS = 200
@@ -69,7 +70,9 @@ class RequestListView(APIView):
     )
     def get(self, request: Request) -> Response:
         require_clinical_access(request.user)
-        rows = list(filtered_requests(request.user, request.query_params)[:MAX_REQUESTS])
+        filters = RequestFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = list(filtered_requests(request.user, filters.validated_data)[:MAX_REQUESTS])
         record_list_read(request.user, rows)
         return Response({"requests": [request_json(r) for r in rows]})
 

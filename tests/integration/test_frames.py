@@ -15,6 +15,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from backend.accounts.models import Mailbox
+from backend.mssante.inbox import followup
+from backend.mssante.inbox.actions import store_fetched
+from backend.mssante.inbox.samples import plain_mail
+from backend.mssante.models import TrustedDomain
 from conversations import actions, events, forwarding, frames, presence, urgent
 from conversations.calls import actions as calls
 from conversations.calls.lifecycle import expire_if_unanswered
@@ -35,7 +40,7 @@ from conversations.serializers import (
     WsSync,
     WsTyping,
 )
-from conversations.syntheses.actions import request_synthesis
+from conversations.syntheses.actions import request_synthesis, send_export
 from conversations.syntheses.rendering import render_export
 from teleexpertise import actions as te
 from tests.integration.test_teleexpertise_factories import (
@@ -62,8 +67,6 @@ CONSUMER_FRAMES = {
     "call.ringing",
     "call.signal",
 }
-# Emitted by the MSSanté inbox when a mail is stored (backend/mssante/inbox/followup.py).
-INBOX_FRAMES = {"mssante.inbox"}
 # What each action emits, in order (a recipient's copy counts once per recipient group sent).
 DECLARED = {
     "create_conversation": ["conversation.new", "conversation.new"],  # one per participant
@@ -113,6 +116,15 @@ DECLARED = {
     "te.accept_request": ["message.new", "teleexpertise.updated"],
     "te.write_report": ["message.new", "teleexpertise.updated"],
     "te.file_request": ["message.new", "teleexpertise.updated"],
+    "te.take_request": ["message.new", "teleexpertise.updated"],
+    "te.decline_request": ["message.new", "teleexpertise.updated"],
+    "te.close_request": ["message.new", "teleexpertise.updated"],
+    "te.withdraw_consent": ["message.new", "teleexpertise.updated"],
+    "te.flag_overdue": ["message.new", "teleexpertise.updated"],
+    # The conversation keeps a trace of the sending (a system message).
+    "syntheses.send_export": ["message.new"],
+    # The follow-up of a stored MSSanté mail tells the mailbox's readers (ids only).
+    "mssante.inbox.process": ["mssante.inbox"],
 }
 
 
@@ -274,6 +286,14 @@ def test_synthesis_rendering_emits_export_updates(personas, emitted):
     assert set(types(sent)) == set(DECLARED["syntheses.request_synthesis"])
     assert sent[-1]["export"]["status"] == "done"
     assert types(emitted(lambda: render_export(str(export[0].pk)))) == []  # idempotent
+    TrustedDomain.objects.get_or_create(
+        domain="demo.mssante.fr", defaults={"imported_at": timezone.now()}
+    )
+    with eager_tasks():
+        sent = emitted(
+            lambda: send_export(personas.gp, export[0].pk, ["julie.durand@demo.mssante.fr"], False)
+        )
+    assert types(sent) == DECLARED["syntheses.send_export"]
 
 
 def test_teleexpertise_actions_emit_their_frames(personas, emitted):
@@ -293,9 +313,47 @@ def test_teleexpertise_actions_emit_their_frames(personas, emitted):
     assert all("question" not in f["request"] for f in sent if f["type"] != "message.new")
 
 
+def test_the_other_teleexpertise_steps_emit_their_frames(personas, emitted):
+    gp, cardio = personas.gp, personas.cardiologist
+    declined = new_request(gp, cardio, lefebvre())
+    sent = emitted(lambda: te.decline_request(cardio, declined.pk, "Hors de ma spécialité"))
+    assert types(sent) == DECLARED["te.decline_request"]
+    assert types(emitted(lambda: te.close_request(gp, declined.pk))) == DECLARED["te.close_request"]
+    late = new_request(gp, cardio, lefebvre())
+    later = timezone.now() + datetime.timedelta(days=60)
+    sent = emitted(lambda: te.flag_overdue(late.pk, now=later))
+    assert types(sent) == DECLARED["te.flag_overdue"]
+    sent = emitted(lambda: te.withdraw_consent(gp, late.pk))
+    assert types(sent) == DECLARED["te.withdraw_consent"]
+    to_team = te.create_request(
+        gp,
+        team_id=Mailbox.objects.get(address__startswith="secretariat.cardiologie@").pk,
+        patient_id=lefebvre().pk,
+        question="Avis de l'équipe ?",
+        urgency="normal",
+        consent=te.ConsentInput(
+            method="oral", collected_at=timezone.now() - datetime.timedelta(hours=1)
+        ),
+    )
+    sent = emitted(lambda: te.take_request(cardio, to_team.pk))
+    assert types(sent) == DECLARED["te.take_request"]
+
+
+def test_a_stored_mssante_mail_tells_its_mailbox_readers(personas, emitted):
+    box = Mailbox.objects.get(kind=Mailbox.Kind.PERSONAL, professional__user=personas.gp)
+    TrustedDomain.objects.get_or_create(
+        domain="demo.mssante.fr", defaults={"imported_at": timezone.now()}
+    )
+    mail = store_fetched(box, plain_mail("marc.leroy@demo.mssante.fr", box.address, "Avis", "?"))
+    assert mail is not None
+    sent = emitted(lambda: followup.process(mail.pk))
+    assert types(sent) == DECLARED["mssante.inbox.process"]
+    assert set(sent[0]) == {"type", "mailbox", "message"}  # ids only, no subject nor sender
+
+
 def test_every_server_frame_is_emitted_by_an_action_or_the_consumer():
     declared = {t for emitted_types in DECLARED.values() for t in emitted_types}
-    assert set(frames.SERVER_FRAMES) == declared | CONSUMER_FRAMES | INBOX_FRAMES
+    assert set(frames.SERVER_FRAMES) == declared | CONSUMER_FRAMES
 
 
 def test_client_frames_are_the_consumer_handlers_and_their_forms():
