@@ -110,8 +110,9 @@ for index in range({FOLLOWING}):
 
 
 @pytest.fixture
-def embedded() -> Iterator[Daphne]:
-    with EmbeddedServer() as server:
+def embedded() -> Iterator[EmbeddedServer]:
+    server = EmbeddedServer()
+    with server:
         # Written through the actions into SQLite: the FTS5 triggers index them.
         server.manage("shell", "-c", _EMBEDDED_MESSAGES)
         yield server
