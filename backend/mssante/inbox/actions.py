@@ -19,6 +19,7 @@ from django.db.models import Q
 from backend.accounts.models import Mailbox
 from backend.audit import log as audit
 from backend.errors import DomainError, Kind
+from backend.mssante.addresses import check_address
 from backend.mssante.inbox.models import (
     InboundEvent,
     InboundMessage,
@@ -27,11 +28,11 @@ from backend.mssante.inbox.models import (
     MailSettings,
 )
 from backend.mssante.inbox.parse import ParsedMail, parse_mail
-from backend.mssante.inbox.process_tasks import process_inbound
-from backend.mssante.trust import check_address_now
+from backend.mssante.inbox.process_tasks import process_inbound, process_inbound_many
+from backend.mssante.trust import current_allowlist
 from backend.patients.models import Patient
 
-__all__ = ["mark_read", "set_team_state", "store_fetched"]
+__all__ = ["mark_read", "schedule_processing", "set_team_state", "store_fetched"]
 
 logger = logging.getLogger(__name__)
 T = InboundMessage.TeamState
@@ -58,11 +59,11 @@ def _match_patient(mailbox: Mailbox, parsed: ParsedMail) -> tuple[Patient | None
     return (patient, M.MATCHED) if patient else (None, M.OFFER)
 
 
-def _quarantine_reason(parsed: ParsedMail) -> str:
+def _quarantine_reason(parsed: ParsedMail, allowlist: frozenset[str] | None) -> str:
     if parsed.quarantine:
         return parsed.quarantine
     if parsed.kind == "mail" and parsed.from_address:
-        verdict = check_address_now(parsed.from_address)
+        verdict = check_address(parsed.from_address, allowlist or current_allowlist())
         if not verdict.accepted:
             return f"Expéditeur hors de l'espace de confiance MSSanté : {verdict.reason}"
     return ""
@@ -100,17 +101,22 @@ def store_fetched(
     uid: int | None = None,
     source_key: str = "",
     size: int | None = None,
+    allowlist: frozenset[str] | None = None,
+    processing: list[uuid.UUID] | None = None,
 ) -> InboundMessage | None:
     """Store one fetched mail; None when it was already stored (then only the cursor moves).
 
-    ``size``: the mail's size on the server when only its headers were fetched (too large).
+    ``size``: the mail's size on the server when only its headers were fetched (too large);
+    ``allowlist``: the trust space's domains, when the caller read them once for many mails;
+    ``processing``: collects the stored mail's id for ``schedule_processing`` (a fetch pass
+    schedules one task per group of mails) instead of one task per mail.
     """
     parsed = parse_mail(raw, size=size)
     with transaction.atomic():
         if _duplicate(mailbox, uidvalidity, uid, source_key, parsed.message_id):
             _advance(connection, uidvalidity, uid)
             return None
-        reason = _quarantine_reason(parsed)
+        reason = _quarantine_reason(parsed, allowlist)
         patient, match = _match_patient(mailbox, parsed)
         message = InboundMessage(
             mailbox=mailbox,
@@ -157,16 +163,27 @@ def store_fetched(
         )
         _advance(connection, uidvalidity, uid)
         message_pk = message.pk
-        transaction.on_commit(lambda: _schedule_processing(message_pk))
+        if processing is not None:
+            transaction.on_commit(lambda: processing.append(message_pk))
+        else:
+            transaction.on_commit(lambda: schedule_processing([message_pk]))
     return message
 
 
-def _schedule_processing(message_id: uuid.UUID) -> None:
+def schedule_processing(message_ids: list[uuid.UUID]) -> None:
+    """The follow-up work (acknowledgement, absence reply, notification) of stored mails."""
+    if not message_ids:
+        return
     try:
-        process_inbound.delay(str(message_id))
+        if len(message_ids) == 1:
+            process_inbound.delay(str(message_ids[0]))
+        else:
+            process_inbound_many.delay([str(m) for m in message_ids])
     except Exception:
-        # The row stays unprocessed; tasks.process_pending picks it up.
-        logger.exception("mssante inbox: could not schedule processing of %s", message_id)
+        # The rows stay unprocessed; tasks.process_pending picks them up.
+        logger.exception(
+            "mssante inbox: could not schedule processing of %d mails", len(message_ids)
+        )
 
 
 @transaction.atomic

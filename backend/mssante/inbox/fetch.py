@@ -1,10 +1,12 @@
 """Fetching a mailbox: IMAP with STARTTLS (référentiel #2) or a local Maildir (embedded mode).
 
 IMAP: STARTTLS is mandatory (TLS 1.2+, ECO suites, IGC-Santé bundle and CRL: ``tls.py``),
-then XOAUTH2 with the user's Pro Santé Connect token (PER/ORG), the client certificate (APP), or
-a password on the test operators only. New mails are those above the stored UID for the same
-UIDVALIDITY; each one is stored (``store_fetched``) before the next is read, so a fetch killed
-mid-way resumes at the first mail not stored. A mail larger than the bound is not downloaded:
+then XOAUTH2 with a Pro Santé Connect token (PER: the owner's; ORG: a member's, which the
+operator accepts for the members it knows), the client certificate (APP), or a password on the
+test operators only. New mails are those above the stored UID for the same UIDVALIDITY; they are
+downloaded in groups (one IMAP command per group, bounded in count and bytes) and stored one by
+one in UID order (``store_fetched``), each with the cursor in its own transaction, so a fetch
+killed mid-way resumes at the first mail not stored. A mail larger than the bound is not downloaded:
 its headers are stored, quarantined with the reason, and it stays on the server.
 A connection failure is recorded as the mailbox's state and never raised to the caller.
 """
@@ -15,6 +17,7 @@ import imaplib
 import logging
 import re
 import ssl
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -24,11 +27,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from backend.mssante.inbox import tokens
-from backend.mssante.inbox.actions import store_fetched
+from backend.mssante.inbox.actions import schedule_processing, store_fetched
 from backend.mssante.inbox.models import MailboxConnection
 from backend.mssante.inbox.parse import max_bytes
 from backend.mssante.maildir import maildir_path, open_maildir
 from backend.mssante.tls import client_context
+from backend.mssante.trust import current_allowlist
 
 __all__ = [
     "FetchError",
@@ -41,7 +45,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 C = MailboxConnection
-_BATCH = 50
+_BATCH = 50  # mails per IMAP command
+_BATCH_BYTES = 8 * 1024 * 1024  # bytes downloaded per command at most (then stored one by one)
 
 
 NO_SIGNED_IN_MEMBER = "Aucun jeton Pro Santé Connect valide pour cette BAL."
@@ -146,46 +151,97 @@ def _new_uids(imap: imaplib.IMAP4, after: int) -> list[int]:
     return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
 
 
-def _fetch_one(imap: imaplib.IMAP4, uid: int) -> tuple[bytes, int] | None:
-    typ, data = imap.uid("FETCH", str(uid), "(RFC822.SIZE)")
-    match = re.search(rb"RFC822\.SIZE (\d+)", data[0] if data and data[0] else b"")
-    if typ != "OK" or match is None:
-        return None
-    size = int(match.group(1))
-    part = "BODY.PEEK[]" if size <= max_bytes() else "BODY.PEEK[HEADER]"
-    typ, data = imap.uid("FETCH", str(uid), f"({part})")
+def _sizes(imap: imaplib.IMAP4, uids: list[int]) -> dict[int, int]:
+    """UID -> size on the server, for a batch of UIDs (one command)."""
+    typ, data = imap.uid("FETCH", ",".join(map(str, uids)), "(RFC822.SIZE)")
+    if typ != "OK":
+        return {}
+    sizes = {}
+    for line in data or []:
+        text = line[0] if isinstance(line, tuple) else line
+        uid = re.search(rb"UID (\d+)", text or b"")
+        size = re.search(rb"RFC822\.SIZE (\d+)", text or b"")
+        if uid and size:
+            sizes[int(uid.group(1))] = int(size.group(1))
+    return sizes
+
+
+def _bodies(imap: imaplib.IMAP4, uids: list[int], part: str) -> dict[int, bytes]:
+    """UID -> the fetched ``part`` of each mail of a batch (one command)."""
+    typ, data = imap.uid("FETCH", ",".join(map(str, uids)), f"(UID {part})")
+    if typ != "OK":
+        return {}
+    found = {}
     for item in data or []:
         if isinstance(item, tuple):
+            uid = re.search(rb"UID (\d+)", item[0])
+            if uid:
+                found[int(uid.group(1))] = bytes(item[1])
+    return found
+
+
+def _groups(uids: list[int], sizes: dict[int, int]) -> Iterator[tuple[list[int], str]]:
+    """Consecutive groups of UIDs to download together: at most ``_BATCH`` mails and
+    ``_BATCH_BYTES`` per group; a mail above the size bound alone, headers only."""
+    bound = max_bytes()
+    group: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid)
+        if size is None:
+            continue  # expunged meanwhile
+        if size > bound:
+            if group:
+                yield group, "BODY.PEEK[]"
+                group, total = [], 0
             # Too large: headers only; store_fetched quarantines it with its real size.
-            return bytes(item[1]), size
-    return None
+            yield [uid], "BODY.PEEK[HEADER]"
+            continue
+        if group and (len(group) >= _BATCH or total + size > _BATCH_BYTES):
+            yield group, "BODY.PEEK[]"
+            group, total = [], 0
+        group.append(uid)
+        total += size
+    if group:
+        yield group, "BODY.PEEK[]"
 
 
 def _fetch_imap(connection: MailboxConnection, result: FetchResult) -> None:
     imap = open_imap(connection)
+    allowlist = current_allowlist()  # read once per pass, not once per mail
     try:
         typ, _ = imap.select("INBOX")
         if typ != "OK":
             raise FetchError("Dossier INBOX inaccessible.")
         validity = _uidvalidity(imap)
         after = connection.last_uid if connection.uidvalidity == validity else 0
-        for uid in _new_uids(imap, after):
-            fetched = _fetch_one(imap, uid)
-            if fetched is None:
-                continue
-            raw, size = fetched
-            stored = store_fetched(
-                connection.mailbox,
-                raw,
-                connection=connection,
-                uidvalidity=validity,
-                uid=uid,
-                size=size,
-            )
-            if stored is None:
-                result.skipped += 1
-            else:
-                result.stored += 1
+        uids = _new_uids(imap, after)
+        for start in range(0, len(uids), _BATCH):
+            batch = uids[start : start + _BATCH]
+            sizes = _sizes(imap, batch)
+            for group, part in _groups(batch, sizes):
+                bodies = _bodies(imap, group, part)
+                processing: list[Any] = []
+                try:
+                    # Stored one by one, in UID order, each with the cursor in its own
+                    # transaction; their follow-up is one task for the group.
+                    for uid in group:
+                        if uid not in bodies:
+                            continue
+                        stored = store_fetched(
+                            connection.mailbox,
+                            bodies.pop(uid),
+                            connection=connection,
+                            uidvalidity=validity,
+                            uid=uid,
+                            size=sizes[uid],
+                            allowlist=allowlist,
+                            processing=processing,
+                        )
+                        result.stored += stored is not None
+                        result.skipped += stored is None
+                finally:
+                    schedule_processing(processing)
     finally:
         with suppress(imaplib.IMAP4.error, OSError):
             imap.logout()

@@ -19,6 +19,14 @@ def process_inbound(message_id: str) -> bool:
     return followup.process(message_id)
 
 
+@shared_task(
+    name=f"{_NAMES}.process_inbound_many", acks_late=True, soft_time_limit=540, time_limit=600
+)
+def process_inbound_many(message_ids: list[str]) -> int:
+    """The follow-up of a group of mails stored by one fetch (each one idempotent)."""
+    return sum(followup.process(message_id) for message_id in message_ids)
+
+
 @shared_task(name=f"{_NAMES}.process_pending", acks_late=True, time_limit=600)
 def process_pending() -> int:
     """Follow-up work whose task was lost (broker down at commit)."""

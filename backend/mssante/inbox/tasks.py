@@ -9,9 +9,19 @@ from celery import shared_task
 
 from backend.mssante.inbox import fetch
 from backend.mssante.inbox.models import MailboxConnection
-from backend.mssante.inbox.process_tasks import process_inbound, process_pending
+from backend.mssante.inbox.process_tasks import (
+    process_inbound,
+    process_inbound_many,
+    process_pending,
+)
 
-__all__ = ["fetch_all", "fetch_mailbox", "process_inbound", "process_pending"]
+__all__ = [
+    "fetch_all",
+    "fetch_mailbox",
+    "process_inbound",
+    "process_inbound_many",
+    "process_pending",
+]
 
 
 @shared_task(acks_late=True, soft_time_limit=540, time_limit=600)
