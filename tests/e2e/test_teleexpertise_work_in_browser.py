@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from backend.accounts.models import Membership, User
+from backend.accounts.models import Mailbox, Membership, User
+from backend.demo import APP_MAILBOX
 from backend.mssante.models import OutboundRecipient
 from backend.patients.models import Patient
 from conversations import actions as conversation_actions
@@ -25,18 +26,33 @@ from tests.integration.test_teleexpertise_factories import (
     lefebvre,
     make_professional,
 )
+from tests.operator.operator import OP1, Operators
 from tests.servers import Daphne
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "bypass_csp": True, "locale": "fr-FR"}
 PHONE = {"viewport": {"width": 360, "height": 740}, "bypass_csp": True, "locale": "fr-FR"}
+UNKNOWN_DPI = f"dpi.ch-mans@{OP1}"  # op1 has no such mailbox
 
 
 @pytest.fixture
-def eager_server(personas: Any, tmp_path: Path) -> Iterator[Daphne]:
-    """Mails leave during the filing request itself (eager tasks, the outbox transport writing
-    under a temporary folder), so each recipient's status is known when the page shows it."""
-    with Daphne(CELERY_TASK_ALWAYS_EAGER="1", PLATFORM_VAR_DIR=str(tmp_path)) as daphne:
+def operator_server(personas: Any, mss_operators: Operators, tmp_path: Path) -> Iterator[Daphne]:
+    """Mails leave during the filing request itself (eager tasks) through the real submission
+    server of test operator op1 (STARTTLS, the test IGC-Santé chain, the hospital's certificate
+    for mutual TLS), so each recipient's status is the operator's answer when the page shows it."""
+    cert, key = mss_operators.client_cert(f"dpi-app@{OP1}")
+    with Daphne(
+        CELERY_TASK_ALWAYS_EAGER="1",
+        PLATFORM_VAR_DIR=str(tmp_path),
+        MSSANTE_TRANSPORT="smtp",
+        MSSANTE_SMTP_HOST="127.0.0.1",
+        MSSANTE_SMTP_PORT=str(mss_operators.op("op1").submission_port),
+        MSSANTE_CA_FILE=str(mss_operators.pki.ca_bundle),
+        MSSANTE_SMTP_CA_FILE=str(mss_operators.pki.ca_bundle),
+        MSSANTE_CRL_FILE=str(mss_operators.pki.crl),
+        MSSANTE_SMTP_CLIENT_CERT=str(cert),
+        MSSANTE_SMTP_CLIENT_KEY=str(key),
+    ) as daphne:
         yield daphne
 
 
@@ -46,11 +62,14 @@ def new_page(browser: Any, base: str, username: str, context: dict | None = None
     return page
 
 
-def test_expert_confirms_filing_then_sees_each_delivery(personas, eager_server, browser):
+def test_expert_confirms_filing_then_sees_each_delivery(personas, operator_server, browser):
     ensure_tariffs()
+    # The hospital's DPI mailbox is listed at op1, whose records have no such mailbox: op1
+    # refuses it at submission (the failure comes from the real operator, not from the test).
+    Mailbox.objects.filter(address=APP_MAILBOX[0]).update(address=UNKNOWN_DPI)
     request = answered_request(personas.gp, personas.cardiologist, lefebvre())
-    cardio = new_page(browser, eager_server.base, "dr.bernard")
-    cardio.goto(f"{eager_server.base}/teleexpertise/{request.pk}")
+    cardio = new_page(browser, operator_server.base, "dr.bernard")
+    cardio.goto(f"{operator_server.base}/teleexpertise/{request.pk}")
     year = timezone.localdate().year
     expect(cardio.get_by_test_id("te-counter-TE2")).to_have_text(
         f"TE2 : 0/4 pour ce patient en {year}"
@@ -66,20 +85,20 @@ def test_expert_confirms_filing_then_sees_each_delivery(personas, eager_server, 
     screenshot(cardio, "te-filing-confirmation")
     assert serious_accessibility_violations(cardio) == []
     dialog.get_by_test_id("te-filing-confirm").click()
-    expect(cardio.get_by_test_id("te-status")).to_contain_text("Classée", timeout=15_000)
+    expect(cardio.get_by_test_id("te-status")).to_contain_text("Classée", timeout=30_000)
     deliveries = cardio.get_by_test_id("te-delivery")
     expect(deliveries).to_have_count(3)
-    expect(cardio.locator("[data-testid=te-delivery][data-status=sent]")).to_have_count(3)
+    # op1 accepted the requester's and the patient record's copies (relayed onwards)...
+    expect(cardio.locator("[data-testid=te-delivery][data-status=sent]")).to_have_count(2)
     request.report.refresh_from_db()
     assert request.report.dmp_visibility == "invisible_patient"
-    # The DPI's operator rejects the mail: the page names the failure and its reason.
-    OutboundRecipient.objects.filter(address="dpi.ch-mans@demo.mssante.fr").update(
-        status="failed", reason="550 5.1.1 BAL inconnue"
-    )
-    cardio.reload()
+    # ... and refused the DPI's: the page names the failure and the operator's reason.
     failed = cardio.locator("[data-testid=te-delivery][data-role=dpi]")
     expect(failed).to_contain_text("Échec")
-    expect(failed).to_contain_text("550 5.1.1 BAL inconnue")
+    expect(failed).to_contain_text("550 5.1.1")
+    expect(failed).to_contain_text("User unknown")
+    recipient = OutboundRecipient.objects.get(address=UNKNOWN_DPI)
+    assert recipient.status == "failed" and recipient.reason.startswith("550 5.1.1")
     screenshot(cardio, "te-deliveries")
 
 
