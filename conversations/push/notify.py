@@ -27,6 +27,7 @@ from backend.accounts.models import User
 from backend.accounts.sessions import signed_in_before_revocation
 from backend.audit import log as audit
 from conversations.access import participant_user_ids
+from conversations.groups.preferences import muted_user_ids
 from conversations.models import Connection, Message
 from conversations.presence import STALE_AFTER
 from conversations.push.endpoints import allowed_endpoint
@@ -38,22 +39,6 @@ GONE = {404, 410}
 TIMEOUT_SECONDS = 10
 
 
-def muted_user_ids(conversation_id: Any, user_ids: set[Any]) -> set[Any]:
-    """Users who muted the conversation (per-user preference, when the feature exists)."""
-    from django.apps import apps
-
-    name = "ConversationPreference"  # conversations/groups (mute, pin, archive)
-    try:
-        preference: Any = apps.get_model("conversations", name)
-    except LookupError:
-        return set()
-    return set(
-        preference.objects.filter(
-            conversation_id=conversation_id, user_id__in=user_ids, muted=True
-        ).values_list("user_id", flat=True)
-    )
-
-
 def _looking_now(user_ids: set[Any]) -> set[Any]:
     fresh = timezone.now() - STALE_AFTER
     return set(
@@ -63,11 +48,12 @@ def _looking_now(user_ids: set[Any]) -> set[Any]:
     )
 
 
-def recipients(message: Message) -> set[Any]:
-    users = set(participant_user_ids(message.conversation)) - {message.sender_id}
+def recipients(message: Message) -> set[str]:
+    users = {str(u) for u in participant_user_ids(message.conversation)} - {str(message.sender_id)}
     if not users:
         return set()
-    return users - muted_user_ids(message.conversation_id, users) - _looking_now(users)
+    looking = {str(u) for u in _looking_now(users)}
+    return users - muted_user_ids(message.conversation_id, users) - looking
 
 
 def notice(message: Message, team: str | None) -> dict[str, str]:

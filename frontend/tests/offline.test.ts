@@ -217,7 +217,7 @@ describe("bootstrap", () => {
 
 describe("unread count", () => {
   it("adds the unread of conversations that are not muted, in the title and the badge", () => {
-    const list = [conv({ unread_count: 2 }), conv({ id: "11", unread_count: 5, ...({ muted: true } as object) }), conv({ id: "12", unread_count: 1 })];
+    const list = [conv({ unread_count: 2 }), conv({ id: "11", unread_count: 5, muted: true }), conv({ id: "12", unread_count: 1 })];
     expect(unreadTotal(list)).toBe(3);
     expect(titleFor(3)).toBe("(3) Liaison Santé");
     expect(titleFor(0)).toBe("Liaison Santé");

@@ -20,6 +20,7 @@ from backend.accounts.models import Mailbox
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
 from conversations import actions
+from conversations.groups import preferences
 from conversations.models import Connection
 from conversations.push import notify
 from conversations.push.models import PushDelivery, PushSubscription
@@ -122,6 +123,22 @@ def test_the_sender_and_a_recipient_looking_at_the_app_are_not_pushed(personas, 
     assert notify.push_message(send(personas.gp, conversation).pk) == 1
     [received] = service.wait_for(1)
     assert received.json()["title"] == f"Nouveau message de {personas.gp.display_name}"
+
+
+def test_a_muted_conversation_does_not_notify(personas, service):
+    conversation, _ = actions.create_conversation(
+        personas.gp, users=[personas.cardiologist, personas.dermatologist], title="Staff"
+    )
+    subscribe(browser_for("dr.bernard"), service.subscribe(), service)
+    dermatologist_phone = service.subscribe()
+    subscribe(browser_for("dr.petit"), dermatologist_phone, service)
+    preferences.set_preferences(personas.cardiologist, conversation.pk, muted=True)
+    assert notify.push_message(send(personas.gp, conversation).pk) == 1
+    [received] = service.wait_for(1)
+    assert received.token == dermatologist_phone.token
+    # Unmuted again: told again.
+    preferences.set_preferences(personas.cardiologist, conversation.pk, muted=False)
+    assert notify.push_message(send(personas.gp, conversation).pk) == 2
 
 
 def test_a_team_member_is_told_which_team_the_message_is_for(personas, service):

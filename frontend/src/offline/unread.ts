@@ -14,7 +14,7 @@ export const APP_TITLE = "Liaison Santé";
 export function unreadTotal(conversations: readonly Conversation[]): number {
   let total = 0;
   for (const c of conversations) {
-    if ((c as { muted?: boolean }).muted) continue;
+    if (c.muted) continue;
     total += Math.max(0, c.unread_count || 0);
   }
   return total;
