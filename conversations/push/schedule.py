@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
+from celery import current_app
 from django.db import transaction
 
 from conversations.push.models import PushSubscription
@@ -14,12 +15,14 @@ from conversations.push.models import PushSubscription
 logger = logging.getLogger(__name__)
 
 
-def _schedule(message_id: str, user_ids: list[uuid.UUID]) -> None:
-    from conversations.push.tasks import push_message
+TASK = "conversations.push.tasks.push_message"
 
+
+def _schedule(message_id: str, user_ids: list[uuid.UUID]) -> None:
     try:
         if PushSubscription.objects.filter(user_id__in=user_ids).exists():
-            push_message.delay(message_id)
+            # By name: the task's module imports the actions' modules (no import cycle).
+            current_app.send_task(TASK, args=(message_id,))
     except Exception:
         # A notice is a courtesy: the message itself is stored and delivered.
         logger.exception("push: could not schedule", extra={"event": "push.schedule"})

@@ -195,10 +195,12 @@ def test_sign_out_and_a_revoked_session_end_the_notices(personas, service):
 def test_a_message_schedules_the_task_only_when_someone_subscribed(
     personas, service, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from conversations.push import tasks
+    from celery import current_app
 
-    queued: list[str] = []
-    monkeypatch.setattr(tasks.push_message, "delay", queued.append)
+    from conversations.push import schedule, tasks
+
+    queued: list[tuple[str, Any]] = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, args: queued.append((name, args)))
     conversation, _ = actions.create_conversation(personas.gp, users=[personas.cardiologist])
     with django_capture_on_commit_callbacks(execute=True):
         send(personas.gp, conversation)
@@ -206,7 +208,8 @@ def test_a_message_schedules_the_task_only_when_someone_subscribed(
     subscribe(browser_for("dr.bernard"), service.subscribe(), service)
     with django_capture_on_commit_callbacks(execute=True):
         message = send(personas.gp, conversation)
-    assert queued == [str(message.pk)]
+    assert queued == [(schedule.TASK, (str(message.pk),))]
+    assert tasks.push_message.name == schedule.TASK
 
 
 @pytest.mark.parametrize(
