@@ -3,8 +3,6 @@ sees them), sent live to the user's other devices only."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -17,18 +15,11 @@ from conversations.actions import require_clinician
 from conversations.audit import audit_conversation
 from conversations.groups.fanout import conversation_changed
 from conversations.groups.models import ConversationPreference
-from conversations.groups.rules import is_archived
+from conversations.groups.rules import is_archived, muted_user_ids
 from conversations.models import Conversation
 
-
-def muted_user_ids(conversation_id: Any, user_ids: Iterable[uuid.UUID | str]) -> set[str]:
-    """Those of ``user_ids`` who muted the conversation: notify the others only (Web Push)."""
-    return {
-        str(u)
-        for u in ConversationPreference.objects.filter(
-            conversation_id=conversation_id, user_id__in=list(user_ids), muted=True
-        ).values_list("user_id", flat=True)
-    }
+# muted_user_ids is in rules.py (Web Push reads it there without importing the actions).
+__all__ = ["archived_conversation_ids", "muted_user_ids", "set_preferences"]
 
 
 def archived_conversation_ids(user: Any) -> QuerySet[ConversationPreference, Any]:

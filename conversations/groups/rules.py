@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from conversations.groups.models import ConversationPreference
 from conversations.models import Conversation, Participant
@@ -46,3 +47,13 @@ def is_archived(row: ConversationPreference | None, conversation: Conversation) 
     if row is None or row.archived_at is None:
         return False
     return row.muted or row.archived_at >= conversation.last_activity_at
+
+
+def muted_user_ids(conversation_id: Any, user_ids: Iterable[uuid.UUID | str]) -> set[str]:
+    """Those of ``user_ids`` who muted the conversation: notify the others only (Web Push)."""
+    return {
+        str(u)
+        for u in ConversationPreference.objects.filter(
+            conversation_id=conversation_id, user_id__in=list(user_ids), muted=True
+        ).values_list("user_id", flat=True)
+    }

@@ -27,7 +27,7 @@ from backend.accounts.models import User
 from backend.accounts.sessions import signed_in_before_revocation
 from backend.audit import log as audit
 from conversations.access import participant_user_ids
-from conversations.groups.preferences import muted_user_ids
+from conversations.groups.rules import muted_user_ids
 from conversations.models import Connection, Message
 from conversations.presence import STALE_AFTER
 from conversations.push.endpoints import allowed_endpoint
