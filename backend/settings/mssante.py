@@ -53,5 +53,6 @@ MSSANTE_IMAP_TIMEOUT = env_int("MSSANTE_IMAP_TIMEOUT", 30, minimum=1)
 MSSANTE_IDLE_SECONDS = env_int("MSSANTE_IDLE_SECONDS", 300, minimum=10)
 MSSANTE_MAILDIR_DIR = VAR_DIR / "maildir"
 MSSANTE_INBOX_MAX_BYTES = env_int("MSSANTE_INBOX_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
-# The test operators' password login (PER/ORG before XOAUTH2); refused in production.
+# The test operators' password login (PER boxes only, for the operator tests without an OpenID
+# provider and `make operator`; ORG boxes open with a member's PSC token); refused in production.
 MSSANTE_TEST_PASSWORD = env("MSSANTE_TEST_PASSWORD", "mot-de-passe-de-test")

@@ -109,6 +109,16 @@ def test_the_gp_sees_the_xdm_identity_and_files_the_letter_in_the_patient_record
     assert audit.actor_id == personas.gp.pk and audit.patient_id == patient.pk
     assert "LEFEBVRE" not in str(audit.data)  # never the patient's traits in the audit data
 
+    # The identity block reads on a phone without scrolling sideways.
+    phone = browser.new_context(**PHONE).new_page()
+    sign_in(phone, eager_server.base, "dr.martin")
+    phone.goto(eager_server.base + "/mssante")
+    phone.get_by_test_id("inbox-box").filter(has_text="Martin").click()
+    phone.get_by_test_id("inbox-row").filter(has_text="Lettre de liaison").click()
+    expect(phone.get_by_test_id("xdm-ins-oid")).to_be_visible()
+    screenshot(phone, "inbox-xdm-identity-360")
+    assert phone.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1") is False
+
 
 def _open_team_box(page: Any, base: str) -> None:
     page.goto(base + "/mssante")

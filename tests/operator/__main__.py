@@ -33,7 +33,9 @@ def main(argv: list[str]) -> int:
         )
     print(f"CA IGC-Santé de test : {operators.pki.ca_bundle}")
     print(f"CRL : {operators.pki.crl}")
-    print(f"Mot de passe de test (PER/ORG) : {operators.password}")
+    print(f"Mot de passe de test (BAL PER) : {operators.password}")
+    print("BAL ORG : sans mot de passe, ouvertes par le jeton PSC d'un membre (les tests démarrent")
+    print("le fournisseur PSC de test et la délégation ; voir tests/operator/delegation.py)")
     return 0
 
 
