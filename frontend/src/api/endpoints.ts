@@ -1,6 +1,8 @@
 /** Typed wrappers around the HTTP endpoints used by the messaging screens. */
 import { http, type HttpClient } from "./http";
-import type { Conversation, DirectoryEntry, Id, Me, MessagesPage, Message, SignInMethods } from "./types";
+import type { Conversation, DirectoryEntry, Id, Me, MessagesPage, Message, PatientRecord, SignInMethods } from "./types";
+
+const enc = (v: Id | string) => encodeURIComponent(String(v));
 
 export function createApi(client: HttpClient = http) {
   return {
@@ -25,6 +27,21 @@ export function createApi(client: HttpClient = http) {
       client.post<Message>(`/api/conversations/${encodeURIComponent(String(conversation))}/messages`, data),
     markRead: (conversation: Id, seq: number) =>
       client.post<unknown>(`/api/conversations/${encodeURIComponent(String(conversation))}/read`, { seq }),
+    /** Groups and the conversation's patient (conversations/groups/ on the server). */
+    renameConversation: (conversation: Id, title: string) => client.patch<Conversation>(`/api/conversations/${enc(conversation)}`, { title }),
+    setPatient: (conversation: Id, patient: Id | null) => client.put<Conversation>(`/api/conversations/${enc(conversation)}/patient`, { patient }),
+    setPreferences: (conversation: Id, prefs: { muted?: boolean; pinned?: boolean; archived?: boolean }) =>
+      client.patch<Conversation>(`/api/conversations/${enc(conversation)}/preferences`, prefs),
+    addParticipants: (conversation: Id, participants: (Id | string)[]) =>
+      client.post<Conversation>(`/api/conversations/${enc(conversation)}/participants`, { participants }),
+    /** A user id, or a team mailbox's address; one's own id is leaving. */
+    removeParticipant: (conversation: Id, who: Id | string) => client.del<undefined>(`/api/conversations/${enc(conversation)}/participants/${enc(who)}`),
+    searchPatients: (params: { q?: string; ins?: string; birth_date?: string }, signal?: AbortSignal) => {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+      return client.get<{ results: PatientRecord[]; count: number }>(`/api/patients?${q}`, { signal });
+    },
+    patient: (id: Id) => client.get<PatientRecord>(`/api/patients/${enc(id)}`),
     directory: (q: string, signal?: AbortSignal) =>
       client.get<{ results: DirectoryEntry[]; count: number }>(`/api/directory?${new URLSearchParams({ q })}`, { signal }),
   };

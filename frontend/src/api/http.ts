@@ -146,6 +146,18 @@ export class HttpClient {
     return this.request<T>(path, { ...options, method: "POST", body });
   }
 
+  patch<T>(path: string, body?: unknown, options: Omit<HttpOptions, "method" | "body"> = {}): Promise<T> {
+    return this.request<T>(path, { ...options, method: "PATCH", body });
+  }
+
+  put<T>(path: string, body?: unknown, options: Omit<HttpOptions, "method" | "body"> = {}): Promise<T> {
+    return this.request<T>(path, { ...options, method: "PUT", body });
+  }
+
+  del<T>(path: string, options: Omit<HttpOptions, "method" | "body"> = {}): Promise<T> {
+    return this.request<T>(path, { ...options, method: "DELETE" });
+  }
+
   private async send<T>(path: string, options: HttpOptions): Promise<T> {
     const method = (options.method ?? "GET").toUpperCase();
     const headers: Record<string, string> = { Accept: "application/json" };

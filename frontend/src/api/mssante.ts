@@ -28,6 +28,8 @@ export interface SendPayload {
   attachments: Id[];
   close_exchange: boolean;
   read_receipt: boolean;
+  /** The patient record the mail is about (« Écrire à ce patient » from a conversation). */
+  patient?: Id;
 }
 
 export function createMssanteApi(client: HttpClient = http) {

@@ -71,6 +71,10 @@ export type TeamRole = Schemas["TeamMembership"];
 export type Participant = Schemas["UserParticipant"] | Schemas["MailboxParticipant"];
 export type ReadState = Schemas["ReadMark"];
 export type Conversation = Schemas["ConversationPayload"];
+/** The identity chip of a conversation's patient (never the INS). */
+export type PatientRef = NonNullable<Conversation["patient"]>;
+/** A patient record (search results, « Écrire à ce patient »). */
+export type PatientRecord = Schemas["Patient"];
 export type MessagesPage = Schemas["MessagesPage"];
 /** One entry of the directory (annuaire): its id is the directory's own number. */
 export type DirectoryEntry = Schemas["Entry"];

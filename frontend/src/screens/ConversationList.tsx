@@ -9,6 +9,7 @@ import type { ChatController } from "../state/chat";
 import { useStore } from "../state/store";
 import { useSearchShortcut } from "./search/jump";
 import { MessageSearchResults } from "./search/MessageSearchResults";
+import "../styles/groups.css";
 
 export function previewText(message: Message | null, meId: Id): string {
   if (!message) return "Aucun message";
@@ -61,7 +62,13 @@ export function ConversationList({
   const [query, setQuery] = useState("");
   const searchInput = useRef<HTMLInputElement>(null);
   useSearchShortcut(searchInput);
-  const filtered = useMemo(() => conversations.filter((c) => matches(c, query.trim())), [conversations, query]);
+  const [showArchived, setShowArchived] = useState(false);
+  const archivedCount = useMemo(() => conversations.filter((c) => c.archived).length, [conversations]);
+  const filtered = useMemo(
+    // a search looks into the archived ones too
+    () => conversations.filter((c) => (query.trim() ? true : !!c.archived === showArchived) && matches(c, query.trim())),
+    [conversations, query, showArchived],
+  );
   const now = new Date();
 
   return (
@@ -91,6 +98,16 @@ export function ConversationList({
         />
       </div>
 
+      {(archivedCount > 0 || showArchived) && (
+        <div class="conv-list-views" role="group" aria-label="Affichage">
+          <button type="button" class="btn btn-small btn-secondary" aria-pressed={!showArchived} onClick={() => setShowArchived(false)} data-testid="view-inbox">
+            Conversations
+          </button>
+          <button type="button" class="btn btn-small btn-secondary" aria-pressed={showArchived} onClick={() => setShowArchived(true)} data-testid="view-archived">
+            Archivées ({archivedCount})
+          </button>
+        </div>
+      )}
       {listStatus === "loading" && !conversations.length && <p class="conv-empty">Chargement…</p>}
       {listStatus === "error" && (
         <div class="alert alert-error" role="alert">
@@ -106,7 +123,9 @@ export function ConversationList({
           <p class="muted">Démarrez un échange avec un confrère ou une équipe avec « Nouvelle conversation ».</p>
         </div>
       )}
-      {!!conversations.length && !filtered.length && <p class="conv-empty">Aucune conversation ne correspond à « {query} ».</p>}
+      {!!conversations.length && !filtered.length && (
+        <p class="conv-empty">{query.trim() ? `Aucune conversation ne correspond à « ${query} ».` : showArchived ? "Aucune conversation archivée." : "Toutes vos conversations sont archivées."}</p>
+      )}
 
       <ul class="conv-items" data-testid="conversation-list">
         {filtered.map((c) => {
@@ -118,7 +137,9 @@ export function ConversationList({
             <li key={String(c.id)}>
               <a
                 href={href}
-                class={`conv-item${active ? " active" : ""}${c.unread_count ? " unread" : ""}`}
+                class={`conv-item${active ? " active" : ""}${c.unread_count ? " unread" : ""}${c.muted ? " muted-conv" : ""}`}
+                data-pinned={c.pinned ? "1" : undefined}
+                data-muted={c.muted ? "1" : undefined}
                 aria-current={active ? "page" : undefined}
                 onClick={(e) => linkClick(e, href)}
                 data-testid="conversation-item"
@@ -129,6 +150,20 @@ export function ConversationList({
                 <span class="conv-main">
                   <span class="conv-line">
                     <span class="conv-title">{c.display_title}</span>
+                    {(c.pinned || c.muted) && (
+                      <span class="conv-flags">
+                        {c.pinned && (
+                          <span role="img" aria-label="Épinglée" title="Épinglée" data-testid="flag-pinned">
+                            📌
+                          </span>
+                        )}
+                        {c.muted && (
+                          <span role="img" aria-label="En sourdine" title="En sourdine" data-testid="flag-muted">
+                            🔕
+                          </span>
+                        )}
+                      </span>
+                    )}
                     {c.last_message && <time class="conv-time" dateTime={c.last_message.created_at}>{shortStamp(c.last_message.created_at, now)}</time>}
                   </span>
                   <span class="conv-line">

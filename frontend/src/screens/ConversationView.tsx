@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/ho
 import type { Conversation, Id, Message } from "../api/types";
 import { Avatar, PresenceDot } from "../components/Avatar";
 import { Composer, type ComposerApi } from "../components/Composer";
+import { PatientChip } from "../components/PatientChip";
 import { ConfirmDialog } from "../components/Dialog";
 import { fromMessage, MessageItem, type MessageView } from "../components/MessageItem";
 import { separatorBefore } from "../lib/dates";
@@ -10,10 +11,13 @@ import { otherUsers, personName, sameId } from "../lib/people";
 import type { ChatController } from "../state/chat";
 import { computeSeenBy, isSeen, seenByLabel } from "../state/receipts";
 import { CallButton } from "./calls/CallButton";
+import { ConversationDetails } from "./conversation/ConversationDetails";
+import { PatientDialog } from "./conversation/PatientDialog";
 import { SynthesisButton } from "./synthesis/SynthesisDialog";
 import { useStore } from "../state/store";
 import { ConversationSearchButton, ConversationSearchPanel } from "./search/ConversationSearch";
 import { useJumpToMessage, type JumpTarget } from "./search/jump";
+import "../styles/groups.css";
 
 export function typingLabel(names: string[]): string | null {
   if (!names.length) return null;
@@ -58,6 +62,7 @@ export function ConversationView({
   const connection = useStore(chat.store, (s) => s.connection);
   const [toDelete, setToDelete] = useState<Message | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [panel, setPanel] = useState<"patient" | "details" | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const composerApi = useRef<ComposerApi | null>(null);
   const stickToBottom = useRef(true);
@@ -204,15 +209,24 @@ export function ConversationView({
             {subtitle(conv, meId)}
           </p>
         </div>
-        {conv.patient && (
-          <span class="patient-tag" data-testid="conversation-patient">
-            Patient : {conv.patient.display_name}
+        {conv.patient ? (
+          <span class="patient-tag patient-tag-chip" data-testid="conversation-patient">
+            <PatientChip patient={conv.patient} onOpen={() => setPanel("patient")} />
           </span>
+        ) : (
+          <button type="button" class="btn btn-secondary btn-small patient-attach" onClick={() => setPanel("patient")} data-testid="patient-attach">
+            <span aria-hidden="true">+</span> Patient
+          </button>
         )}
         <ConversationSearchButton open={searching} onToggle={() => setSearching(!searching)} />
         <CallButton chat={chat} meId={meId} conversationId={conversationId} />
         <SynthesisButton conversation={conv} />
+        <button type="button" class="btn btn-icon details-button" onClick={() => setPanel("details")} aria-label="Détails de la conversation" title="Détails de la conversation" data-testid="conversation-details-button">
+          <span aria-hidden="true">⋯</span>
+        </button>
       </header>
+      {panel === "patient" && <PatientDialog chat={chat} conversation={conv} onClose={() => setPanel(null)} />}
+      {panel === "details" && <ConversationDetails chat={chat} conversation={conv} meId={meId} onClose={() => setPanel(null)} />}
 
       {searching && (
         <ConversationSearchPanel

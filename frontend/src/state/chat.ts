@@ -19,6 +19,7 @@ import {
   patchConversation,
   reduceChatFrame,
   sortConversations,
+  removeConversation,
   upsertConversation,
 } from "./chatFrames";
 import { lastSeq, mergeMessages } from "./messages";
@@ -329,6 +330,20 @@ export class ChatController {
   // ---------------------------------------------------------------- messages
 
   /** The conversation on screen (null: none). Loads its latest page on first open. */
+  /** Group changes and settings: the server answers with the conversation as the user sees it
+   * (the other participants get it over the socket). */
+  async updateConversation(call: Promise<Conversation>): Promise<Conversation> {
+    const conv = await call;
+    this.upsertConversation(conv);
+    return conv;
+  }
+
+  /** Leaving: the conversation goes from the list at once (the server confirms with a frame). */
+  forgetConversation(id: Id): void {
+    this.cursors.forget(id);
+    this.store.set((s) => removeConversation(s, id));
+  }
+
   setActive(id: Id | null): void {
     this.active = id === null ? null : key(id);
     if (id === null) return;
@@ -421,8 +436,11 @@ export class ChatController {
         last_seq: message.seq,
         last_message: message,
         unread_count: fromOther && !visible ? c.unread_count + 1 : c.unread_count,
+        // new activity brings an archived conversation back, unless it is muted (server rule)
+        archived: !!c.archived && !!c.muted,
       }));
-      if (fromOther && opts.live) this.deps.onIncoming?.(message, this.conversation(conv));
+      // a muted conversation does not notify (its unread count still grows)
+      if (fromOther && opts.live && !existing.muted) this.deps.onIncoming?.(message, this.conversation(conv));
     } else if (existing.last_message && sameId(existing.last_message.id, message.id)) {
       this.patchConversation(conv, (c) => ({ ...c, last_message: message }));
     }
@@ -595,6 +613,14 @@ export class ChatController {
       }
       case "conversation-added":
         this.afterUpsert(effect.conversation);
+        break;
+      case "conversation-removed":
+        this.cursors.forget(effect.conversation);
+        if (this.active === key(effect.conversation)) {
+          this.store.update({
+            notice: effect.reason === "left" ? "Vous avez quitté cette conversation." : "Vous avez été retiré de cette conversation.",
+          });
+        }
         break;
       case "session-ended":
         this.sessionEnded(effect.reason, effect.message);

@@ -39,6 +39,8 @@ export type ChatEffect =
   | { type: "my-read"; conversation: Id; seq: number }
   | { type: "typing-timer"; conversation: Id; user: Id }
   | { type: "conversation-added"; conversation: Conversation }
+  /** The user no longer sees this conversation (left, or removed by the group's admin). */
+  | { type: "conversation-removed"; conversation: Id; reason: "left" | "removed" }
   | { type: "session-ended"; reason: string; message: string }
   | { type: "teleexpertise"; request: unknown }
   | { type: "export"; export: unknown }
@@ -57,8 +59,18 @@ function activityTime(c: Conversation): number {
   return Date.parse(c.last_message?.created_at ?? c.created_at) || 0;
 }
 
+/** Pinned first, then the most recent activity. */
 export function sortConversations(list: Conversation[]): Conversation[] {
-  return [...list].sort((a, b) => activityTime(b) - activityTime(a));
+  return [...list].sort((a, b) => Number(!!b.pinned) - Number(!!a.pinned) || activityTime(b) - activityTime(a));
+}
+
+export function removeConversation<S extends FrameState>(state: S, id: Id): S {
+  const k = key(id);
+  const messages = { ...state.messages };
+  delete messages[k];
+  const typing = { ...state.typing };
+  delete typing[k];
+  return { ...state, conversations: state.conversations.filter((c) => !sameId(c.id, id)), messages, typing };
 }
 
 export function patchConversation<S extends FrameState>(state: S, id: Id, fn: (c: Conversation) => Conversation): S {
@@ -162,6 +174,12 @@ export function reduceChatFrame<S extends FrameState>(state: S, frame: ServerFra
     case "conversation.new":
       return same(upsertConversation(state, frame.conversation), [
         { type: "conversation-added", conversation: frame.conversation },
+      ]);
+    case "conversation.updated":
+      return same(upsertConversation(state, frame.conversation));
+    case "conversation.removed":
+      return same(removeConversation(state, frame.conversation), [
+        { type: "conversation-removed", conversation: frame.conversation, reason: frame.reason },
       ]);
     case "session.ended":
       return same(state, [{ type: "session-ended", reason: frame.reason, message: frame.message }]);

@@ -55,6 +55,11 @@ export class SyncCursors {
     return out;
   }
 
+  /** No longer followed (the user left the conversation, or was removed): not synced any more. */
+  forget(conversation: Id): void {
+    this.map.delete(String(conversation));
+  }
+
   clear(): void {
     this.map.clear();
   }

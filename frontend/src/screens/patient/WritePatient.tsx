@@ -1,7 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
+import { api } from "../../api/endpoints";
 import { ApiError } from "../../api/http";
 import { mssApi, type InsCheck, type MssMessage } from "../../api/mssante";
-import type { Attachment, Me } from "../../api/types";
+import type { Attachment, Me, PatientRecord } from "../../api/types";
+import { bornOn, statusWord } from "../../lib/identity";
 import { Uploader } from "../../components/Uploader";
 import { formatDateTime, recipientStatusLabel, summarySentence } from "../../lib/format";
 
@@ -9,7 +11,14 @@ export function normalizeIns(v: string): string {
   return v.replace(/[\s.-]/g, "").toUpperCase();
 }
 
+/** The patient record named in the address (« Écrire à ce patient » from a conversation). */
+function patientParam(): string | null {
+  return typeof location !== "undefined" ? new URLSearchParams(location.search).get("patient") : null;
+}
+
 export function WritePatientScreen({ me }: { me: Me }) {
+  const [record, setRecord] = useState<PatientRecord | null>(null);
+  const [recordError, setRecordError] = useState<string | null>(null);
   const [ins, setIns] = useState("");
   const [check, setCheck] = useState<InsCheck | null>(null);
   const [confirmed, setConfirmed] = useState(false);
@@ -28,6 +37,23 @@ export function WritePatientScreen({ me }: { me: Me }) {
   const [reload, setReload] = useState(0);
 
   useEffect(() => {
+    const id = patientParam();
+    if (!id) return;
+    api
+      .patient(id)
+      .then((p) => {
+        if (!p.mssante_address) {
+          setRecordError("L'identité de ce patient n'est pas qualifiée : sa messagerie santé ne peut pas être utilisée.");
+          return;
+        }
+        setRecord(p);
+        setCheck({ valid: true, ins: p.ins ?? "", sex: p.sex, birth_year: 0, birth_month: null, birth_department: null, summary: "", mssante_address: p.mssante_address });
+        setConfirmed(true);
+      })
+      .catch((err) => setRecordError(err instanceof ApiError ? err.message : "Patient introuvable."));
+  }, []);
+
+  useEffect(() => {
     mssApi
       .outbox()
       .then(setOutbox)
@@ -35,6 +61,7 @@ export function WritePatientScreen({ me }: { me: Me }) {
   }, [reload]);
 
   function reset() {
+    setRecord(null);
     setCheck(null);
     setConfirmed(false);
     setInsError(null);
@@ -71,7 +98,16 @@ export function WritePatientScreen({ me }: { me: Me }) {
     setBusy(true);
     setSendError(null);
     try {
-      await mssApi.send({ from, to: [check.mssante_address], subject: subject.trim(), body, attachments: files.map((f) => String(f.id)), close_exchange: close, read_receipt: false });
+      await mssApi.send({
+        from,
+        to: [check.mssante_address],
+        subject: subject.trim(),
+        body,
+        attachments: files.map((f) => String(f.id)),
+        close_exchange: close,
+        read_receipt: false,
+        ...(record ? { patient: record.id } : {}),
+      });
       setSent("Message envoyé au patient.");
       setSubject("");
       setBody("");
@@ -99,6 +135,25 @@ export function WritePatientScreen({ me }: { me: Me }) {
           {sent}
         </div>
       )}
+      {recordError && (
+        <div class="alert alert-error" role="alert" data-testid="patient-record-error">
+          {recordError}
+        </div>
+      )}
+      {record && (
+        <section class="panel" aria-label="Patient" data-testid="patient-record">
+          <p>
+            <strong>{record.birth_name}</strong> {record.first_names.join(" ")}, {bornOn(record.sex, record.birth_date)} — identité {statusWord(record.identity_status)}
+          </p>
+          <p class="muted">
+            Messagerie santé : <span data-testid="patient-record-address">{record.mssante_address}</span>{" "}
+            <button type="button" class="btn btn-link" onClick={reset} data-testid="patient-record-change">
+              Écrire à un autre patient
+            </button>
+          </p>
+        </section>
+      )}
+      {!record && (
       <form class="panel" onSubmit={verify} noValidate>
         <div class="field">
           <label for="patient-ins">Matricule INS du patient (15 caractères)</label>
@@ -150,6 +205,7 @@ export function WritePatientScreen({ me }: { me: Me }) {
           </p>
         )}
       </form>
+      )}
 
       {check && confirmed && (
         <form class="panel" onSubmit={send} noValidate data-testid="patient-compose">
