@@ -4,6 +4,9 @@ Every listener is on 127.0.0.1, on ports chosen free at start; nothing is chroot
 touches the system-wide configuration in /etc. Values follow the MSSanté client référentiel #2:
 STARTTLS on submission and IMAP, TLS 1.2 minimum, the ECO.1.1.3 suites for TLS 1.2, server
 certificates of the test IGC-Santé chain, client certificates of that chain for APP mailboxes.
+SASL XOAUTH2 with a Pro Santé Connect token: for a PER mailbox Dovecot's ``oauth2`` passdb (the
+token's owner is the mailbox), for an ORG mailbox the operator's delegation (``delegation.py``:
+the token's subject is one of the mailbox's members). ORG mailboxes have no password.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@
 (``op1.test.mssante.fr``, ``op2.test.mssante.fr``), starts one Postfix and one Dovecot per
 operator on free 127.0.0.1 ports, and returns what a client needs (ports, CA bundle, CRL,
 client certificates). The operators relay to each other, so a mail submitted to op1 for an op2
-address lands in op2's IMAP box. ``stop()`` stops all four daemons. The packages come from
+address lands in op2's IMAP box. With ``introspection_url`` (the local PSC provider's, as the
+pytest fixture gives), PER and ORG mailboxes accept XOAUTH2 with a PSC token (ORG: a member's,
+see ``delegation.py``). ``stop()`` stops all four daemons. The packages come from
 ``tests/operator/install.sh`` (policy-rc.d keeps Debian from starting them itself).
 """
 
