@@ -362,8 +362,8 @@ def record_history_read(user: User, conversation: Conversation, count: int) -> N
 def record_conversations_shown(
     user: User, conversations: Sequence[Conversation], verb: str = "conversation.list_read"
 ) -> None:
-    """A list or a detail that shows message text about a patient (the last message's
-    preview) is a read of that patient's data: one event per such conversation."""
+    """A list or a detail about a patient shows their identity chip (and the last message's
+    preview): a read of that patient's data, one event per such conversation, messages or not."""
     for conversation in conversations:
-        if conversation.patient_id and conversation.last_seq:
+        if conversation.patient_id:
             audit_conversation(verb, user, conversation)

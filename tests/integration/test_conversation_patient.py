@@ -145,6 +145,19 @@ def test_the_patient_record_for_writing_is_read_with_an_audit_event(personas, as
     assert_error(as_user(personas.cardiologist).get(f"/api/patients/{lefebvre.pk}"), 404)
 
 
+def test_the_chip_is_an_audited_read_even_before_any_message(personas, as_user):
+    lefebvre = patient("LEFEBVRE")
+    conversation, _ = actions.create_conversation(
+        personas.gp, users=[personas.cardiologist], patient=lefebvre
+    )
+    assert conversation.last_seq == 0
+    listed = as_user(personas.cardiologist).get("/api/conversations").json()["results"]
+    assert listed[0]["patient"]["birth_name"] == "LEFEBVRE"
+    assert AuditEvent.objects.filter(
+        verb="conversation.list_read", actor=personas.cardiologist, patient_id=lefebvre.pk
+    ).exists()
+
+
 @pytest.mark.parametrize("persona", ["billing", "billing_mailbox_member", "admin"])
 def test_non_clinical_roles_never_see_a_patient(personas, as_user, persona):
     morel = patient("MOREL")  # kept by the CH du Mans, where all three work
