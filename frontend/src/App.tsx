@@ -80,7 +80,7 @@ export function App() {
       <TopBar me={me} path={path} />
       {state.offline && (
         <div class="offline-banner" role="status" aria-live="polite" data-testid="offline-banner">
-          <span>Hors ligne — dernières données de cet appareil ; vos messages partiront au retour du réseau.</span>
+          <span>Hors ligne — dernières données gardées sur cet appareil.</span>
           <button
             type="button"
             class="btn btn-link"

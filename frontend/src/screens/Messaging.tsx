@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { Me } from "../api/types";
 import { ConnectionBanner } from "../components/ConnectionBanner";
+import { NotifyPrompt } from "../components/NotifyPrompt";
 import { navigate } from "../lib/router";
 import type { ChatController } from "../state/chat";
 import { session } from "../state/session";
@@ -25,6 +26,7 @@ export function MessagingScreen({ chat, me, conversationId }: { chat: ChatContro
   return (
     <div class={`messaging ${conversationId ? "show-conversation" : "show-list"}`}>
       {!offlineStart && <ConnectionBanner status={connection} onRetry={() => chat.socket.reconnectNow()} />}
+      {!conversationId && <NotifyPrompt />}
       {notice && (
         <div class="toast" role="alert" data-testid="notice">
           <span>{notice}</span>

@@ -287,3 +287,32 @@ describe("Web Push in the page", () => {
     expect(Array.from(base64UrlToBytes("_-8"))).toEqual([0xff, 0xef]);
   });
 });
+
+describe("NotifyPrompt", () => {
+  it("offers Web Push on a phone while the permission is not asked, and subscribes once granted", async () => {
+    const { render } = await import("preact");
+    const { act } = await import("preact/test-utils");
+    const { NotifyPrompt } = await import("../src/components/NotifyPrompt");
+    let permission: NotificationPermission = "default";
+    vi.stubGlobal("Notification", {
+      get permission() {
+        return permission;
+      },
+      requestPermission: vi.fn(async () => (permission = "granted")),
+    });
+    const api = { config: vi.fn(async () => ({ public_key: "BAEC" })), subscribe: vi.fn(async () => ({})), list: vi.fn(), remove: vi.fn() };
+    const subscription = { options: { applicationServerKey: null }, toJSON: () => ({ endpoint: "https://fcm.googleapis.com/x", keys: { p256dh: "p", auth: "a" } }) };
+    const registration = { pushManager: { getSubscription: async () => null, subscribe: vi.fn(async () => subscription) } };
+    setPushEnv({ api: api as never, registration: async () => registration as never, permission: () => permission });
+    const root = document.createElement("div");
+    document.body.appendChild(root);
+    await act(async () => render(<NotifyPrompt supported />, root));
+    expect(root.textContent).toContain("Être prévenu des nouveaux messages");
+    await act(async () => (root.querySelector("[data-testid=notify-prompt-enable]") as HTMLButtonElement).click());
+    await flush();
+    expect(root.querySelector("[data-testid=notify-prompt]")).toBeNull();
+    expect(api.subscribe).toHaveBeenCalledTimes(1);
+    render(null, root);
+    root.remove();
+  });
+});
