@@ -20,12 +20,12 @@ from django.utils import timezone
 from backend import metrics
 from backend.accounts.access import can_take_part, require_clinical_access
 from backend.accounts.models import Mailbox, User
-from backend.accounts.people import person
+from backend.accounts.people import people_cached, person
 from backend.errors import Conflict, DomainError, Kind, NotFound
 from backend.patients.models import Patient
-from conversations import events, frames
+from conversations import events, frames, sending
 from conversations.access import access_conversation, participant_user_ids
-from conversations.audit import audit_conversation
+from conversations.audit import audit_conversation, audit_conversations_shown
 from conversations.message_options import PLAIN, SendOptions, replied_message
 from conversations.models import (
     Attachment,
@@ -35,8 +35,14 @@ from conversations.models import (
     Participant,
     ReadState,
 )
+from conversations.payloads import MessagePayload
 from conversations.push import schedule as push
-from conversations.representations import conversation_json, message_json
+from conversations.representations import (
+    attachment_json,
+    conversation_json,
+    message_json,
+    message_payload,
+)
 from conversations.teams import team_of
 
 
@@ -44,6 +50,7 @@ from conversations.teams import team_of
 class SendResult:
     message: Message
     created: bool
+    payload: MessagePayload | None = None  # the message's JSON when this call stored it
 
 
 CONVERSATIONS_FORBIDDEN = "Votre rôle ne donne pas accès aux conversations."
@@ -211,25 +218,28 @@ def _send_message(
     origin: str | None,
     options: SendOptions,
 ) -> SendResult:
-    conversation = access_conversation(sender, conversation_id, for_update=True)
+    # The statements of this path are counted and explained in conversations/sending.py.
     existing = Message.objects.filter(sender=sender, client_id=client_id).first()
     if existing is not None:
-        return _existing(existing, conversation.pk)
-    attachments = list(
-        Attachment.objects.select_for_update().filter(
-            pk__in=attachment_ids, uploaded_by=sender, message__isnull=True
+        return _existing(existing, access_conversation(sender, conversation_id).pk)
+    conversation = sending.take_next_seq(sender, conversation_id)  # locked until commit
+    attachments = []
+    if attachment_ids:
+        attachments = list(
+            Attachment.objects.select_for_update()
+            .filter(pk__in=attachment_ids, uploaded_by=sender, message__isnull=True)
+            .order_by("created_at")
         )
-    )
-    if len(attachments) != len(set(attachment_ids)):
-        raise DomainError(
-            "attachment_invalid",
-            "Une pièce jointe est introuvable ou déjà envoyée.",
-            fields={"attachments": ["Pièce jointe introuvable ou déjà envoyée."]},
-        )
+        if len(attachments) != len(set(attachment_ids)):
+            raise DomainError(
+                "attachment_invalid",
+                "Une pièce jointe est introuvable ou déjà envoyée.",
+                fields={"attachments": ["Pièce jointe introuvable ou déjà envoyée."]},
+            )
     reply_to = replied_message(conversation, options.reply_to)
     message = Message.objects.create(
         conversation=conversation,
-        seq=_next_seq(conversation),
+        seq=conversation.last_seq,
         sender=sender,
         client_id=client_id,
         body=body,
@@ -240,10 +250,7 @@ def _send_message(
     metrics.inc("liaison_messages_sent_total")
     if attachments:
         Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)
-    # The sender has read what they wrote.
-    ReadState.objects.update_or_create(
-        conversation=conversation, user=sender, defaults={"last_read_seq": message.seq}
-    )
+    sending.mark_own_read(conversation, sender, message.seq)
     extra: dict[str, Any] = {k: True for k in ("urgent", "forwarded") if getattr(options, k)}
     if reply_to is not None:
         extra["reply_to"] = str(reply_to.pk)
@@ -259,11 +266,20 @@ def _send_message(
         from conversations.urgent import schedule_reminder
 
         schedule_reminder(message.pk)
-    recipients = participant_user_ids(conversation)
-    frame = frames.message_new(message_json(message))
-    events.send_event_on_commit(recipients, frame, origin=origin)
+    recipients, team = sending.recipients_and_team(conversation, sender.pk)
+    payload = (
+        message_json(message)  # a reply quotes another message: the general path
+        if reply_to is not None
+        else message_payload(
+            message,
+            people_cached([sender.pk])[str(sender.pk)],
+            team,
+            [attachment_json(a) for a in attachments],
+        )
+    )
+    events.send_event_on_commit(recipients, frames.message_new(payload), origin=origin)
     push.push_on_commit(message, recipients)
-    return SendResult(message, created=True)
+    return SendResult(message, created=True, payload=payload)
 
 
 def _own_message(user: User, message_id: Any, conversation_id: Any = None) -> Message:
@@ -363,7 +379,6 @@ def record_conversations_shown(
     user: User, conversations: Sequence[Conversation], verb: str = "conversation.list_read"
 ) -> None:
     """A list or a detail about a patient shows their identity chip (and the last message's
-    preview): a read of that patient's data, one event per such conversation, messages or not."""
-    for conversation in conversations:
-        if conversation.patient_id:
-            audit_conversation(verb, user, conversation)
+    preview): a read of that patient's data, one event per such conversation, messages or not
+    (written in one statement, so a list's cost does not grow with it)."""
+    audit_conversations_shown(verb, user, [c for c in conversations if c.patient_id])

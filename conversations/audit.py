@@ -3,11 +3,14 @@ access journal finds it) and the conversation, never the content."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
 
 from backend.audit import log as audit
+from backend.audit.models import AuditEvent
+from backend.observability import client_ip_var, current_request_id
 from conversations.models import Conversation
 
 
@@ -30,4 +33,30 @@ def audit_conversation(
         patient_id=conversation.patient_id,
         organization=conversation.patient.organization if conversation.patient else None,
         data=data,
+    )
+
+
+def audit_conversations_shown(verb: str, actor: Any, conversations: Sequence[Conversation]) -> None:
+    """One event per conversation, as `audit_conversation` writes them, in one INSERT (a list of
+    200 conversations about patients costs one statement, not 200)."""
+    if not conversations:
+        return
+    request_id = current_request_id() or ""
+    ip = client_ip_var.get()
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor_user,
+                organization_id=c.patient.organization_id if c.patient else None,
+                verb=verb,
+                object_type=c._meta.label_lower,
+                object_id=str(c.pk),
+                patient_id=c.patient_id,
+                request_id=request_id,
+                ip=ip,
+                data={},
+            )
+            for c in conversations
+        ]
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -22,7 +22,7 @@ from backend.accounts.psc.tokens import PSC_SESSION
 from backend.api import parsers as bounded_json
 from backend.errors import DomainError
 from backend.observability import client_ip_var, new_request_id, request_id_var
-from conversations import events, frames, presence
+from conversations import events, fastpath, frames, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import FrameForm, FrameSerializer, validate_frame
 from conversations.ws_dispatch import HANDLERS, FrameError, TokenBucket
@@ -32,6 +32,7 @@ __all__ = ["HANDLERS", "ChatConsumer"]
 
 logger = logging.getLogger(__name__)
 MEMBERSHIP_TTL = 60.0
+CHECK_SESSION_ITSELF = frozenset({"message.send"})
 _last_sweep = 0.0  # monotonic time of this process's last sweep of stale connections
 
 
@@ -40,6 +41,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
     session_key: str | None = None
     session_group = ""
     ended = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """As Channels' own, without its `aclose_old_connections()` before every handler (a
+        worker-thread trip per frame and per delivery, issue #21): this consumer touches the
+        database only through `database_sync_to_async` and the message path's own trip, which
+        look after the connections themselves."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- lifecycle -------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -159,32 +170,53 @@ class ChatConsumer(AsyncWebsocketConsumer):
         client = self.scope.get("client") or [None]
         client_ip_var.set(client[0])
         frame_type = "invalid"
-        if self.ended or not await self._session_alive():
-            # The session is gone (logout, password change, deactivation...): nothing it sends
-            # is acted upon, whatever the close event did or did not reach this process; a
-            # socket already told so gets no answer at all.
+        if self.ended:
             metrics.inc("liaison_ws_frames_total", type="refused", outcome="session_ended")
-            if not self.ended:
-                await self.end_socket(sessions.ENDED)
             return
+        self.session_checked = False
         try:
             frame, ref = self._parse(text_data, bytes_data)
             frame_type = frame["type"]
+            # message.send checks the session in its own trip to the database (ws_handlers);
+            # every other frame, and every error answer, is preceded by the check.
+            if frame_type not in CHECK_SESSION_ITSELF and not await self.check_session():
+                return
             handler = HANDLERS.get(frame_type)
             if handler is None:
                 raise DomainError("unknown_type", f"Type de message inconnu : {frame_type[:40]}.")
             await handler(self, frame, ref)
             metrics.inc("liaison_ws_frames_total", type=frame_type, outcome="ok")
         except (DomainError, FrameError) as exc:
+            if not await self.check_session():
+                return
             error, ref = (exc.error, exc.ref) if isinstance(exc, FrameError) else (exc, None)
             metrics.inc("liaison_ws_frames_total", type=frame_type, outcome=error.code)
             await self.send_frame(frames.error(error.code, error.message, ref, error.fields))
         except Exception:
             logger.exception("websocket frame failed", extra={"event": frame_type})
+            if not await self.check_session():
+                return
             metrics.inc("liaison_ws_frames_total", type=frame_type, outcome="server_error")
             await self.send_frame(
                 frames.error("server_error", "Erreur interne : réessayez dans un instant.")
             )
+
+    async def check_session(self) -> bool:
+        """The session is over (logout, password change, deactivation...): nothing this socket
+        sends is acted upon, whatever the close event did or did not reach this process; a
+        socket already told so gets no answer at all."""
+        if self.session_checked:
+            return True
+        if await self._session_alive():
+            self.session_checked = True
+            return True
+        await self.session_over()
+        return False
+
+    async def session_over(self) -> None:
+        metrics.inc("liaison_ws_frames_total", type="refused", outcome="session_ended")
+        if not self.ended:
+            await self.end_socket(sessions.ENDED)
 
     def _parse(self, text_data: str | None, bytes_data: bytes | None) -> tuple[dict[str, Any], Any]:
         if text_data is None:
@@ -201,6 +233,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             ) from exc
         if not isinstance(frame, dict):
             raise DomainError("bad_frame", "Le message doit être un objet JSON avec un « type ».")
+        plain, ref = fastpath.header(frame)
+        if plain:
+            return frame, ref
         try:
             header = validate_frame(
                 FrameSerializer,
@@ -222,7 +257,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise FrameError(exc, ref) from exc
 
     async def send_frame(self, frame: Mapping[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False, default=str))
+        await self.send(text_data=events.encode(frame))
 
     async def _session_alive(self) -> bool:
         user = self.scope.get("user")
@@ -250,9 +285,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def deliver(self, event: dict[str, Any]) -> None:
         if self.ended:
             return
-        frame = event["frame"]
+        text = event.get("text")  # serialised once by events._dispatch for every recipient
+        frame = event.get("frame") or {}
         # The socket that sent a message already has it in its message.ack (calls: their ack).
-        kind = str(frame.get("type", ""))
+        kind = str(event.get("kind") or frame.get("type", ""))
         if event.get("origin") == self.channel_name and (
             kind == "message.new" or kind.startswith("call.")
         ):
@@ -260,10 +296,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if kind.startswith("conversation."):
             # Who takes part changed: the typing relay asks the database again, so someone
             # removed gets no more typing frames from this socket.
-            conversation = frame.get("conversation")
-            key = conversation.get("id") if isinstance(conversation, dict) else conversation
+            key = event.get("conversation") or _conversation_key(frame)
             self.members.pop(str(key), None)
-        await self.send_frame(frame)
+        if text is not None:
+            await self.send(text_data=text)
+        else:
+            await self.send_frame(frame)
 
     async def broadcast_presence(self, user_ids: set[str], status: str) -> None:
         frame = frames.presence(self.user.pk, cast(frames.PresenceStatus, status))
@@ -279,3 +317,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         members = await conversation_members(self.user, conversation, ref)
         self.members[conversation] = (time.monotonic(), members)
         return members
+
+
+def _conversation_key(frame: Mapping[str, Any]) -> Any:
+    conversation = frame.get("conversation")
+    return conversation.get("id") if isinstance(conversation, dict) else conversation

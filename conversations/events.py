@@ -6,9 +6,12 @@ rollback then erases. The channel layer is fan-out only; clients catch up from t
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import json
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,21 +26,64 @@ def user_group(user_id: uuid.UUID | str) -> str:
     return f"user.{user_id}"
 
 
+def encode(frame: Mapping[str, Any]) -> str:
+    """A frame's text on the socket (the consumer's `send_frame` uses the same)."""
+    return json.dumps(frame, ensure_ascii=False, default=str)
+
+
 # --- Fan-out ---------------------------------------------------------------------------------
+# A WebSocket handler running an action in a worker thread collects the fan-out here and sends
+# it from the event loop once the action returned (committed): no hop back into the loop from
+# the thread. Everything else (REST, tasks) sends at commit with async_to_sync.
+_deferred: contextvars.ContextVar[list[Json] | None] = contextvars.ContextVar(
+    "deferred_fan_out", default=None
+)
+
+
+@contextlib.contextmanager
+def deferred_fan_out() -> Iterator[list[Json]]:
+    pending: list[Json] = []
+    token = _deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        _deferred.reset(token)
+
+
 async def _group_send_all(layer: Any, user_ids: list[str], payload: Json) -> None:
     for user_id in user_ids:
         try:
             await layer.group_send(user_group(user_id), payload)
         except Exception:
             # Fan-out is best effort: the message is stored, clients resync from their cursor.
-            logger.exception("fan-out failed", extra={"event": payload["frame"].get("type")})
+            logger.exception("fan-out failed", extra={"event": payload.get("kind")})
+
+
+async def fan_out(pending: list[Json]) -> None:
+    """Sends what `deferred_fan_out` collected (from the event loop)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for item in pending:
+        await _group_send_all(layer, item["users"], item["payload"])
 
 
 def _dispatch(user_ids: list[str], frame: Mapping[str, Any], origin: str | None) -> None:
     layer = get_channel_layer()
     if layer is None or not user_ids:
         return
-    payload = {"type": "deliver", "frame": frame, "origin": origin}
+    # Serialised once for every recipient; the consumer sends the text as it is.
+    kind = str(frame.get("type", ""))
+    payload: Json = {"type": "deliver", "text": encode(frame), "kind": kind, "origin": origin}
+    if kind.startswith("conversation."):
+        # The consumer forgets its cached members of a conversation whose people changed.
+        conversation = frame.get("conversation")
+        key = conversation.get("id") if isinstance(conversation, dict) else conversation
+        payload["conversation"] = str(key)
+    pending = _deferred.get()
+    if pending is not None:
+        pending.append({"users": user_ids, "payload": payload})
+        return
     try:
         # One hop into the event loop for all recipients, not one per recipient.
         async_to_sync(_group_send_all)(layer, user_ids, payload)

@@ -101,36 +101,49 @@ def messages_json(messages: Sequence[Message]) -> list[MessagePayload]:
     files: dict[uuid.UUID, list[AttachmentPayload]] = {}
     for attachment in Attachment.objects.filter(message__in=messages).order_by("created_at"):
         files.setdefault(attachment.message_id, []).append(attachment_json(attachment))  # type: ignore[arg-type]
-    result: list[MessagePayload] = []
-    for m in messages:
-        deleted = m.deleted_at is not None
-        result.append(
-            {
-                "id": str(m.pk),
-                "conversation": str(m.conversation_id),
-                "seq": m.seq,
-                "kind": m.kind,  # type: ignore[typeddict-item]
-                "sender": people.get(str(m.sender_id)) if m.sender_id else None,
-                # Written by a member of a team mailbox taking part: the team and their role.
-                "team": teams.get((str(m.conversation_id), str(m.sender_id))),  # type: ignore[typeddict-item]
-                "client_id": m.client_id,
-                # A deleted message stays in history as « Message supprimé », without content.
-                "body": "" if deleted else m.body,
-                "attachments": [] if deleted else files.get(m.pk, []),
-                "created_at": m.created_at.isoformat(),
-                "edited_at": m.edited_at.isoformat() if m.edited_at else None,
-                "deleted": deleted,
-                "reply_to": _quote(quoted.get(m.reply_to_id), people) if m.reply_to_id else None,
-                "forwarded": m.forwarded,
-                "urgent": m.urgent,
-                "acknowledgements": [
-                    _acknowledgement(a, people)
-                    for a in acks.get(m.pk, ())
-                    if str(a.user_id) in people
-                ],
-            }
+    return [
+        message_payload(
+            m,
+            people.get(str(m.sender_id)) if m.sender_id else None,
+            teams.get((str(m.conversation_id), str(m.sender_id))),
+            files.get(m.pk, []),
+            _quote(quoted.get(m.reply_to_id), people) if m.reply_to_id else None,
+            [_acknowledgement(a, people) for a in acks.get(m.pk, ()) if str(a.user_id) in people],
         )
-    return result
+        for m in messages
+    ]
+
+
+def message_payload(
+    m: Message,
+    sender: Person | None,
+    team: Any,
+    files: list[AttachmentPayload],
+    reply_to: ReplyQuote | None = None,
+    acknowledgements: list[Acknowledgement] | None = None,
+) -> MessagePayload:
+    """One message's JSON from what `messages_json` loads in batches (the send path has it)."""
+    deleted = m.deleted_at is not None
+    return {
+        "id": str(m.pk),
+        "conversation": str(m.conversation_id),
+        "seq": m.seq,
+        "kind": m.kind,  # type: ignore[typeddict-item]
+        "sender": sender,
+        # Written by a member of a team mailbox taking part: the team and their role.
+        "team": team,
+        "client_id": m.client_id,
+        # A deleted message stays in history as « Message supprimé », without content.
+        "body": "" if deleted else m.body,
+        "attachments": [] if deleted else files,
+        "created_at": m.created_at.isoformat(),
+        "edited_at": m.edited_at.isoformat() if m.edited_at else None,
+        "deleted": deleted,
+        "reply_to": reply_to,
+        "forwarded": m.forwarded,
+        "urgent": m.urgent,
+        "acknowledgements": acknowledgements or [],
+    }
 
 
 def _acknowledgement(ack: MessageAcknowledgement, people: dict[str, Any]) -> Acknowledgement:

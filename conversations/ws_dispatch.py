@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 
 from backend.errors import DomainError
-from conversations import events, frames, presence
+from conversations import events, fastpath, frames, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import (
     WsMessageAcknowledge,
@@ -40,6 +40,11 @@ class ChatSocket(ws_calls.Socket, Protocol):
     """What a frame handler needs of the consumer (which imports this module)."""
 
     typing_sent: dict[str, float]
+    session_key: str | None
+    auth_at: float | None
+    session_checked: bool
+
+    async def session_over(self) -> None: ...
 
     async def members_of(self, conversation: str, ref: Any) -> set[str]: ...
 
@@ -89,8 +94,16 @@ def guard(handler: Handler) -> Handler:
 
 @guard
 async def on_message_send(consumer: ChatSocket, frame: dict[str, Any], ref: str | None) -> None:
-    data = consumer.validated(WsMessageSend, frame, ref)
-    message = await send_message(consumer.user, data, consumer.channel_name)
+    data = fastpath.message_send(frame) or consumer.validated(WsMessageSend, frame, ref)
+    done = await send_message(
+        consumer.user, data, consumer.channel_name, (consumer.session_key, consumer.auth_at)
+    )
+    if done is None:
+        await consumer.session_over()
+        return
+    message, fan_out = done
+    consumer.session_checked = True
+    await events.fan_out(fan_out)
     await consumer.send_frame(frames.message_ack(data["client_id"], message, ref))
 
 

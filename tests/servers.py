@@ -38,8 +38,11 @@ def test_database_url() -> str:
 
 
 class Daphne:
-    def __init__(self, port: int | None = None, **env: str) -> None:
+    def __init__(
+        self, port: int | None = None, app: str = "backend.asgi:application", **env: str
+    ) -> None:
         self.port = port or free_port()
+        self.app = app
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object
@@ -75,7 +78,7 @@ class Daphne:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
-                "backend.asgi:application",
+                self.app,
             ],
             cwd=ROOT,
             env=env,

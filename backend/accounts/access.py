@@ -94,3 +94,17 @@ def clinical_member_user_ids(mailbox_ids: set[uuid.UUID] | list[uuid.UUID]) -> s
             user__is_active=True,
         ).values_list("user_id", flat=True)
     )
+
+
+def team_mailboxes_query(user_id: Any) -> Any:
+    """The mailboxes of ``team_mailbox_ids`` as an unevaluated queryset, by user id, to be embedded
+    in a larger statement (the send path checks participation inside its one UPDATE); the
+    caller checks first that the user is active and a professional, as ``team_mailbox_ids``."""
+    return Mailbox.objects.filter(
+        kind=Mailbox.Kind.ORGANIZATIONAL,
+        active=True,
+        members__user_id=user_id,
+        organization_id__in=Membership.objects.filter(
+            professional__user_id=user_id, role__in=CLINICAL_ROLES
+        ).values("organization_id"),
+    ).values("pk")

@@ -27,9 +27,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.db.models import Exists
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+
+from backend.compiled import CompiledQuery
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +122,28 @@ def session_is_alive(session_key: str | None, user_id: Any, auth_at: float | Non
 
     if not session_key:
         return False
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    if not store().exists(session_key):
-        return False
-    user = User.objects.filter(pk=user_id, is_active=True).only("sessions_revoked_at").first()
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" and user_id:
+        # One statement per frame, compiled once (the store's `exists` and the user otherwise).
+        sql, params = _ALIVE.sql(user_id, session_key)
+        user = next(iter(User.objects.raw(sql, params)), None)
+    else:
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        if not store().exists(session_key):
+            return False
+        user = User.objects.filter(pk=user_id, is_active=True).only("sessions_revoked_at").first()
     return user is not None and not signed_in_before_revocation(user, auth_at)
+
+
+def _alive_query(user_id: uuid.UUID, session_key: str) -> Any:
+    from django.contrib.sessions.models import Session
+
+    from backend.accounts.models import User
+
+    return (
+        User.objects.filter(pk=user_id, is_active=True)
+        .filter(Exists(Session.objects.filter(session_key=session_key)))
+        .only("sessions_revoked_at")[:1]
+    )
+
+
+_ALIVE = CompiledQuery(_alive_query, (uuid.UUID, str))

@@ -250,8 +250,14 @@ class ProcStats:
 class Server(Daphne):
     """One daphne process on loopback with the bench's own database and environment."""
 
-    def __init__(self, env: dict[str, str], redis_url: str = "", **settings_env: str) -> None:
-        super().__init__(None, **child_env({**env, **settings_env}, redis_url))
+    def __init__(
+        self,
+        env: dict[str, str],
+        redis_url: str = "",
+        app: str = "backend.asgi:application",
+        **settings_env: str,
+    ) -> None:
+        super().__init__(None, app, **child_env({**env, **settings_env}, redis_url))
 
     @property
     def stats(self) -> ProcStats:
