@@ -222,6 +222,63 @@ def _populate(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def grow(db: BenchDatabase, spec: dict[str, Any]) -> None:
+    """More data behind an existing world, in a subprocess on `db` (see `_grow`)."""
+    subprocess.run(
+        [sys.executable, "-m", "tests.bench.support", "grow", json.dumps(spec)],
+        cwd=ROOT,
+        env=child_env(db.env()),
+        check=True,
+        timeout=1200,
+        capture_output=True,
+    )
+
+
+def _grow(spec: dict[str, Any]) -> None:
+    """{"conversation", "sender", "messages": n}: n stored messages in that conversation (seq
+    continuing, bulk inserted); {"users": [a, b], "conversations": n}: n more groups of a and b."""
+    from django.db import transaction
+    from django.db.models import F
+
+    from conversations.models import Conversation, Message, Participant
+
+    with transaction.atomic():
+        if "messages" in spec:
+            conversation = Conversation.objects.select_for_update().get(pk=spec["conversation"])
+            start, count = conversation.last_seq, int(spec["messages"])
+            for first in range(0, count, 5000):
+                Message.objects.bulk_create(
+                    [
+                        Message(
+                            conversation=conversation,
+                            seq=start + n + 1,
+                            sender_id=spec["sender"],
+                            client_id=f"grow-{start + n + 1}-{conversation.pk}",
+                            body=f"Message ancien {n}",
+                        )
+                        for n in range(first, min(count, first + 5000))
+                    ]
+                )
+            Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + count)
+        if "conversations" in spec:
+            a, b = spec["users"]
+            made = Conversation.objects.bulk_create(
+                [
+                    Conversation(kind="group", title=f"Autre {n}", created_by_id=a)
+                    for n in range(int(spec["conversations"]))
+                ],
+                batch_size=1000,
+            )
+            Participant.objects.bulk_create(
+                [
+                    Participant(conversation=c, user_id=u, added_by_id=a)
+                    for c in made
+                    for u in (a, b)
+                ],
+                batch_size=2000,
+            )
+
+
 # --- servers -----------------------------------------------------------------------------------
 class ProcStats:
     """CPU seconds (user+system) and RSS of one process, from /proc."""
@@ -328,5 +385,12 @@ if __name__ == "__main__":
 
         django.setup()
         print(json.dumps(_populate(json.loads(sys.argv[2]))))
+    elif len(sys.argv) == 3 and sys.argv[1] == "grow":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        _grow(json.loads(sys.argv[2]))
     else:
         raise SystemExit("usage: python -m tests.bench.support populate '<json spec>'")
