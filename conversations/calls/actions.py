@@ -196,6 +196,25 @@ def leave_calls_of_channel(channel_name: str) -> int:
     return left
 
 
+def drop_from_calls(conversation_id: Any, user_ids: set[Any]) -> int:
+    """People who no longer see the conversation (removed, or left a group) leave its open
+    calls: they hear and see nothing of it any more. Run after the removal's commit (locks: the
+    call first, as in backend/locks.py). Returns how many left."""
+    left = 0
+    stretches = CallParticipant.objects.filter(
+        call__conversation_id=conversation_id, user_id__in=user_ids, left_at__isnull=True
+    )
+    for call_id, user_id in list(stretches.values_list("call_id", "user_id")):
+        with transaction.atomic():
+            call = Call.objects.select_for_update().get(pk=call_id)
+            stretch = joined(call).filter(user_id=user_id).select_related("user").first()
+            if stretch is None or call.state in FINISHED:
+                continue
+            _leave(call, stretch, stretch.user)
+            left += 1
+    return left
+
+
 def call_log(user: Any, conversation_id: Any) -> list[CallPayload]:
     """The conversation's calls, newest first (unanswered ones past the ring time as missed)."""
     actions.require_clinician(user)

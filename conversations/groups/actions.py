@@ -18,6 +18,7 @@ from backend.patients.models import Patient
 from conversations.access import access_conversation, participant_user_ids
 from conversations.actions import _post_system_message, require_clinician
 from conversations.audit import audit_conversation
+from conversations.calls import actions as calls
 from conversations.groups.fanout import conversation_changed
 from conversations.groups.rules import group_admin_id
 from conversations.models import Conversation, Participant
@@ -148,6 +149,9 @@ def remove_participant(
     # The system message goes to those who still see the conversation, nobody else.
     _post_system_message(conversation, text, recipients=participant_user_ids(conversation))
     conversation_changed(conversation, before, reason="left" if leaving else "removed")
+    gone = before - participant_user_ids(conversation)
+    if gone:
+        transaction.on_commit(lambda: calls.drop_from_calls(conversation.pk, gone))
 
 
 def _who(user: User | None, mailbox: Mailbox | None) -> dict[str, Any]:

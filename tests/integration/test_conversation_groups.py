@@ -8,7 +8,9 @@ import pytest
 
 from backend.accounts.models import Mailbox
 from backend.audit.models import AuditEvent
-from conversations import actions
+from conversations import actions, presence
+from conversations.calls import actions as calls
+from conversations.calls.models import CallParticipant
 from conversations.groups import actions as groups
 from conversations.groups.preferences import muted_user_ids, set_preferences
 from conversations.models import Message, Participant
@@ -151,6 +153,20 @@ def test_a_removed_participant_loses_the_history_and_gets_it_back_when_added_aga
     groups.add_participant(personas.gp, group.pk, personas.nurse)
     bodies = [m["body"] for m in nurse.get(url(group, "/messages")).json()["messages"]]
     assert "Avant" in bodies and "Après" in bodies
+
+
+def test_someone_removed_during_a_call_leaves_it(personas, django_capture_on_commit_callbacks):
+    group = group_of(personas)
+    groups.add_participant(personas.gp, group.pk, personas.nurse)
+    presence.connect(personas.nurse.pk, "chan-nurse")
+    call = calls.invite(personas.gp, group.pk, "chan-gp")
+    calls.accept(personas.nurse, call.pk, "chan-nurse")
+    with django_capture_on_commit_callbacks(execute=True):
+        groups.remove_participant(personas.gp, group.pk, user=personas.nurse)
+    stretch = CallParticipant.objects.get(call=call, user=personas.nurse)
+    assert stretch.left_at is not None
+    call.refresh_from_db()
+    assert call.state == "ended"  # fewer than two left in it
 
 
 def test_a_team_member_cannot_leave_alone(personas, as_user):
