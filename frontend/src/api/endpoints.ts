@@ -23,7 +23,10 @@ export function createApi(client: HttpClient = http) {
       const qs = q.toString();
       return client.get<MessagesPage>(`/api/conversations/${encodeURIComponent(String(conversation))}/messages${qs ? `?${qs}` : ""}`);
     },
-    postMessage: (conversation: Id, data: { client_id: string; body: string; attachments: Id[] }) =>
+    postMessage: (
+      conversation: Id,
+      data: { client_id: string; body: string; attachments: Id[]; reply_to?: Id | null; urgent?: boolean },
+    ) =>
       client.post<Message>(`/api/conversations/${encodeURIComponent(String(conversation))}/messages`, data),
     markRead: (conversation: Id, seq: number) =>
       client.post<unknown>(`/api/conversations/${encodeURIComponent(String(conversation))}/read`, { seq }),

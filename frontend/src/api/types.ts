@@ -65,6 +65,8 @@ export interface SignInMethods {
 /** A user as shown anywhere in the UI. */
 export type Person = Schemas["Person"];
 export type Attachment = Schemas["AttachmentPayload"];
+export type Acknowledgement = Schemas["Acknowledgement"];
+export type ReplyQuote = Schemas["ReplyQuote"];
 export type Message = Schemas["MessagePayload"];
 /** Written by a member of a team mailbox taking part: the team and the member's role. */
 export type TeamRole = Schemas["TeamMembership"];

@@ -23,19 +23,32 @@ export interface ComposerApi {
   addFiles: (files: File[]) => void;
 }
 
+/** The message being answered, shown above the input until sent or cancelled. */
+export interface ReplyTarget {
+  id: string;
+  seq: number;
+  author: string;
+  excerpt: string;
+}
+
 export function Composer({
   conversationKey,
   onSend,
   onTyping,
   register,
+  replyTo = null,
+  onCancelReply,
 }: {
   conversationKey: string;
-  onSend: (body: string, attachments: Attachment[]) => void;
+  onSend: (body: string, attachments: Attachment[], options: { urgent: boolean }) => void;
   onTyping: () => void;
   /** Lets the conversation view hand over dropped files. */
   register?: (api: ComposerApi) => void;
+  replyTo?: ReplyTarget | null;
+  onCancelReply?: () => void;
 }) {
   const [text, setText] = useState(() => drafts.get(conversationKey) ?? "");
+  const [urgent, setUrgent] = useState(false);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const areaRef = useRef<HTMLTextAreaElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
@@ -43,7 +56,12 @@ export function Composer({
   useEffect(() => {
     setText(drafts.get(conversationKey) ?? "");
     setUploads([]);
+    setUrgent(false);
   }, [conversationKey]);
+
+  useEffect(() => {
+    if (replyTo) areaRef.current?.focus();
+  }, [replyTo?.id]);
 
   useEffect(() => {
     // auto-grow up to the CSS max-height
@@ -77,7 +95,8 @@ export function Composer({
 
   function send() {
     if (!canSend) return;
-    onSend(text, ready);
+    onSend(text, ready, { urgent });
+    setUrgent(false);
     setText("");
     drafts.delete(conversationKey);
     setUploads([]);
@@ -94,6 +113,17 @@ export function Composer({
       }}
       data-testid="composer"
     >
+      {replyTo && (
+        <div class="composer-reply" data-testid="composer-reply">
+          <div class="composer-reply-text">
+            <span class="msg-quote-author">Réponse à {replyTo.author}</span>
+            <span class="msg-quote-text">{replyTo.excerpt || "Message supprimé"}</span>
+          </div>
+          <button type="button" class="btn btn-icon" aria-label="Annuler la réponse" onClick={onCancelReply} data-testid="composer-reply-cancel">
+            ×
+          </button>
+        </div>
+      )}
       {!!uploads.length && (
         <ul class="uploads" aria-label="Pièces jointes à envoyer" data-testid="upload-list">
           {uploads.map((u) => (
@@ -178,9 +208,15 @@ export function Composer({
           Envoyer
         </button>
       </div>
-      <p class="composer-hint" id={hintId}>
-        {sendShortcutHint()} · Entrée pour aller à la ligne
-      </p>
+      <div class="composer-foot">
+        <label class="composer-urgent" title="Les destinataires devront confirmer « Pris en compte »">
+          <input type="checkbox" checked={urgent} onChange={(e) => setUrgent(e.currentTarget.checked)} data-testid="composer-urgent" />
+          Urgent (prise en compte demandée)
+        </label>
+        <p class="composer-hint" id={hintId}>
+          {sendShortcutHint()} · Entrée pour aller à la ligne
+        </p>
+      </div>
     </form>
   );
 }

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Attachment, Id, Message, Person, TeamRole } from "../api/types";
+import type { Acknowledgement, Attachment, Id, Message, Person, ReplyQuote, TeamRole } from "../api/types";
 import { timeLabel } from "../lib/dates";
 import { isSendShortcut } from "../lib/keys";
+import { LinkedText } from "../lib/links";
 import { personName, sameId } from "../lib/people";
 import { deliveryLabel, type DeliveryStatus } from "../state/receipts";
 import { AttachmentList } from "./Attachments";
@@ -19,6 +20,10 @@ export interface MessageView {
   status?: DeliveryStatus;
   error?: string;
   team?: TeamRole | null;
+  replyTo?: ReplyQuote | null;
+  forwarded?: boolean;
+  urgent?: boolean;
+  acknowledgements?: Acknowledgement[];
 }
 
 export function fromMessage(m: Message): MessageView {
@@ -33,7 +38,47 @@ export function fromMessage(m: Message): MessageView {
     deleted: m.deleted,
     system: m.kind === "system",
     team: m.team ?? null,
+    replyTo: m.reply_to ?? null,
+    forwarded: !!m.forwarded,
+    urgent: !!m.urgent,
+    acknowledgements: m.acknowledgements ?? [],
   };
+}
+
+/** The quoted original of a reply; pressing it shows the original in the conversation. */
+function Quote({ quote, onOpen }: { quote: ReplyQuote; onOpen?: (seq: number) => void }) {
+  return (
+    <button type="button" class="msg-quote" onClick={() => onOpen?.(quote.seq)} data-testid="message-quote" title="Voir le message cité">
+      <span class="msg-quote-author">{quote.sender_name ?? "Message du système"}</span>
+      <span class={`msg-quote-text${quote.deleted ? " msg-body-deleted" : ""}`}>{quote.deleted ? "Message supprimé" : quote.excerpt}</span>
+    </button>
+  );
+}
+
+/** « Urgent »: the recipients' « Pris en compte » button, the sender's list of who did and when. */
+function UrgentBar({ view, mine, meId, pending, onAcknowledge }: { view: MessageView; mine: boolean; meId: Id; pending: number; onAcknowledge?: () => void }) {
+  const acks = view.acknowledgements ?? [];
+  const myAck = acks.find((a) => sameId(a.user.id, meId));
+  return (
+    <div class="msg-urgent-bar" data-testid="urgent-bar">
+      {mine ? (
+        <>
+          <span data-testid="urgent-acks">
+            {acks.length
+              ? `Pris en compte par ${acks.map((a) => `${personName(a.user)} (${timeLabel(a.at)})`).join(", ")}`
+              : "Pas encore pris en compte"}
+          </span>
+          {pending > 0 && <span class="muted"> · en attente : {pending}</span>}
+        </>
+      ) : myAck ? (
+        <span data-testid="urgent-acked">Pris en compte à {timeLabel(myAck.at)}</span>
+      ) : (
+        <button type="button" class="btn btn-primary btn-small" onClick={onAcknowledge} disabled={view.deleted || !onAcknowledge} data-testid="urgent-acknowledge">
+          Pris en compte
+        </button>
+      )}
+    </div>
+  );
 }
 
 export function MessageItem({
@@ -45,6 +90,11 @@ export function MessageItem({
   onDelete,
   onRetry,
   onDiscard,
+  onReply,
+  onForward,
+  onAcknowledge,
+  onOpenQuote,
+  recipients = 0,
 }: {
   view: MessageView;
   meId: Id;
@@ -54,6 +104,12 @@ export function MessageItem({
   onDelete?: () => void;
   onRetry?: () => void;
   onDiscard?: () => void;
+  onReply?: () => void;
+  onForward?: () => void;
+  onAcknowledge?: () => void;
+  onOpenQuote?: (seq: number) => void;
+  /** How many people must acknowledge an urgent message (the participants but its sender). */
+  recipients?: number;
 }) {
   const mine = !!view.sender && sameId(view.sender.id, meId);
   const [editing, setEditing] = useState(false);
@@ -84,7 +140,7 @@ export function MessageItem({
   const author = personName(view.sender);
   return (
     <li
-      class={`msg${mine ? " msg-mine" : ""}${view.deleted ? " msg-deleted" : ""}${view.status ? ` msg-${view.status}` : ""}`}
+      class={`msg${mine ? " msg-mine" : ""}${view.deleted ? " msg-deleted" : ""}${view.urgent ? " msg-urgent" : ""}${view.status ? ` msg-${view.status}` : ""}`}
       data-testid="message-item"
       data-seq={view.seq ?? undefined}
       data-status={view.status}
@@ -103,6 +159,21 @@ export function MessageItem({
         </div>
       )}
       <div class="msg-bubble">
+        {(view.urgent || view.forwarded) && (
+          <div class="msg-marks">
+            {view.urgent && (
+              <span class="msg-mark msg-mark-urgent" data-testid="message-urgent">
+                Urgent
+              </span>
+            )}
+            {view.forwarded && (
+              <span class="msg-mark" data-testid="message-forwarded">
+                Transféré
+              </span>
+            )}
+          </div>
+        )}
+        {view.replyTo && <Quote quote={view.replyTo} onOpen={onOpenQuote} />}
         {view.deleted ? (
           <p class="msg-body msg-body-deleted">Message supprimé</p>
         ) : editing ? (
@@ -139,7 +210,11 @@ export function MessageItem({
           </div>
         ) : (
           <>
-            {view.body && <p class="msg-body">{view.body}</p>}
+            {view.body && (
+              <p class="msg-body">
+                <LinkedText body={view.body} />
+              </p>
+            )}
             <AttachmentList attachments={view.attachments} />
           </>
         )}
@@ -154,6 +229,15 @@ export function MessageItem({
           )}
         </div>
       </div>
+      {view.urgent && !view.deleted && view.seq !== null && (
+        <UrgentBar
+          view={view}
+          mine={mine}
+          meId={meId}
+          pending={Math.max(recipients - (view.acknowledgements?.length ?? 0), 0)}
+          onAcknowledge={onAcknowledge}
+        />
+      )}
       {view.status === "failed" && (
         <div class="msg-failed" role="alert">
           {view.error && <span>{view.error} </span>}
@@ -165,14 +249,28 @@ export function MessageItem({
           </button>
         </div>
       )}
-      {mine && canModify && !view.deleted && !editing && view.seq !== null && (
+      {!view.deleted && !editing && view.seq !== null && (onReply || onForward || (mine && canModify)) && (
         <div class="msg-actions">
+          {onReply && (
+            <button type="button" class="btn btn-link btn-small" onClick={onReply} data-testid="message-reply" aria-label={`Répondre au message de ${timeLabel(view.created_at)}`}>
+              Répondre
+            </button>
+          )}
+          {onForward && (
+            <button type="button" class="btn btn-link btn-small" onClick={onForward} data-testid="message-forward" aria-label={`Transférer le message de ${timeLabel(view.created_at)}`}>
+              Transférer
+            </button>
+          )}
+          {mine && canModify && (
+            <>
           <button type="button" class="btn btn-link btn-small" onClick={() => (setDraft(view.body), setEditing(true))} data-testid="message-edit" aria-label={`Modifier le message de ${timeLabel(view.created_at)}`}>
             Modifier
           </button>
           <button type="button" class="btn btn-link btn-small btn-link-danger" onClick={onDelete} data-testid="message-delete" aria-label={`Supprimer le message de ${timeLabel(view.created_at)}`}>
             Supprimer
           </button>
+            </>
+          )}
         </div>
       )}
     </li>

@@ -2,8 +2,8 @@ import { Fragment } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Conversation, Id, Message } from "../api/types";
 import { Avatar, PresenceDot } from "../components/Avatar";
-import { Composer, type ComposerApi } from "../components/Composer";
 import { PatientChip } from "../components/PatientChip";
+import { Composer, type ComposerApi, type ReplyTarget } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
 import { fromMessage, MessageItem, type MessageView } from "../components/MessageItem";
 import { separatorBefore } from "../lib/dates";
@@ -18,6 +18,7 @@ import { useStore } from "../state/store";
 import { ConversationSearchButton, ConversationSearchPanel } from "./search/ConversationSearch";
 import { useJumpToMessage, type JumpTarget } from "./search/jump";
 import "../styles/groups.css";
+import { ForwardDialog } from "./ForwardDialog";
 
 export function typingLabel(names: string[]): string | null {
   if (!names.length) return null;
@@ -69,6 +70,11 @@ export function ConversationView({
   const prevFirstSeq = useRef<number | null>(null);
   const prevScrollHeight = useRef(0);
   const [searching, setSearching] = useState(false);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [forwarding, setForwarding] = useState<Message | null>(null);
+  // A quote pressed in this conversation: shows its original (like a search result).
+  const [quoteJump, setQuoteJump] = useState<JumpTarget | null>(null);
+  const conversations = useStore(chat.store, (s) => s.conversations);
 
   // the conversation on screen: loads it, marks it read while visible and focused
   useEffect(() => {
@@ -95,9 +101,13 @@ export function ConversationView({
     loadingOlder: !!page?.loadingOlder,
     scrollRef,
     stickToBottom,
-    target: jump,
-    onDone: () => onJump(null),
+    target: jump ?? quoteJump,
+    onDone: () => {
+      setQuoteJump(null);
+      if (jump) onJump(null);
+    },
   });
+  useEffect(() => setReplyTo(null), [conversationId]);
   const outbox = useMemo(() => outboxAll.filter((o) => String(o.conversation) === conversationId), [outboxAll, conversationId]);
   const readState = conv?.read_state ?? [];
   const seenBy = useMemo(() => computeSeenBy(items, readState, meId), [items, readState, meId]);
@@ -141,6 +151,11 @@ export function ConversationView({
   const typingText = typingLabel(typingNames);
   const canModify = connection === "open";
   const now = new Date();
+  // Who must acknowledge an urgent message: every participant but its sender (a team counts once).
+  const recipients = Math.max(conv.participants.length - 1, 0);
+  const replyTarget: ReplyTarget | null = replyTo
+    ? { id: String(replyTo.id), seq: replyTo.seq, author: personName(replyTo.sender), excerpt: replyTo.deleted ? "" : replyTo.body.slice(0, 200) }
+    : null;
 
   const views: { view: MessageView; message?: Message }[] = items.map((m) => {
     const v = fromMessage(m);
@@ -287,6 +302,11 @@ export function ConversationView({
                   onDelete={message ? () => setToDelete(message) : undefined}
                   onRetry={view.key.startsWith("o") ? () => chat.retry(view.key.slice(1)) : undefined}
                   onDiscard={view.key.startsWith("o") ? () => chat.discard(view.key.slice(1)) : undefined}
+                  onReply={message && message.kind === "user" ? () => setReplyTo(message) : undefined}
+                  onForward={message && message.kind === "user" ? () => setForwarding(message) : undefined}
+                  onAcknowledge={message ? () => chat.acknowledge(message) : undefined}
+                  onOpenQuote={(seq) => setQuoteJump({ conversation: conversationId, seq, nonce: Date.now() })}
+                  recipients={recipients}
                 />
                 {seen && (
                   <li class="read-receipt" data-testid="read-receipt" data-seq={view.seq ?? undefined}>
@@ -305,10 +325,13 @@ export function ConversationView({
 
       <Composer
         conversationKey={conversationId}
-        onSend={(body, attachments) => {
+        onSend={(body, attachments, options) => {
           stickToBottom.current = true;
-          chat.send(conv.id, body, attachments);
+          chat.send(conv.id, body, attachments, { reply_to: replyTo?.id ?? null, urgent: options.urgent });
+          setReplyTo(null);
         }}
+        replyTo={replyTarget}
+        onCancelReply={() => setReplyTo(null)}
         onTyping={() => chat.typing(conv.id)}
         register={(api) => (composerApi.current = api)}
       />
@@ -316,6 +339,17 @@ export function ConversationView({
         <div class="drop-overlay" aria-hidden="true">
           Déposez les fichiers pour les joindre
         </div>
+      )}
+      {forwarding && (
+        <ForwardDialog
+          message={forwarding}
+          conversations={conversations}
+          onClose={() => setForwarding(null)}
+          onDone={(notice) => {
+            setForwarding(null);
+            chat.store.update({ notice });
+          }}
+        />
       )}
       {toDelete && (
         <ConfirmDialog

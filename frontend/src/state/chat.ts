@@ -455,7 +455,12 @@ export class ChatController {
   }
 
   /** The user pressed send. */
-  send(conversation: Id, body: string, attachments: Attachment[] = []): OutboxItem | null {
+  send(
+    conversation: Id,
+    body: string,
+    attachments: Attachment[] = [],
+    options: { reply_to?: Id | null; urgent?: boolean } = {},
+  ): OutboxItem | null {
     const text = body.replace(/\s+$/u, "");
     if (!text.trim() && !attachments.length) return null;
     const item = this.outbox.add({
@@ -464,6 +469,8 @@ export class ChatController {
       body: text,
       attachments,
       created_at: new Date(this.now()).toISOString(),
+      ...(options.reply_to ? { reply_to: options.reply_to } : {}),
+      ...(options.urgent ? { urgent: true } : {}),
     });
     this.syncOutboxState();
     this.transmit(item);
@@ -474,7 +481,13 @@ export class ChatController {
     if (this.socket.send(Outbox.frameFor(item) as unknown as Record<string, unknown>)) return;
     // Socket down: try plain HTTP (same client_id, so a later WebSocket resend is harmless).
     this.deps.api
-      .postMessage(item.conversation, { client_id: item.client_id, body: item.body, attachments: item.attachments.map((a) => a.id) })
+      .postMessage(item.conversation, {
+        client_id: item.client_id,
+        body: item.body,
+        attachments: item.attachments.map((a) => a.id),
+        reply_to: item.reply_to ?? null,
+        urgent: !!item.urgent,
+      })
       .then((message) => this.ingest(message, { live: false }))
       .catch((err: unknown) => {
         if (err instanceof ApiError && err.status >= 400 && err.status < 500 && ![401, 408, 429].includes(err.status)) {
@@ -499,6 +512,13 @@ export class ChatController {
   edit(message: Message, body: string): boolean {
     const ok = this.socket.send({ type: "message.edit", ref: `edit:${message.id}`, message: message.id, body });
     if (!ok) this.store.update({ notice: "Connexion indisponible : la modification n'a pas été envoyée." });
+    return ok;
+  }
+
+  /** « Pris en compte » of an urgent message (the server answers with message.acknowledged). */
+  acknowledge(message: Message): boolean {
+    const ok = this.socket.send({ type: "message.acknowledge", ref: `ack:${message.id}`, message: message.id });
+    if (!ok) this.store.update({ notice: "Connexion indisponible : la prise en compte n'a pas été envoyée." });
     return ok;
   }
 

@@ -5,7 +5,7 @@
  * the sync cursors, arming a typing timer, asking for more sync, passing frames on.
  */
 import type { ServerFrame } from "../api/frames.gen";
-import type { Conversation, Id, Message, Person } from "../api/types";
+import type { Acknowledgement, Conversation, Id, Message, Person } from "../api/types";
 import { findPerson, sameId } from "../lib/people";
 import { mergeMessages } from "./messages";
 
@@ -97,6 +97,18 @@ function messageUpdated<S extends FrameState>(state: S, message: Message): S {
   );
 }
 
+/** An acknowledgement of an urgent message, once per person, in time order. */
+function acknowledged<S extends FrameState>(state: S, conv: Id, messageId: Id, ack: Acknowledgement): S {
+  const k = key(conv);
+  const held = state.messages[k];
+  const message = held?.items.find((m) => sameId(m.id, messageId));
+  if (!held || !message) return state;
+  const acks = message.acknowledgements ?? [];
+  if (acks.some((a) => sameId(a.user.id, ack.user.id))) return state;
+  const next = { ...message, acknowledgements: [...acks, ack].sort((a, b) => a.at.localeCompare(b.at)) };
+  return messageUpdated(state, next);
+}
+
 function readMark<S extends FrameState>(state: S, conv: Id, userId: Id, seq: number, meId: Id, reader?: Person): S {
   let next = state;
   if (sameId(userId, meId)) {
@@ -149,6 +161,14 @@ export function reduceChatFrame<S extends FrameState>(state: S, frame: ServerFra
       return same(state, [{ type: "ingest", message: frame.message, live: true }]);
     case "message.updated":
       return same(messageUpdated(state, frame.message));
+    case "message.acknowledged":
+      return same(acknowledged(state, frame.conversation, frame.message, frame.acknowledgement));
+    case "message.reminder": {
+      const who = frame.message.sender?.display_name ?? "un participant";
+      return same(messageUpdated(state, frame.message), [
+        { type: "error", ref: `reminder:${frame.message.id}`, message: `Rappel : message urgent de ${who} à prendre en compte.` },
+      ]);
+    }
     case "read": {
       const next = readMark(state, frame.conversation, frame.user, frame.seq, meId, frame.reader);
       const mine = sameId(frame.user, meId);

@@ -21,7 +21,7 @@ export function mergeMessages(existing: Message[], incoming: Message[]): Message
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** Whether `a` should replace `b` (same seq). Deletion and later edits win; identical copies don't churn. */
+/** Whether `a` should replace `b` (same seq). Deletion, later edits and more acknowledgements win; identical copies don't churn. */
 function isNewer(a: Message, b: Message): boolean {
   if (a === b) return false;
   if (b.deleted && !a.deleted) return false;
@@ -29,6 +29,10 @@ function isNewer(a: Message, b: Message): boolean {
   const ea = a.edited_at ? Date.parse(a.edited_at) : 0;
   const eb = b.edited_at ? Date.parse(b.edited_at) : 0;
   if (ea !== eb) return ea > eb;
+  // An urgent message gains « Pris en compte » marks, never loses them: more is newer.
+  const ka = a.acknowledgements?.length ?? 0;
+  const kb = b.acknowledgements?.length ?? 0;
+  if (ka !== kb) return ka > kb;
   return a.body !== b.body || a.attachments.length !== b.attachments.length;
 }
 

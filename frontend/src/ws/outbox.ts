@@ -21,6 +21,10 @@ export interface OutboxItem {
   created_at: string;
   status: "pending" | "failed";
   error?: string;
+  /** A message of the same conversation that this one answers (quoted). */
+  reply_to?: Id | null;
+  /** Recipients must acknowledge it (« Pris en compte »). */
+  urgent?: boolean;
 }
 
 export interface SendFrame {
@@ -30,6 +34,8 @@ export interface SendFrame {
   client_id: string;
   body: string;
   attachments: Id[];
+  reply_to?: Id | null;
+  urgent?: boolean;
 }
 
 function isItem(x: unknown): x is OutboxItem {
@@ -116,6 +122,8 @@ export class Outbox {
       client_id: item.client_id,
       body: item.body,
       attachments: item.attachments.map((a) => a.id),
+      ...(item.reply_to ? { reply_to: item.reply_to } : {}),
+      ...(item.urgent ? { urgent: true } : {}),
     };
   }
 
