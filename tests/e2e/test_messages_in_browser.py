@@ -1,5 +1,5 @@
-"""Messages in the browser (issue 18, item 8): reply with a quote that leads to the original, forward
-to another conversation (« Transféré »), safe clickable links, and an urgent message that two
+"""Messages in the browser (issue 18, item 8): reply with a quote that leads to the original,
+forward to another conversation (« Transféré »), safe clickable links, and an urgent message that two
 recipients acknowledge while its sender watches."""
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def test_reply_with_a_quote_forward_and_safe_links(personas, server: Daphne, bro
         personas.cardiologist,
         conversation.pk,
         client_id="e2e-original-1",
-        body="Recommandation : https://www.has-sante.fr/reco. Pas javascript:alert(1) ni <b>gras</b>",
+        body=(
+            "Recommandation : https://www.has-sante.fr/reco. Pas javascript:alert(1) ni <b>gras</b>"
+        ),
     ).message
     gp = signed_in(browser, server.base, "dr.martin", DESKTOP)
     cardio = signed_in(browser, server.base, "dr.bernard", DESKTOP)
@@ -113,9 +115,7 @@ def test_an_urgent_message_acknowledged_by_two_recipients_with_the_sender_seeing
         expect(theirs.get_by_test_id("urgent-acked")).to_contain_text("Pris en compte à")
         # The sender sees each acknowledgement arrive, with its time.
         expect(mine.get_by_test_id("urgent-acks")).to_contain_text(name, timeout=10_000)
-    expect(mine.get_by_test_id("urgent-acks")).to_contain_text(
-        "Pris en compte par Dr Paul Bernard"
-    )
+    expect(mine.get_by_test_id("urgent-acks")).to_contain_text("Pris en compte par Dr Paul Bernard")
     assert "en attente" not in mine.inner_text()
     screenshot(gp, "desktop-urgent-acknowledged")
     screenshot(nurse, "phone-urgent-acknowledged")
