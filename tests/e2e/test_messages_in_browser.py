@@ -1,6 +1,6 @@
 """Messages in the browser (issue 18, item 8): reply with a quote that leads to the original,
-forward to another conversation (« Transféré »), safe clickable links, and an urgent message that two
-recipients acknowledge while its sender watches."""
+forward to another conversation (« Transféré »), safe clickable links, and an urgent message
+that two recipients acknowledge while its sender watches."""
 
 from __future__ import annotations
 
