@@ -40,7 +40,8 @@ def _save_entry(key: str, fields: dict[str, Any] | None) -> None:
     if fields is None:
         DirectoryEntry.objects.filter(key=key, active=True).update(active=False)
         return
-    defaults = {**fields, **search_columns(fields), "source": PLATFORM, "active": True}
+    fields = {**fields, "source": PLATFORM}
+    defaults = {**fields, **search_columns(fields), "active": True}
     DirectoryEntry.objects.update_or_create(key=key, defaults=defaults)
 
 

@@ -65,11 +65,19 @@ PS_FIELDS: dict[str, tuple[str, ...]] = {
     "postcode": ("Code postal (coord. structure)", "Code postal"),
     "city": ("Libellé commune (coord. structure)", "Commune", "Libellé commune"),
     "cedex": ("Bureau cedex (coord. structure)",),
+    "street": ("Libellé Voie (coord. structure)",),
 }
 PS_REQUIRED = ("type_pp", "id_pp", "family_name")
 
 # "Civilité d'exercice" codes shown before the name; M / MME are civilities, not shown.
 _TITLES = {"DR": "Dr", "PR": "Pr"}
+# The structure's address lines searched as keywords (a service is often only written there).
+_ADDRESS_LINES = (
+    "L2COMPLEMENTLOCALISATION",
+    "L3COMPLEMENTDISTRIBUTION",
+    "L4LIBELLEVOIE",
+    "L5LIEUDITMENTION",
+)
 _LEADING_POSTCODE = re.compile(r"^\d{5}\s+")
 _POSTCODE = re.compile(r"^\d{5}$")
 
@@ -187,8 +195,15 @@ def _parse_mssante(values: Sequence[str], columns: dict[str, int]) -> ParsedRow:
     city, postcode = _place(
         col("L6LIGNEACHEMINEMENT structure BAL"), col("Code postal structure BAL")
     )
+    service = col("Service de rattachement")
+    address_lines = [col(f"{line} structure BAL") for line in _ADDRESS_LINES]
     entry = {
         "source": MSSANTE,
+        "keywords": " ".join(
+            part
+            for part in (service, col("Enseigne commerciale structure BAL"), *address_lines)
+            if part
+        ),
         "organization_name": organization,
         "city": city,
         "postcode": postcode,
@@ -219,9 +234,15 @@ def _parse_mssante(values: Sequence[str], columns: dict[str, int]) -> ParsedRow:
             "name": _person_name(col("Civilité d'exercice"), given, family),
         }
     else:
-        service = col("Service de rattachement")
         name = " — ".join(part for part in (service, organization) if part) or address
-        entry |= {"key": f"mssante:bal:{address}", "kind": "mailbox", "name": name[:300]}
+        # The words of a team address (« addictologie.secretariat@… ») are searched too.
+        local = address.split("@")[0].replace(".", " ").replace("-", " ").replace("_", " ")
+        entry |= {
+            "key": f"mssante:bal:{address}",
+            "kind": "mailbox",
+            "name": name[:300],
+            "keywords": f"{entry['keywords']} {local}"[:500],
+        }
     return ParsedRow(entry=entry, address=(address, kind))
 
 
@@ -244,6 +265,7 @@ def _parse_ps(values: Sequence[str], columns: dict[str, int]) -> ParsedRow:
     return ParsedRow(
         entry={
             "source": PS,
+            "keywords": col("street")[:500],
             "key": f"ps:{national_id}:{structure}"[:300],
             "kind": "person",
             "national_id": national_id,

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from backend.audit import log as audit
-from backend.directory import formats
+from backend.directory import bulk, formats
 from backend.directory.models import DirectoryAddress, DirectoryEntry, ImportRun
 from backend.directory.text import search_columns
 from backend.mssante.allowlist import is_trusted_domain
@@ -67,13 +67,16 @@ ENTRY_FIELDS = (
     "organization_name",
     "city",
     "postcode",
+    "keywords",
     "name_norm",
     "family_norm",
     "given_norm",
+    "rev_norm",
     "search_norm",
     "profession_norm",
     "city_norm",
     "has_mssante",
+    "listing",
 )
 _MAX_LENGTH: dict[str, int] = {
     f.name: f.max_length for f in DirectoryEntry._meta.concrete_fields if f.max_length
@@ -108,10 +111,8 @@ def _entry_values(parsed: formats.ParsedRow) -> tuple[dict[str, Any], str]:
         if isinstance(values.get(name), str) and len(values[name]) > limit:
             values[name] = values[name][:limit]
     values["has_mssante"] = parsed.address is not None
-    digest = hashlib.blake2b(digest_size=16)
-    for name in ENTRY_FIELDS:
-        digest.update(str(values[name]).encode() + b"\x1f")
-    return values, digest.hexdigest()
+    content = "\x1f".join([str(values[name]) for name in ENTRY_FIELDS]) + "\x1f"
+    return values, hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
 
 
 def _start_run(path: Path, source: str, sha256: str) -> tuple[ImportRun, bool]:
@@ -237,9 +238,9 @@ def _drop_duplicate_addresses(
 ) -> list[tuple[int, formats.ParsedRow]]:
     addresses = [row.address[0] for _, row in parsed if row.address]
     seen = set(
-        DirectoryAddress.objects.filter(address__in=addresses, last_seen_import=run.id).values_list(
-            "address", flat=True
-        )
+        DirectoryAddress.objects.filter(
+            bulk.any_of("address", addresses), last_seen_import=run.id
+        ).values_list("address", flat=True)
     )
     kept = []
     for number, row in parsed:
@@ -263,18 +264,17 @@ def _upsert_entries(
             wanted[row.entry["key"]] = row
     existing = {
         entry.key: entry
-        for entry in DirectoryEntry.objects.filter(key__in=list(wanted)).only(
+        for entry in DirectoryEntry.objects.filter(bulk.any_of("key", list(wanted))).only(
             "id", "key", "row_hash", "active", "last_seen_import"
         )
     }
-    to_create, to_update, unchanged = [], [], []
+    to_create: list[dict[str, Any]] = []
+    to_update, unchanged = [], []
     for key, row in wanted.items():
         values, row_hash = _entry_values(row)
         entry = existing.get(key)
         if entry is None:
-            to_create.append(
-                DirectoryEntry(key=key, row_hash=row_hash, last_seen_import=run.id, **values)
-            )
+            to_create.append({"key": key, "row_hash": row_hash, **values})
         elif entry.last_seen_import == run.id:
             counts["merged"] += 1
         elif entry.row_hash != row_hash or not entry.active:
@@ -285,15 +285,17 @@ def _upsert_entries(
             to_update.append(entry)
         else:
             unchanged.append(entry.id)
-    DirectoryEntry.objects.bulk_create(to_create)
+    bulk.insert_entries(to_create, run.id)
     DirectoryEntry.objects.bulk_update(
         to_update, [*ENTRY_FIELDS, "row_hash", "active", "last_seen_import", "updated_at"]
     )
-    DirectoryEntry.objects.filter(id__in=unchanged).update(last_seen_import=run.id)
+    DirectoryEntry.objects.filter(bulk.any_of("id", unchanged)).update(last_seen_import=run.id)
     counts["created"] += len(to_create)
     counts["updated"] += len(to_update)
     counts["unchanged"] += len(unchanged)
-    return dict(DirectoryEntry.objects.filter(key__in=list(wanted)).values_list("key", "id"))
+    return dict(
+        DirectoryEntry.objects.filter(bulk.any_of("key", list(wanted))).values_list("key", "id")
+    )
 
 
 def _upsert_addresses(
@@ -307,27 +309,26 @@ def _upsert_addresses(
         for _, row in parsed
         if row.address
     }
-    existing = {a.address: a for a in DirectoryAddress.objects.filter(address__in=list(wanted))}
-    to_create, to_update, unchanged = [], [], []
+    existing = {
+        a.address: a for a in DirectoryAddress.objects.filter(bulk.any_of("address", list(wanted)))
+    }
+    to_create: list[tuple[str, str, int]] = []
+    to_update, unchanged = [], []
     for address, (kind, entry_id) in wanted.items():
         current = existing.get(address)
         if current is None:
-            to_create.append(
-                DirectoryAddress(
-                    address=address, kind=kind, entry_id=entry_id, last_seen_import=run.id
-                )
-            )
+            to_create.append((address, kind, entry_id))
         elif current.entry_id != entry_id or current.kind != kind or not current.active:
             current.entry_id, current.kind = entry_id, kind
             current.active, current.last_seen_import = True, run.id
             to_update.append(current)
         else:
             unchanged.append(current.id)
-    DirectoryAddress.objects.bulk_create(to_create)
+    bulk.insert_addresses(to_create, run.id)
     DirectoryAddress.objects.bulk_update(
         to_update, ["entry_id", "kind", "active", "last_seen_import"]
     )
-    DirectoryAddress.objects.filter(id__in=unchanged).update(last_seen_import=run.id)
+    DirectoryAddress.objects.filter(bulk.any_of("id", unchanged)).update(last_seen_import=run.id)
     counts["addresses_created"] += len(to_create)
     counts["addresses_updated"] += len(to_update)
 

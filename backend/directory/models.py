@@ -2,8 +2,9 @@
 
 Entries are never deleted: an entry absent from a newer extraction is marked inactive, so ids stay
 stable and a re-appearing professional gets the same entry back. Search runs on the ``*_norm``
-columns, accent- and case-folded on write (see ``text.fold``); PostgreSQL adds GIN trigram indexes
-on them (migration 0002), SQLite scans, which is fine at development sizes.
+columns, accent- and case-folded on write (see ``text.search_columns``); PostgreSQL adds a GIN
+trigram index on the search column and ordered indexes for the ranked pages (migrations 0002,
+0004), SQLite scans, which is fine at development sizes.
 """
 
 from __future__ import annotations
@@ -74,14 +75,21 @@ class DirectoryEntry(models.Model):
     organization_name = models.CharField(max_length=300, blank=True)
     city = models.CharField(max_length=200, blank=True)
     postcode = models.CharField(max_length=5, blank=True)
-    # Folded search columns, filled by ``DirectoryEntry.normalise``.
+    # Searched, never shown: a mailbox's service, address lines and address words.
+    keywords = models.CharField(max_length=500, blank=True)
+    # Folded search columns, filled by ``text.search_columns``.
     name_norm = models.CharField(max_length=400, blank=True)  # "given family"
     family_norm = models.CharField(max_length=200, blank=True)
     given_norm = models.CharField(max_length=200, blank=True)
-    search_norm = models.CharField(max_length=800, blank=True)  # " name words + organisation"
+    rev_norm = models.CharField(max_length=400, blank=True)  # "family given"
+    # " every word a user may type": name, structure, profession forms, keywords.
+    search_norm = models.CharField(max_length=1200, blank=True)
     profession_norm = models.CharField(max_length=400, blank=True)
     city_norm = models.CharField(max_length=200, blank=True)
     has_mssante = models.BooleanField(default=False)
+    listing = models.PositiveSmallIntegerField(
+        default=1, help_text="0 : plateforme, listée d'abord."
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

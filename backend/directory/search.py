@@ -1,9 +1,10 @@
 """Directory search: folded word-prefix matching, ranking, and the result representation.
 
-Every query word must start a word of the name or of the organisation (``search_norm LIKE
-'% dup%'``): on PostgreSQL a GIN trigram index answers that; on SQLite it scans. Ranking, first
-to last: exact name, name starting with the query, every word in the name, organisation match;
-then platform users first (a conversation can start at once), then alphabetical.
+Every query word must start a word of the entry's search column (``search_norm LIKE '% dup%'``:
+name, structure, profession forms, a mailbox's service and address): on PostgreSQL a GIN trigram
+index answers that for rare words and the ranked index for frequent ones; on SQLite it scans.
+Ranking, first to last: exact name, name starting with the query, every word in the name, other
+matches; then platform users first (a conversation can start at once), then alphabetical.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Concat
+from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet
 
 from backend.accounts.models import Mailbox, Professional
 from backend.directory.actions import PLATFORM
@@ -55,38 +55,84 @@ def _filtered(criteria: Criteria) -> QuerySet[DirectoryEntry]:
     return entries
 
 
-def _ranked(entries: QuerySet[DirectoryEntry], q: str) -> QuerySet[DirectoryEntry]:
-    platform_first = Case(When(source=PLATFORM, then=Value(0)), default=Value(1))
+ORDER = ("listing", "family_norm", "given_norm", "id")  # the index directory_entry_ranked
+# Counting stops here: a count of 198,000 matches costs a scan of all of them, and no one pages
+# that far (the client says « plus de 1 000 résultats » and asks to refine).
+COUNT_LIMIT = 1000
+# A last tier with more matches than this is read in index order (see _order, _page).
+DENSE = 1000
+SHORT_WORD = 2  # letters: a word this short starts a large share of all names
+
+
+def _tiers(q: str) -> list[Q]:
+    """The ranking as disjoint conditions, best first: exact name, name starting with the query,
+    every word in the name, the rest (structure, profession, service, address). Each tier is
+    read in index order and stops at the page's end, so a frequent word never sorts every match.
+    """
     query_words = words(q)[:MAX_WORDS]
     if not query_words:
-        return entries.order_by("family_norm", "given_norm", "id")
+        return [Q()]
     folded = " ".join(query_words)
+    exact = Q(family_norm=folded) | Q(name_norm=folded) | Q(rev_norm=folded)
+    starts = (
+        Q(family_norm__startswith=folded)
+        | Q(name_norm__startswith=folded)
+        | Q(rev_norm__startswith=folded)
+    )
     all_in_name = Q()
     for word in query_words:
-        all_in_name &= Q(name_words__contains=" " + word)
-    rank = Case(
-        When(Q(family_norm=folded) | Q(name_norm=folded) | Q(rev_name=folded), then=Value(0)),
-        When(
-            Q(family_norm__startswith=folded)
-            | Q(name_norm__startswith=folded)
-            | Q(rev_name__startswith=folded),
-            then=Value(1),
-        ),
-        When(all_in_name, then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    return entries.annotate(
-        rev_name=Concat("family_norm", Value(" "), "given_norm"),
-        name_words=Concat(Value(" "), "name_norm"),
-    ).order_by(rank, platform_first, "family_norm", "given_norm", "id")
+        all_in_name &= Q(name_norm__startswith=word) | Q(name_norm__contains=" " + word)
+    return [exact, starts & ~exact, all_in_name & ~starts & ~exact, ~all_in_name & ~starts & ~exact]
 
 
-def search(criteria: Criteria) -> tuple[list[dict[str, Any]], int]:
+def _order(walk: bool) -> list[Any]:
+    """The result order. ``walk``: as the ranked index has it, so the planner reads the index in
+    order and stops after the page (right when the tier's matches are many). Otherwise
+    ``listing + 0``, which no index provides, so the planner collects the matches from the
+    trigram and prefix indexes and sorts them (right when they are few: in the profile, walking
+    the index for an absent exact name read all 500,000 rows)."""
+    if walk:
+        return list(ORDER)
+    first = ExpressionWrapper(F("listing") + 0, output_field=IntegerField())
+    return [first, *ORDER[1:]]
+
+
+def _dense(tier: QuerySet[DirectoryEntry]) -> bool:
+    """More than DENSE matches: one row fetched at that offset, the planner's choice of plan
+    (a scan that stops early when matches are many, the indexes when they are few)."""
+    return tier.order_by().values_list("id", flat=True)[DENSE : DENSE + 1].exists()
+
+
+def _page(
+    entries: QuerySet[DirectoryEntry], q: str, offset: int, limit: int
+) -> list[DirectoryEntry]:
+    """The tiers in turn. A tier is walked in index order when its matches are many AND spread
+    over the alphabet: the name tiers of a one- or two-letter word (« m » starts given names as
+    well as family names), the last tier (structure, profession, service) when dense. A dense
+    name tier of a longer word (« lefevre ») is one block of the alphabet: walking to it read
+    200,000 rows in the profile, so it is collected and sorted instead."""
+    wanted = offset + limit
+    query_words = words(q)[:MAX_WORDS]
+    short = len(query_words) <= 1 and len("".join(query_words)) <= SHORT_WORD
+    tiers = _tiers(q)
+    found: list[DirectoryEntry] = []
+    for index, tier in enumerate(tiers):
+        matching = entries.filter(tier)
+        last = index == len(tiers) - 1
+        walk = (short and index > 0) or (last and _dense(matching))
+        found += list(matching.order_by(*_order(walk))[: wanted - len(found)])
+        if len(found) >= wanted:
+            break
+    return found[offset:wanted]
+
+
+def search(criteria: Criteria) -> tuple[list[dict[str, Any]], int, bool]:
+    """(results, count, whether the count is exact: at most COUNT_LIMIT are counted)."""
     entries = _filtered(criteria)
-    count = entries.count()
-    page = list(_ranked(entries, criteria.q)[criteria.offset : criteria.offset + criteria.limit])
-    return represent(page), count
+    count = entries.order_by()[: COUNT_LIMIT + 1].count()
+    exact = count <= COUNT_LIMIT
+    page = _page(entries, criteria.q, criteria.offset, criteria.limit)
+    return represent(page), min(count, COUNT_LIMIT), exact
 
 
 def _platform_addresses(page: list[DirectoryEntry]) -> dict[int, list[dict[str, str]]]:

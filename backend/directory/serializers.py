@@ -49,7 +49,10 @@ class EntrySerializer(serializers.Serializer):
 
 class DirectoryPageSerializer(serializers.Serializer):
     results = EntrySerializer(many=True)
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Au plus 1000 : voir count_exact.")
+    count_exact = serializers.BooleanField(
+        help_text="false : plus de résultats que count (le décompte s'arrête à 1000)."
+    )
     next_offset = serializers.IntegerField(allow_null=True)
 
 

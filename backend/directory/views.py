@@ -13,6 +13,7 @@ from backend.directory import actions
 from backend.directory.access import access_managed_mailbox, managed_mailboxes
 from backend.directory.search import Criteria, search
 from backend.directory.serializers import (
+    MAX_OFFSET,
     DirectoryPageSerializer,
     DirectoryQuerySerializer,
     ManagedMailboxSerializer,
@@ -48,13 +49,15 @@ class DirectoryView(APIView):
         form = DirectoryQuerySerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
         criteria = Criteria(**form.validated_data)
-        results, count = search(criteria)
+        results, count, exact = search(criteria)
         following = criteria.offset + criteria.limit
+        more = following < count or (not exact and following <= MAX_OFFSET)
         return Response(
             {
                 "results": results,
                 "count": count,
-                "next_offset": following if following < count else None,
+                "count_exact": exact,
+                "next_offset": following if more else None,
             }
         )
 

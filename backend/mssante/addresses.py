@@ -83,13 +83,18 @@ def _refuse(address: str, code: AddressCode, reason: str) -> AddressVerdict:
     return AddressVerdict(address=address, accepted=False, code=code, reason=reason)
 
 
+# A display name, quotes, brackets or whitespace (``\s`` is str.isspace for str patterns); one
+# regex rather than a scan per character: the directory import checks 500,000 addresses.
+_DISPLAY_OR_SPACE = re.compile(r'[<>"(),;:\[\]\\\s]')
+
+
 def address_syntax_error(address: str) -> str | None:
     """French reason why ``address`` is not a plain ``local@domain`` address, or None."""
     if not address:
         return "L'adresse est vide."
     if len(address) > _MAX_ADDRESS:
         return f"L'adresse est trop longue ({len(address)} caractères, {_MAX_ADDRESS} au plus)."
-    if any(c in address for c in '<>"(),;:[]\\') or any(c.isspace() for c in address):
+    if _DISPLAY_OR_SPACE.search(address):
         return (
             "Saisissez l'adresse seule, sans nom affiché, espace, guillemets ni chevrons "
             "(exemple : prenom.nom@hopital.mssante.fr)."

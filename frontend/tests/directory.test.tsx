@@ -88,8 +88,8 @@ describe("directory screen", () => {
     vi.useFakeTimers();
     const search = vi.fn(async (_f: unknown, offset = 0) =>
       offset === 0
-        ? { results: [entry(1, { user: "u1" }), entry(2, { mssante: [{ address: "equipe@ch.mssante.fr", kind: "ORG" }] })], count: 3, next_offset: 2 }
-        : { results: [entry(3)], count: 3, next_offset: null },
+        ? { results: [entry(1, { user: "u1" }), entry(2, { mssante: [{ address: "equipe@ch.mssante.fr", kind: "ORG" }] })], count: 3, count_exact: true, next_offset: 2 }
+        : { results: [entry(3)], count: 3, count_exact: true, next_offset: null },
     );
     const api = {
       search,
@@ -159,7 +159,7 @@ describe("directory screen", () => {
     const api = {
       search: vi.fn(async () => {
         if (fail) throw new Error("boom");
-        return { results: [], count: 0, next_offset: null };
+        return { results: [], count: 0, count_exact: true, next_offset: null };
       }),
       mssanteSearch: vi.fn(),
       mailboxes: vi.fn(async () => []),

@@ -153,7 +153,7 @@ describe("synthesis dialog", () => {
       ),
       message: vi.fn(async () => ({ id: "m1", status: "queued", recipients: [{ address: "p@demo.mssante.fr", status: "sent", reason: "" }] })),
     } as unknown as ExportsApi;
-    const directory = { mssanteSearch: vi.fn(async () => ({ results: [], count: 0, next_offset: null })) };
+    const directory = { mssanteSearch: vi.fn(async () => ({ results: [], count: 0, count_exact: true, next_offset: null })) };
     host = document.createElement("div");
     document.body.appendChild(host);
     await act(async () => {
@@ -212,7 +212,7 @@ describe("synthesis dialog", () => {
 
   it("offers the DMP visibility only for the patient's record, and sends the author's choice", async () => {
     const api = { send: vi.fn(async () => ({ messages: [{ id: "m1", status: "queued" }] })), message: vi.fn() } as unknown as ExportsApi;
-    const directory = { mssanteSearch: vi.fn(async () => ({ results: [], count: 0, next_offset: null })) };
+    const directory = { mssanteSearch: vi.fn(async () => ({ results: [], count: 0, count_exact: true, next_offset: null })) };
     host = document.createElement("div");
     document.body.appendChild(host);
     await act(async () => {

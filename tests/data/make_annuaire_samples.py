@@ -108,9 +108,10 @@ def structures() -> list[dict[str, str]]:
 
 
 def mssante_row(kind: str, address: str, person: dict[str, str] | None, site: dict[str, str],
-                service: str = "") -> str:  # fmt: skip
+                service: str = "", place: str = "") -> str:  # fmt: skip
     values = dict.fromkeys(MSSANTE_COLUMNS, "")
     values |= {
+        "L2COMPLEMENTLOCALISATION structure BAL": place,
         "Type de BAL": kind,
         "Adresse BAL": address,
         "Type identifiant structure": "1",
@@ -173,10 +174,30 @@ PS_RANDOM_ROWS = 240
 PS_BAD_LINES = {6: "colonnes", 7: "RPPS", 8: "type d'identifiant", 9: "nom d'exercice"}
 
 
-def mssante_lines(rows: int = MSSANTE_RANDOM_ROWS, *, samples: bool = True) -> Iterator[str]:
+# Team (ORG) mailboxes of the benchmark file: found by their service or their address line.
+SERVICES = [
+    ("Secrétariat d'addictologie", ""), ("Consultations", "Pôle gériatrie, bâtiment B"),
+    ("Urgences pédiatriques", ""), ("Secrétariat de cardiologie", "Hôpital de jour"),
+    ("Équipe mobile de soins palliatifs", ""),
+]  # fmt: skip
+TEAM_EVERY = 50
+
+
+def team_mailbox(index: int, sites: list[dict[str, str]]) -> str:
+    """A deterministic ORG mailbox (no random draw: the random rows stay the same)."""
+    service, place = SERVICES[(index // TEAM_EVERY) % len(SERVICES)]
+    site = sites[index % len(sites)]
+    return mssante_row("ORG", f"{slug(service)}.{index}@{site['domain']}", None, site, service,
+                       place)  # fmt: skip
+
+
+def mssante_lines(
+    rows: int = MSSANTE_RANDOM_ROWS, *, samples: bool = True, teams: bool = False
+) -> Iterator[str]:
     """Header, then (when ``samples``) anchors and malformed lines, then ``rows`` random rows.
 
-    Every 7th random person has a second mailbox at the same structure (merged into one entry)."""
+    Every 7th random person has a second mailbox at the same structure (merged into one entry);
+    with ``teams``, every 50th row is also a team mailbox (``team_mailbox``)."""
     rng = random.Random(SEED)
     sites = structures()
     yield "|".join(MSSANTE_COLUMNS)
@@ -202,6 +223,8 @@ def mssante_lines(rows: int = MSSANTE_RANDOM_ROWS, *, samples: bool = True) -> I
         yield mssante_row("PER", f"{local}@{site['domain']}", person, site)
         if index % 7 == 3:
             yield mssante_row("PER", f"{local}@pro-fictif.mssante.fr", person, site)
+        if teams and index % TEAM_EVERY == 0:
+            yield team_mailbox(index, sites)
 
 
 def ps_row(person: dict[str, str], site: dict[str, str], columns: list[str],

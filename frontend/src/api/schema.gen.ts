@@ -599,7 +599,10 @@ export interface components {
     };
     DirectoryPage: {
       results: components["schemas"]["Entry"][];
+      /** @description Au plus 1000 : voir count_exact. */
       count: number;
+      /** @description false : plus de résultats que count (le décompte s'arrête à 1000). */
+      count_exact: boolean;
       next_offset: number | null;
     };
     /**

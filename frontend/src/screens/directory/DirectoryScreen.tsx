@@ -33,6 +33,7 @@ export function DirectoryScreen({
   const debounced = useDebounced(filters, 350);
   const [results, setResults] = useState<DirectoryResult[]>([]);
   const [count, setCount] = useState(0);
+  const [countExact, setCountExact] = useState(true);
   const [nextOffset, setNextOffset] = useState<number | null>(null);
   const [status, setStatus] = useState<"idle" | "loading" | "ready" | "error">("idle");
   const [error, setError] = useState<string | null>(null);
@@ -57,6 +58,7 @@ export function DirectoryScreen({
       .then((page) => {
         setResults(page.results);
         setCount(page.count);
+        setCountExact(page.count_exact !== false);
         setNextOffset(page.next_offset ?? null);
         setStatus("ready");
       })
@@ -170,7 +172,9 @@ export function DirectoryScreen({
                 ? ""
                 : count === 0
                   ? ""
-                  : `${count} résultat${count > 1 ? "s" : ""}`}
+                  : !countExact
+                    ? `Plus de ${count.toLocaleString("fr-FR")} résultats : précisez la recherche.`
+                    : `${count} résultat${count > 1 ? "s" : ""}`}
         </p>
         {status === "error" && (
           <div class="alert alert-error" role="alert" data-testid="directory-error">
