@@ -15,9 +15,17 @@ from django.utils import timezone
 from backend.accounts.models import Professional
 from backend.accounts.people import people_by_id
 from backend.patients.models import Patient
-from conversations.models import Attachment, Conversation, Message, Participant, ReadState
+from conversations.models import (
+    Attachment,
+    Conversation,
+    Message,
+    MessageAcknowledgement,
+    Participant,
+    ReadState,
+)
 from conversations.syntheses.models import Export
 from conversations.syntheses.pdf import (
+    PARIS,
     AttachmentInfo,
     MessageData,
     Person,
@@ -93,6 +101,40 @@ def _participants(conversation: Conversation) -> list[Person]:
     return result
 
 
+def _acknowledgements(conversation: Conversation, export: Export) -> dict[Any, list[Any]]:
+    """« Pris en compte » of the exported urgent messages: message id -> [(user, when)]."""
+    found = MessageAcknowledgement.objects.filter(
+        message__conversation=conversation, message__urgent=True
+    )
+    if export.from_seq is not None:
+        found = found.filter(message__seq__gte=export.from_seq)
+    if export.to_seq is not None:
+        found = found.filter(message__seq__lte=export.to_seq)
+    acks: dict[Any, list[Any]] = {}
+    for message_id, user_id, at in found.order_by("acknowledged_at").values_list(
+        "message_id", "user_id", "acknowledged_at"
+    ):
+        acks.setdefault(message_id, []).append((user_id, at))
+    return acks
+
+
+def _labels(
+    urgent: bool, forwarded: bool, reply_seq: int | None, acks: list[Any], name: Any
+) -> tuple[str, ...]:
+    """The markers printed after a message's time: a record of what it was."""
+    labels = []
+    if reply_seq is not None:
+        labels.append(f"réponse au n° {reply_seq}")
+    if forwarded:
+        labels.append("transféré")
+    if urgent:
+        done = ", ".join(f"{name(u)} le {at.astimezone(PARIS):%d/%m/%Y à %H:%M}" for u, at in acks)
+        labels.append(
+            f"urgent, pris en compte par {done}" if done else "urgent, non pris en compte"
+        )
+    return tuple(labels)
+
+
 def synthesis_data(export: Export) -> SynthesisData:
     """A fixed number of queries, whatever the number of messages."""
     conversation = export.conversation
@@ -103,9 +145,20 @@ def synthesis_data(export: Export) -> SynthesisData:
         messages = messages.filter(seq__lte=export.to_seq)
     rows = list(
         messages.values_list(
-            "pk", "seq", "kind", "sender_id", "body", "created_at", "deleted_at", "edited_at"
+            "pk",
+            "seq",
+            "kind",
+            "sender_id",
+            "body",
+            "created_at",
+            "deleted_at",
+            "edited_at",
+            "urgent",
+            "forwarded",
+            "reply_to__seq",
         )
     )
+    acks = _acknowledgements(conversation, export)
     files: dict[uuid.UUID, list[AttachmentInfo]] = {}
     # By join, not by a list of ids: a long conversation would exceed SQL parameter limits.
     attachments = Attachment.objects.filter(message__conversation=conversation)
@@ -119,7 +172,10 @@ def synthesis_data(export: Export) -> SynthesisData:
         files.setdefault(message_id, []).append(AttachmentInfo(file_name, size, digest))
     reads = list(ReadState.objects.filter(conversation=conversation))
     people = people_by_id(
-        {r[3] for r in rows if r[3]} | {r.user_id for r in reads} | {export.requested_by_id}
+        {r[3] for r in rows if r[3]}
+        | {r.user_id for r in reads}
+        | {user for found in acks.values() for user, _ in found}
+        | {export.requested_by_id}
     )
 
     def name(user_id: Any) -> str:
@@ -145,8 +201,21 @@ def synthesis_data(export: Export) -> SynthesisData:
                 deleted=deleted_at is not None,
                 system=kind == Message.Kind.SYSTEM,
                 edited_at=edited_at,
+                labels=_labels(urgent, forwarded, reply_seq, acks.get(pk, []), name),
             )
-            for pk, seq, kind, sender_id, body, created_at, deleted_at, edited_at in rows
+            for (
+                pk,
+                seq,
+                kind,
+                sender_id,
+                body,
+                created_at,
+                deleted_at,
+                edited_at,
+                urgent,
+                forwarded,
+                reply_seq,
+            ) in rows
         ],
         patient=_patient_lines(conversation.patient) if conversation.patient else (),
         reads=[ReadMark(name(r.user_id), r.last_read_seq) for r in reads],

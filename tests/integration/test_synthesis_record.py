@@ -85,3 +85,33 @@ def test_a_refused_send_leaves_no_system_message(
     )
     assert_error(response, 400)
     assert conversation.messages.count() == before
+
+
+def test_replies_forwards_and_urgent_acknowledgements_are_on_the_record(
+    personas, as_user, django_capture_on_commit_callbacks
+):
+    from conversations import urgent
+    from conversations.message_options import SendOptions
+
+    conversation = one_to_one(personas)
+    asked = post(conversation, personas.gp, "Pouvez-vous passer ?")
+    actions.send_message(
+        personas.cardiologist,
+        conversation.pk,
+        client_id="rec-reply-01",
+        body="Oui",
+        options=SendOptions(reply_to=asked.pk),
+    )
+    alarm = actions.send_message(
+        personas.gp,
+        conversation.pk,
+        client_id="rec-urgent-01",
+        body="Urgent : troponine",
+        options=SendOptions(urgent=True),
+    ).message
+    urgent.acknowledge_message(personas.cardiologist, alarm.pk)
+    export = done_export(personas, as_user, django_capture_on_commit_callbacks, conversation)
+    _, _, pages = pdf_text(as_user(personas.gp), export.pk)
+    text = re.sub(r"\s+", " ", "\n".join(pages))
+    assert f"— réponse au n° {asked.seq}" in text
+    assert re.search(r"— urgent, pris en compte par Dr Paul Bernard le \d\d/\d\d/\d{4} à", text)
