@@ -94,7 +94,9 @@ def test_a_reload_offline_opens_the_last_conversation_and_the_outbox_waits_then_
     gp.context.set_offline(True)
     server.kill()
     gp.reload()
-    expect(gp.get_by_test_id("offline-banner")).to_contain_text("Hors ligne", timeout=15_000)
+    # The client waits 5 s for /api/me and 3 s at most for the device's cache: the bound here
+    # leaves room for a loaded machine.
+    expect(gp.get_by_test_id("offline-banner")).to_contain_text("Hors ligne", timeout=30_000)
     expect(gp.locator(".splash")).to_have_count(0)
     expect(gp.get_by_test_id("message-item").filter(has_text="bilan est arrivé")).to_be_visible()
     screenshot(gp, "offline-phone-reload")

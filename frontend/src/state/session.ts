@@ -27,6 +27,8 @@ export const session = new Store<SessionState>({ status: "loading", me: null, re
 export const ME_TIMEOUT_MS = 5000;
 /** ... and, with nothing cached, before the sign-in page says the server does not answer. */
 export const ME_TIMEOUT_NO_CACHE_MS = 20_000;
+/** A device cache that does not answer (a stuck IndexedDB) counts as empty after this. */
+export const CACHE_TIMEOUT_MS = 3000;
 /** While offline, how often the session is checked again (besides the `online` event). */
 export const REVALIDATE_EVERY_MS = 15_000;
 
@@ -55,7 +57,7 @@ function onVisibility(): void {
 
 async function startChat(me: Me): Promise<void> {
   stopChat(false);
-  const cached = await cache.chat(me.id).catch(() => null);
+  const cached = await withTimeout(cache.chat(me.id), CACHE_TIMEOUT_MS).catch(() => null);
   chat = new ChatController({
     api,
     meId: me.id,
@@ -147,7 +149,7 @@ function usable(cached: CachedSession | null, now = Date.now()): cached is Cache
 }
 
 export async function bootstrap(): Promise<void> {
-  const cached = await cache.session().catch(() => null);
+  const cached = await withTimeout(cache.session(), CACHE_TIMEOUT_MS).catch(() => null);
   if (cached && !usable(cached)) await cache.wipe(); // the session it belonged to is over
   const fallback = usable(cached) ? cached : null;
   const probe = api.me();
