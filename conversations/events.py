@@ -27,8 +27,15 @@ def user_group(user_id: uuid.UUID | str) -> str:
 
 
 def encode(frame: Mapping[str, Any]) -> str:
-    """A frame's text on the socket (the consumer's `send_frame` uses the same)."""
-    return json.dumps(frame, ensure_ascii=False, default=str)
+    """A frame's text on the socket (the consumer's `send_frame` uses the same). A lone UTF-16
+    surrogate (JSON may escape one, e.g. in a ref or a sync cursor key that an answer echoes) has
+    no UTF-8 form, which daphne needs: such text goes out escaped as JSON escaped it coming in."""
+    text = json.dumps(frame, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(frame, ensure_ascii=True, default=str)
+    return text
 
 
 # --- Fan-out ---------------------------------------------------------------------------------

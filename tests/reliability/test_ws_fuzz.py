@@ -216,6 +216,10 @@ EDGE_FRAMES = {
     "read seq beyond 64 bits": {"type": "read", "conversation": OWN, "seq": 2**64},
     "lone surrogate in a presence query": {"type": "presence.query", "users": ["\ud800"]},
     "lone surrogate in a type": {"type": "\udfff"},
+    # Echoed back: the unknown key, the refused frame's ref (once a server_error in the
+    # fuzzing run, a closed socket for the ref).
+    "lone surrogate in a sync cursor key": {"type": "sync", "cursors": {OWN: 0, "x\ud800": 5}},
+    "lone surrogate in a refused frame's ref": {"type": 12, "ref": "r\udbff"},
     "JSON nested 5000 deep": "[" * 5000 + "]" * 5000,
 }
 
