@@ -2,8 +2,12 @@
 
 Locks (in the order of backend/locks.py): a Call row, then its conversation (the system
 message takes the conversation's seq lock). A ringing call left unanswered for
-CALL_RING_SECONDS ends as missed: a Celery task scheduled at invite time does it, and every
-action about a call does it first (eager mode ignores countdowns).
+CALL_RING_SECONDS ends as missed: the caller's socket does it after the ring time (in every
+mode), a Celery task scheduled at invite time does it too where a worker runs (the one left if
+the caller's server dies), and every action about a call does it first. All three are
+`expire_if_unanswered`, one step made idempotent by the call's row lock: whichever comes first
+ends the call, the others find it ended and do nothing, so there is one « Appel manqué »
+(tests/integration/test_call_reachability.py races them).
 """
 
 from __future__ import annotations

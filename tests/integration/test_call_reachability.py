@@ -3,10 +3,17 @@ an unanswered call ends after the ring time without any Celery worker (the embed
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable
+
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from backend.audit.models import AuditEvent
+from conversations.calls import lifecycle
+from conversations.calls.tasks import expire_unanswered_call
 from conversations.models import Call
 
 # As in the embedded mode, no worker runs the delayed expiry task (the eager mode ignores it).
@@ -71,5 +78,46 @@ async def test_an_unanswered_call_ends_after_the_ring_time_with_no_worker(person
     stored = await sync_to_async(Call.objects.get)(pk=call["id"])
     assert stored.state == Call.State.MISSED and stored.answered_at is None
     assert await system_messages(conversation) == ["Appel manqué"]
+    await gp.close()
+    await cardio.close()
+
+
+@pytest.mark.postgres  # row locks: SQLite serialises the whole database instead
+async def test_the_socket_timer_and_the_worker_ending_one_call_together_leave_one_missed_call(
+    personas, settings
+):
+    """Where a worker runs, an unanswered call has two expiries: the caller's socket timer and
+    the Celery countdown (the one that remains if the caller's server dies). Both run the same
+    idempotent step under the call's row lock: racing, one ends the call, the other finds it
+    ended and does nothing."""
+    settings.CALL_RING_SECONDS = 3600  # the socket timer stays out of the way: the test races
+    conversation = await open_conversation(personas.gp, personas.cardiologist)
+    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
+    await gp.send({"type": "call.invite", "conversation": str(conversation.pk), "ref": "inv"})
+    call = (await gp.expect("call.ringing", ref="inv"))["call"]
+    await cardio.expect("call.invite")
+    settings.CALL_RING_SECONDS = 0  # now overdue for both paths
+    start = threading.Barrier(4)
+
+    def expiry(run: Callable[[str], bool]) -> bool:
+        start.wait(timeout=10)  # all four at once, each on its own thread and connection
+        try:
+            return run(call["id"])
+        finally:
+            connection.close()
+
+    socket_timer: Callable[[str], bool] = lifecycle.expire_if_unanswered  # consumer's run_later
+    worker: Callable[[str], bool] = expire_unanswered_call  # the Celery task
+    racers = [socket_timer, worker, socket_timer, worker]
+    ended = await asyncio.gather(
+        *(sync_to_async(expiry, thread_sensitive=False)(run) for run in racers)
+    )
+    assert sorted(ended) == [False, False, False, True]
+    assert await system_messages(conversation) == ["Appel manqué"]
+    assert await call_verbs(call["id"]) == ["call.started", "call.ended"]
+    for socket in (gp, cardio):
+        assert (await socket.expect("call.ended"))["call"]["state"] == "missed"
+        later = await socket.frames_within(0.5)
+        assert [f for f in later if f["type"] == "call.ended"] == [], later
     await gp.close()
     await cardio.close()
