@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -372,6 +372,18 @@ def record_history_read(user: User, conversation: Conversation, count: int) -> N
     """Reading messages about a patient is a read of patient data: it leaves an event."""
     if conversation.patient_id and count:
         audit_conversation("conversation.history_read", user, conversation, messages=count)
+
+
+@transaction.atomic
+def record_histories_read(
+    user: User, counts: Mapping[Any, int], shown: Iterable[Conversation]
+) -> None:
+    """`record_history_read` for many conversations at once (a sync), in one INSERT; `counts`
+    is how many messages of each (by id) were read."""
+    read = [c for c in shown if c.patient_id and counts.get(c.pk)]
+    audit_conversations_shown(
+        "conversation.history_read", user, read, data=lambda c: {"messages": counts[c.pk]}
+    )
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ access journal finds it) and the conversation, never the content."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import models
@@ -36,9 +36,15 @@ def audit_conversation(
     )
 
 
-def audit_conversations_shown(verb: str, actor: Any, conversations: Sequence[Conversation]) -> None:
+def audit_conversations_shown(
+    verb: str,
+    actor: Any,
+    conversations: Sequence[Conversation],
+    data: Callable[[Conversation], dict[str, Any]] | None = None,
+) -> None:
     """One event per conversation, as `audit_conversation` writes them, in one INSERT (a list of
-    200 conversations about patients costs one statement, not 200)."""
+    200 conversations about patients costs one statement, not 200); `data` gives each its own
+    (a sync: how many messages of it were read)."""
     if not conversations:
         return
     request_id = current_request_id() or ""
@@ -55,7 +61,7 @@ def audit_conversations_shown(verb: str, actor: Any, conversations: Sequence[Con
                 patient_id=c.patient_id,
                 request_id=request_id,
                 ip=ip,
-                data={},
+                data=data(c) if data else {},
             )
             for c in conversations
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from typing import Any
 
 from asgiref.sync import SyncToAsync
@@ -127,7 +128,5 @@ def sync_messages(
     )
     more = len(page) > SYNC_MAX_MESSAGES
     page = page[:SYNC_MAX_MESSAGES]
-    for conversation in visible.values():
-        count = sum(1 for m in page if m.conversation_id == conversation.pk)
-        actions.record_history_read(user, conversation, count)
+    actions.record_histories_read(user, Counter(m.conversation_id for m in page), visible.values())
     return messages_json(page), more, unknown
