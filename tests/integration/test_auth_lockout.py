@@ -83,3 +83,51 @@ def test_a_throttled_attempt_is_refused_even_with_the_right_password_and_says_wh
     assert "réessayez dans" in error["message"]
     assert not AuditEvent.objects.filter(verb="auth.login").exists()
     assert AuditEvent.objects.filter(verb=lockout.LOGIN_THROTTLED, ip="203.0.113.5").exists()
+
+
+def locked_out_after_failures(client: APIClient, failures: int = 5) -> int:
+    """Fails `failures` times as dr.martin from this client; returns the answer's status then."""
+    for _ in range(failures):
+        client.post("/api/auth/login", {"username": "dr.martin", "password": "non"}, format="json")
+    answer = client.post(
+        "/api/auth/login", {"username": "dr.martin", "password": "demo1234"}, format="json"
+    )
+    return int(answer.status_code)
+
+
+def test_an_ipv6_address_is_slowed_down_and_another_address_still_gets_in(personas):
+    assert locked_out_after_failures(APIClient(REMOTE_ADDR="2001:db8:66::1")) == 429
+    assert AuditEvent.objects.filter(verb=lockout.LOGIN_THROTTLED, ip="2001:db8:66::1").exists()
+    assert attempt("2001:db8:10::10").status_code == 200
+
+
+def test_behind_the_proxy_the_forwarded_client_address_is_the_one_slowed_down(personas, settings):
+    settings.TRUST_X_FORWARDED_FOR = True  # nginx overwrites the header with the client address
+
+    def behind_proxy(client_address: str) -> APIClient:
+        return APIClient(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+
+    assert locked_out_after_failures(behind_proxy("203.0.113.77")) == 429
+    assert AuditEvent.objects.filter(verb=lockout.LOGIN_FAILED, ip="203.0.113.77").count() == 5
+    # Another client behind the same proxy is not the attacker.
+    answer = behind_proxy("198.51.100.20").post(
+        "/api/auth/login", {"username": "dr.martin", "password": "demo1234"}, format="json"
+    )
+    assert answer.status_code == 200
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_escape(personas, settings):
+    settings.TRUST_X_FORWARDED_FOR = False
+    for n in range(5):  # a new forged address at each attempt
+        APIClient(REMOTE_ADDR="203.0.113.88", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").post(
+            "/api/auth/login", {"username": "dr.martin", "password": "non"}, format="json"
+        )
+    forged = APIClient(REMOTE_ADDR="203.0.113.88", HTTP_X_FORWARDED_FOR="192.0.2.200")
+    assert_error(
+        forged.post(
+            "/api/auth/login", {"username": "dr.martin", "password": "demo1234"}, format="json"
+        ),
+        429,
+        "locked_out",
+    )
+    assert not AuditEvent.objects.filter(ip__startswith="192.0.2.").exists()
