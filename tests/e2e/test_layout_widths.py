@@ -5,6 +5,7 @@ break the phone layout."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -51,8 +52,14 @@ OVERFLOWING = """() => {
 }"""
 
 
+# What a screen shows while its data is on the way (App, lists, pages, dialogs).
+LOADING = re.compile(r"^Chargement(…| des )")
+
+
 def assert_no_overflow(page: Any, where: str) -> None:
-    page.wait_for_load_state("networkidle")
+    # The screen has its data: no placeholder left (networkidle never settles reliably with a
+    # WebSocket open, and says nothing about what is on screen).
+    expect(page.get_by_text(LOADING)).to_have_count(0, timeout=15_000)
     found = page.evaluate(OVERFLOWING)
     if found:
         screenshot(page, f"overflow-{where}")
