@@ -4,6 +4,7 @@ and the real Redis. Each process is started, waited for (/healthz), and killed a
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,11 @@ class Daphne:
         }
         if "DATABASE_URL" not in self.env:
             env["DATABASE_URL"] = test_database_url()
+        # The browser tests set it in their own process (Playwright runs an event loop there);
+        # the server under test keeps Django's guard, as in production: a synchronous query on
+        # its event loop must fail loudly, not silently hold every request behind it.
+        if "DJANGO_ALLOW_ASYNC_UNSAFE" not in self.env:
+            env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -95,11 +102,21 @@ class Daphne:
             try:
                 with urllib.request.urlopen(f"{self.base}/healthz", timeout=1) as answer:  # noqa: S310
                     if answer.status == 200:
-                        return self
+                        return self._warmed_up(deadline)
             except OSError:
                 time.sleep(0.2)
         self.kill()
         raise TimeoutError("daphne did not start")
+
+    def _warmed_up(self, deadline: float) -> Daphne:
+        """/healthz is answered before URL resolution: the first request through Django imports
+        every view, DRF and the API schema (14 s for a first page on a machine loaded 8 times
+        over, 0.3 s afterwards). It is paid here, before the test's first page load."""
+        with contextlib.suppress(urllib.error.HTTPError):  # a 401: Django answered
+            urllib.request.urlopen(  # noqa: S310
+                f"{self.base}/api/me", timeout=max(5.0, deadline - time.monotonic())
+            ).close()
+        return self
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.process and self.process.poll() is None:
