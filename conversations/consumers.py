@@ -277,8 +277,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def session_end(self, event: dict[str, Any]) -> None:
         """Channel-layer event from sessions.py: this socket's session is over."""
-        if event.get("keep") and event.get("keep") == getattr(self, "session_group", None):
+        group = getattr(self, "session_group", None)
+        if event.get("keep") and event.get("keep") == group:
             return  # the session that changed the password stays signed in
+        if event.get("renewed") and event.get("renewed") == group:
+            # The same browser session under a new key: the client reconnects with it.
+            self.ended = True
+            await self.close(code=sessions.CLOSE_SESSION_RENEWED)
+            return
         await self.end_socket(str(event.get("reason") or sessions.ENDED))
 
     # --- frames out ------------------------------------------------------------------------

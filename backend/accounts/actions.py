@@ -138,8 +138,11 @@ def change_password(request: HttpRequest, user: User, old: str, new: str) -> Non
     with transaction.atomic():
         user.set_password(new)
         user.save(update_fields=["password"])
-        auth.update_session_auth_hash(request, user)
-        sessions.end_user_sessions(user, sessions.PASSWORD_CHANGED, keep_session=request)
+        previous_key = request.session.session_key
+        auth.update_session_auth_hash(request, user)  # gives this session a new key
+        sessions.end_user_sessions(
+            user, sessions.PASSWORD_CHANGED, keep_session=request, renewed_from=previous_key
+        )
         audit.record("auth.password_changed", actor=user, obj=user)
 
 

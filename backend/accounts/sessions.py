@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 AUTH_AT = "_liaison_auth_at"  # epoch seconds of the sign-in, in the session
 CLOSE_SESSION_ENDED = 4410  # WebSocket close code: "your session is over, sign in again"
+# "Your session has a new key (a password change renews it): reconnect" (the client reconnects
+# on any close but 4410 and the sign-in ones, with the new cookie).
+CLOSE_SESSION_RENEWED = 4012
 
 # Reasons (the WebSocket close reason, and the `session.ended` frame's `reason`).
 LOGOUT = "logout"
@@ -72,11 +75,13 @@ def _remember_sign_in_time(sender: Any, request: HttpRequest | None, user: Any, 
         request.session[AUTH_AT] = time.time()
 
 
-def _close_sockets(group: str, reason: str, keep: str | None = None) -> None:
+def _close_sockets(
+    group: str, reason: str, keep: str | None = None, renewed: str | None = None
+) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {"type": "session.end", "reason": reason, "keep": keep}
+    event = {"type": "session.end", "reason": reason, "keep": keep, "renewed": renewed}
     try:
         async_to_sync(layer.group_send)(group, event)
     except Exception:
@@ -92,7 +97,12 @@ def end_session(session_key: str | None, reason: str = LOGOUT) -> None:
         transaction.on_commit(lambda: _close_sockets(group, reason))
 
 
-def end_user_sessions(user: Any, reason: str, keep_session: HttpRequest | None = None) -> None:
+def end_user_sessions(
+    user: Any,
+    reason: str,
+    keep_session: HttpRequest | None = None,
+    renewed_from: str | None = None,
+) -> None:
     """Every session of `user` signed in before now is over, and their sockets closed after
     commit. `keep_session` (the request that changed the password) stays signed in."""
     from backend.accounts.models import User
@@ -105,7 +115,10 @@ def end_user_sessions(user: Any, reason: str, keep_session: HttpRequest | None =
         keep_session.session[AUTH_AT] = now.timestamp() + 1e-3
         keep = session_group(keep_session.session.session_key)
     group = user_group(user.pk)
-    transaction.on_commit(lambda: _close_sockets(group, reason, keep))
+    # Sockets opened under the key the change renewed (`renewed_from`) belong to the kept
+    # session: they are told to reconnect, not that it ended.
+    renewed = session_group(renewed_from) if renewed_from else None
+    transaction.on_commit(lambda: _close_sockets(group, reason, keep, renewed))
 
 
 def signed_in_before_revocation(user: Any, auth_at: float | None) -> bool:

@@ -134,9 +134,17 @@ async def test_password_change_closes_the_other_sessions_and_keeps_this_one(pers
     await assert_refused_and_silent(stolen_tab, conversation)
     assert await get(stolen, "/api/me") == 401
     assert await get(here, "/api/me") == 200
-    # This browser's socket goes on working.
-    await here_tab.send_to(text_data=json.dumps({"type": "presence.query", "users": []}))
-    assert (await here_tab.receive_output(TIMEOUT))["type"] == "websocket.send"
+    # This browser's socket, opened under the session key the change renewed, is told to
+    # reconnect (not that its session ended: its tab stays signed in); reconnected with the new
+    # cookie, it goes on working. (Before, the session.ended frame it got passed this check.)
+    assert await closed_with(here_tab) == ("", sessions.CLOSE_SESSION_RENEWED, "")
+    here_tab = await open_tab(here)
+    query = {"type": "presence.query", "users": [], "ref": "q"}
+    await here_tab.send_to(text_data=json.dumps(query))
+    answer = json.loads((await here_tab.receive_output(TIMEOUT))["text"])
+    while answer["type"] in {"presence", "typing"}:
+        answer = json.loads((await here_tab.receive_output(TIMEOUT))["text"])
+    assert answer["type"] == "presence.state" and answer["ref"] == "q"
     await here_tab.disconnect()
 
 
