@@ -1,8 +1,11 @@
 """Idle connections: how many signed-in, idle WebSockets one daphne process holds, and its memory
-per socket. Opens BENCH_IDLE sockets (default 2,000, quick 300) in steps, one user each (users in
-conversations of 2, so connecting broadcasts presence as in real use), and reads the process RSS
-after each step once the sockets are quiet. Memory per socket is the RSS growth from the first
-to the last step divided by the sockets added. Stops at the first step that fails to open.
+per socket (issue #21 goal 5: 10,000 at 20 KB each at most). Opens BENCH_IDLE sockets (default
+10,000, quick 300) in steps, one user each (users in conversations of 2, so connecting
+broadcasts presence as in real use); every socket sends the web client's heartbeat (a `ping`
+frame every 10 s, spread over the period) and its frames are read, as in real use; the process
+RSS is read after each step once the sockets settled. Memory per socket is the RSS growth from
+the first to the last step divided by the sockets added. Stops at the first step that fails to
+open.
 
 Uses the same database as the other server benches: PostgreSQL + Redis when DATABASE_URL and
 REDIS_URL are set (a throw-away `bench_<random>` database), else the embedded default.
@@ -21,9 +24,36 @@ from tests.bench.support import BenchDatabase, Server, env_int, open_socket, pop
 SETTLE_SECONDS = 2
 
 
+PING_PERIOD = 10.0  # seconds, as the web client (frontend/src/ws)
+
+
+async def _drain(ws: Any) -> None:
+    with contextlib.suppress(Exception):
+        async for _ in ws:
+            pass
+
+
+async def _heartbeats(sockets: list[Any], failures: list[int]) -> None:
+    """Each socket pings once per PING_PERIOD, spread evenly over the period."""
+    while True:
+        if not sockets:
+            await asyncio.sleep(0.5)
+            continue
+        gap = PING_PERIOD / len(sockets)
+        for ws in list(sockets):
+            try:
+                await ws.send('{"type": "ping"}')
+            except Exception:
+                failures[0] += 1
+            await asyncio.sleep(gap)
+
+
 async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[dict[str, Any]]:
     sockets: list[Any] = []
     rows = []
+    ping_failures = [0]
+    readers: list[asyncio.Task[None]] = []
+    pinger = asyncio.create_task(_heartbeats(sockets, ping_failures))
     gate = asyncio.Semaphore(50)
     stats = server.stats
     await asyncio.sleep(SETTLE_SECONDS)
@@ -41,6 +71,7 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
             good = [ws for ws in opened if not isinstance(ws, BaseException)]
             failed = len(opened) - len(good)
             sockets.extend(good)
+            readers.extend(asyncio.create_task(_drain(ws)) for ws in good)
             seconds = time.perf_counter() - started
             await asyncio.sleep(SETTLE_SECONDS)
             rows.append(
@@ -50,6 +81,8 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
                     "rss_mb": round(stats.rss_mb(), 1),
                     "open_seconds": round(seconds, 1),
                     "opens_per_s": round(len(good) / max(seconds, 1e-6), 1),
+                    "closed": sum(1 for ws in sockets if ws.close_code is not None),
+                    "ping_failures": ping_failures[0],
                 }
             )
             print(
@@ -66,13 +99,16 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
                 alive += 1
         rows[-1]["sample_alive"] = alive
     finally:
+        pinger.cancel()
+        for task in readers:
+            task.cancel()
         closing = [asyncio.wait_for(ws.close(), 10) for ws in sockets]
         await asyncio.gather(*closing, return_exceptions=True)
     return rows
 
 
 def run(quick: bool) -> dict[str, Any]:
-    total = env_int("BENCH_IDLE", 300 if quick else 2000)
+    total = env_int("BENCH_IDLE", 300 if quick else 10_000)
     steps = sorted({max(1, total * k // 4) for k in (1, 2, 3, 4)})
     database_url = os.environ.get("DATABASE_URL", "")
     postgres = database_url.startswith(("postgres://", "postgresql://"))
@@ -98,7 +134,13 @@ def run(quick: bool) -> dict[str, Any]:
             ("rss_mb", "RSS Mo"),
             ("open_seconds", "ouverture s"),
             ("opens_per_s", "ouvertures/s"),
+            ("closed", "fermés"),
+            ("ping_failures", "pings perdus"),
         ],
+    )
+    print(
+        f"objectif : {last['sockets']} sockets à 20 Ko au plus ; ratio "
+        f"{per_socket_kb and round(per_socket_kb / 20, 2)}"
     )
     print(
         f"mémoire par socket : {per_socket_kb and round(per_socket_kb, 1)} Ko "
