@@ -40,12 +40,28 @@ DRAIN_SECONDS = 15
 WARMUP_SECONDS = 2
 
 
-async def _open_all(servers: list[Server], users: list[dict[str, Any]]) -> list[Any]:
+PING_SECONDS = 10.0  # the web client's heartbeat: the server drops a socket silent for 35 s
+
+
+async def _keep_alive(ws: Any) -> None:
+    with contextlib.suppress(Exception):
+        while True:
+            await asyncio.sleep(PING_SECONDS * random.uniform(0.8, 1.0))
+            await ws.send('{"type": "ping"}')
+
+
+async def _open_all(
+    servers: list[Server], users: list[dict[str, Any]], pingers: list[asyncio.Task[None]]
+) -> list[Any]:
+    """Sockets of these users, each sending the web client's heartbeat from its opening (on a
+    loaded machine opening 200 sockets can take longer than the server's silence limit)."""
     gate = asyncio.Semaphore(50)
 
     async def one(n: int, user: dict[str, Any]) -> Any:
         async with gate:
-            return await open_socket(servers[n % len(servers)], user["session"])
+            ws = await open_socket(servers[n % len(servers)], user["session"])
+            pingers.append(asyncio.create_task(_keep_alive(ws)))
+            return ws
 
     return list(await asyncio.gather(*(one(n, u) for n, u in enumerate(users))))
 
@@ -70,7 +86,8 @@ async def _exchange(
     errors: dict[str, int] = {}
     state = {"received": 0, "acked": 0, "last": 0.0}
     started_open = time.perf_counter()
-    sockets = await _open_all(servers, users)
+    pingers: list[asyncio.Task[None]] = []
+    sockets = await _open_all(servers, users, pingers)
     open_seconds = time.perf_counter() - started_open
 
     async def reader(ws: Any) -> None:
@@ -155,9 +172,9 @@ async def _exchange(
         for ws in sockets:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(), 5)
-        for task in readers:
+        for task in readers + pingers:
             task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
+        await asyncio.gather(*readers, *pingers, return_exceptions=True)
     missing = max(0, expected - state["received"])
     delivery_window = max(1e-6, (state["last"] or time.time()) - wall_begin)
     return {
