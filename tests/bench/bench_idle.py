@@ -2,7 +2,7 @@
 per socket (issue #21 goal 5: 10,000 at 20 KB each at most). Opens BENCH_IDLE sockets (default
 10,000, quick 300) in steps, one user each (users in conversations of 2, so connecting
 broadcasts presence as in real use); every socket sends the web client's heartbeat (a `ping`
-frame every 10 s, spread over the period) and its frames are read, as in real use; the process
+frame every 10 s from its opening) and its frames are read, as in real use; the process
 RSS is read after each step once the sockets settled. Memory per socket is the RSS growth from
 the first to the last step divided by the sockets added. Stops at the first step that fails to
 open.
@@ -19,12 +19,10 @@ import os
 import time
 from typing import Any
 
+from tests.bench.bench_messages import _keep_alive
 from tests.bench.support import BenchDatabase, Server, env_int, open_socket, populate, table
 
 SETTLE_SECONDS = 2
-
-
-PING_PERIOD = 10.0  # seconds, as the web client (frontend/src/ws)
 
 
 async def _drain(ws: Any) -> None:
@@ -33,27 +31,10 @@ async def _drain(ws: Any) -> None:
             pass
 
 
-async def _heartbeats(sockets: list[Any], failures: list[int]) -> None:
-    """Each socket pings once per PING_PERIOD, spread evenly over the period."""
-    while True:
-        if not sockets:
-            await asyncio.sleep(0.5)
-            continue
-        gap = PING_PERIOD / len(sockets)
-        for ws in list(sockets):
-            try:
-                await ws.send('{"type": "ping"}')
-            except Exception:
-                failures[0] += 1
-            await asyncio.sleep(gap)
-
-
 async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[dict[str, Any]]:
     sockets: list[Any] = []
     rows = []
-    ping_failures = [0]
     readers: list[asyncio.Task[None]] = []
-    pinger = asyncio.create_task(_heartbeats(sockets, ping_failures))
     gate = asyncio.Semaphore(50)
     stats = server.stats
     await asyncio.sleep(SETTLE_SECONDS)
@@ -61,7 +42,12 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
 
     async def one(session: str) -> Any:
         async with gate:
-            return await open_socket(server, session, timeout=60)
+            ws = await open_socket(server, session, timeout=60)
+        # The web client's heartbeat from the opening on (the server drops a socket silent
+        # for 35 s), and its frames read.
+        readers.append(asyncio.create_task(_keep_alive(ws)))
+        readers.append(asyncio.create_task(_drain(ws)))
+        return ws
 
     try:
         for target in steps:
@@ -71,7 +57,6 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
             good = [ws for ws in opened if not isinstance(ws, BaseException)]
             failed = len(opened) - len(good)
             sockets.extend(good)
-            readers.extend(asyncio.create_task(_drain(ws)) for ws in good)
             seconds = time.perf_counter() - started
             await asyncio.sleep(SETTLE_SECONDS)
             rows.append(
@@ -82,7 +67,6 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
                     "open_seconds": round(seconds, 1),
                     "opens_per_s": round(len(good) / max(seconds, 1e-6), 1),
                     "closed": sum(1 for ws in sockets if ws.close_code is not None),
-                    "ping_failures": ping_failures[0],
                 }
             )
             print(
@@ -99,7 +83,6 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
                 alive += 1
         rows[-1]["sample_alive"] = alive
     finally:
-        pinger.cancel()
         for task in readers:
             task.cancel()
         closing = [asyncio.wait_for(ws.close(), 10) for ws in sockets]
@@ -135,7 +118,6 @@ def run(quick: bool) -> dict[str, Any]:
             ("open_seconds", "ouverture s"),
             ("opens_per_s", "ouvertures/s"),
             ("closed", "fermés"),
-            ("ping_failures", "pings perdus"),
         ],
     )
     print(
