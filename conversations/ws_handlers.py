@@ -3,6 +3,7 @@ the same actions as the REST API (Channels: database_sync_to_async)."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections import Counter
@@ -22,6 +23,9 @@ from conversations.payloads import MessagePayload
 from conversations.representations import message_json, messages_json
 
 SYNC_MAX_MESSAGES = 1000
+# daphne refuses to send a WebSocket message over 1 MiB: a sync answer stays well under it (1,000
+# long messages are many MiB), and says `more`.
+SYNC_MAX_BYTES = 512 * 1024
 
 
 class _MessagePathTrip(SyncToAsync):
@@ -128,5 +132,26 @@ def sync_messages(
     )
     more = len(page) > SYNC_MAX_MESSAGES
     page = page[:SYNC_MAX_MESSAGES]
+    payloads = messages_json(page)
+    kept = _fitting(payloads)
+    if kept < len(payloads):
+        more, page, payloads = True, page[:kept], payloads[:kept]
     actions.record_histories_read(user, Counter(m.conversation_id for m in page), visible.values())
-    return messages_json(page), more, unknown
+    return payloads, more, unknown
+
+
+def _fitting(payloads: list[MessagePayload]) -> int:
+    """How many of these messages fit in SYNC_MAX_BYTES of frame text (at least one)."""
+    size = 0
+    for count, payload in enumerate(payloads):
+        size += (
+            len(
+                json.dumps(payload, ensure_ascii=False, default=str).encode(
+                    "utf-8", "surrogatepass"
+                )
+            )
+            + 1
+        )
+        if size > SYNC_MAX_BYTES and count:
+            return count
+    return len(payloads)

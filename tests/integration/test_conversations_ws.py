@@ -266,3 +266,31 @@ async def test_anonymous_sockets_and_foreign_origins_are_refused(personas):
     communicator = WebsocketCommunicator(application, "/ws/")  # no origin header at all
     connected, _ = await communicator.connect()
     assert not connected
+
+
+async def test_a_sync_over_long_messages_stays_under_the_socket_limit_and_says_more(personas):
+    """daphne refuses to send a WebSocket message over 1 MiB (the fuzzing run's server_error on
+    a sync from an early cursor): the answer stops early and says `more`."""
+    conversation = await open_conversation(personas.gp, personas.cardiologist)
+
+    @sync_to_async
+    def write_long_messages() -> None:
+        for i in range(40):  # 40 x 40 KB of UTF-8
+            actions.send_message(
+                personas.gp, conversation.pk, client_id=f"long-{i:04d}", body="é" * 20_000
+            )
+
+    await write_long_messages()
+    cardio = await connect(personas.cardiologist)
+    seqs: list[int] = []
+    cursor = 0
+    while True:
+        await cardio.send({"type": "sync", "cursors": {str(conversation.pk): cursor}, "ref": "s"})
+        answer = await cardio.expect("sync", ref="s")
+        assert len(json.dumps(answer, ensure_ascii=False).encode()) < 1024 * 1024
+        seqs += [m["seq"] for m in answer["messages"]]
+        cursor = seqs[-1]
+        if not answer["more"]:
+            break
+    assert seqs == list(range(1, 41))
+    await cardio.close()
