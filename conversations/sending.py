@@ -68,7 +68,7 @@ def _next_seq_sql(inner: str) -> str:
     seq = qn(meta.get_field("last_seq").column)
     activity = qn(meta.get_field("last_activity_at").column)
     return (
-        f"UPDATE {qn(meta.db_table)} SET {seq} = {seq} + 1, {activity} = %s "  # noqa: S608 - names from the model
+        f"UPDATE {qn(meta.db_table)} SET {seq} = {seq} + 1, {activity} = %s "  # noqa: S608  # nosec B608: model names
         f"WHERE {qn(meta.pk.column)} IN ({inner}) RETURNING {columns}"
     )
 

@@ -94,8 +94,9 @@ def test_the_gp_sees_the_xdm_identity_and_files_the_letter_in_the_patient_record
     screenshot(page, "inbox-xdm-identity")
 
     page.get_by_test_id("inbox-file-patient").click()
+    # Filing runs its follow-up task eagerly in this server: allow a loaded machine time.
     expect(page.get_by_test_id("inbox-notice")).to_have_text(
-        "Courrier classé dans le dossier du patient."
+        "Courrier classé dans le dossier du patient.", timeout=20_000
     )
     page.locator(".inbox-history summary").click()
     expect(page.locator(".inbox-history")).to_contain_text("Classé")

@@ -191,13 +191,19 @@ def test_the_service_worker_shows_the_push_notice_with_the_sender_only(
         "ServiceWorker.deliverPushMessage",
         {"origin": server.base, "registrationId": registration["registrationId"], "data": payload},
     )
-    shown = cardio.wait_for_function(
-        """() => navigator.serviceWorker.ready
-              .then((r) => r.getNotifications())
-              .then((ns) => ns.length ? ns.map((n) => ({title: n.title, body: n.body, tag: n.tag,
-                                                        url: n.data && n.data.url})) : null)""",
-        timeout=15_000,
-    ).json_value()
+    # wait_for_function would take the returned promise itself as truthy: poll the resolved list.
+    shown = None
+    for _ in range(150):
+        shown = cardio.evaluate(
+            """() => navigator.serviceWorker.ready
+                  .then((r) => r.getNotifications())
+                  .then((ns) => ns.length ? ns.map((n) => ({title: n.title, body: n.body,
+                                                            tag: n.tag, url: n.data && n.data.url}))
+                                          : null)"""
+        )
+        if shown:
+            break
+        cardio.wait_for_timeout(100)
     assert shown == [
         {
             "title": f"Nouveau message de {personas.gp.display_name}",
