@@ -89,3 +89,17 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.get_by_test_id("login-password").fill("demo1234")
     page.get_by_test_id("login-submit").click()
     page.get_by_test_id("topbar").wait_for()
+
+
+def click_after_scroll(locator: Any) -> None:
+    """Click a button that sits below an out-of-process frame (the PDF preview).
+
+    Chromium routes a click by hit-test data that the compositor refreshes a frame or two after
+    a scroll. Playwright scrolls and clicks at once, so a button brought into view where the
+    PDF frame was a moment before gets a click that goes to the frame (seen: no click event in
+    the page at all). Scroll first and let two frames pass, as a person's hand always does."""
+    locator.scroll_into_view_if_needed()
+    locator.page.evaluate(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(null))))"
+    )
+    locator.click()
