@@ -19,6 +19,7 @@ __all__ = [
     "content_type",
     "facility_type",
     "practice_setting",
+    "type_label",
     "visibility_codes",
 ]
 
@@ -118,12 +119,39 @@ def practice_setting(kind: str) -> Code:
     return Code(code, OID_PRACTICE_SETTING, display)
 
 
-_CLASS_BY_TYPE = {"85208-7": ("10", "Compte rendu"), "60591-5": ("11", "Synthèse")}
+# JDV_J57 classCode (TRE_A03) displays, by code.
+_CLASSES = {
+    "10": "Compte rendu",
+    "11": "Synthèse",
+    "42": "Prescription",
+    "43": "Dispensation",
+}
+# LOINC document type (JDV_J07 XdsTypeCode, ans.fr.terminologies 1.12.0) -> (classCode, the
+# type's French display). The types the platform and its demo/test senders use: a prescription
+# filed as « Compte rendu » would land in the wrong class of the receiver's record (and DMP).
+_DOCUMENT_TYPES = {
+    "11488-4": ("10", "CR ou fiche de consultation ou de visite"),
+    "11490-0": ("10", "Lettre de liaison à la sortie d'un établissement de soins"),
+    "11502-2": ("10", "CR d'examens biologiques"),
+    "34133-9": ("11", "Synthèse d'épisode de soins"),
+    "57828-6": ("42", "Prescription (autre)"),
+    "57832-8": ("42", "Prescription de soins"),  # e.g. nursing care asked of an SSIAD
+    "57833-6": ("42", "Prescription de produits de santé"),
+    "60591-5": ("11", "Synthèse médicale"),
+    "60593-1": ("43", "Dispensation médicamenteuse"),
+    "85208-7": ("10", "CR de télémédecine"),
+}
 
 
 def class_code(type_code: str) -> Code:
-    code, display = _CLASS_BY_TYPE.get(type_code, ("10", "Compte rendu"))
-    return Code(code, OID_CLASS, display)
+    """JDV_J57 classCode of a LOINC document type; « Compte rendu » for a type not listed."""
+    code = _DOCUMENT_TYPES.get(type_code, ("10", ""))[0]
+    return Code(code, OID_CLASS, _CLASSES[code])
+
+
+def type_label(type_code: str) -> str:
+    """The JDV_J07 French display of a LOINC document type, "" for a type not listed."""
+    return _DOCUMENT_TYPES.get(type_code, ("", ""))[1]
 
 
 def content_type() -> Code:

@@ -267,7 +267,12 @@ def _metadata(
         _coded(entry, doc_id, _DE_FACILITY_TYPE, organization.facility_type)
         _coded(entry, doc_id, _DE_PRACTICE_SETTING, organization.practice_setting)
         _classification(
-            entry, doc_id, _DE_TYPE, doc.type_code, _LOINC_OID, doc.type_display or doc.title
+            entry,
+            doc_id,
+            _DE_TYPE,
+            doc.type_code,
+            _LOINC_OID,
+            doc.type_display or jdv.type_label(doc.type_code) or doc.title,
         )
         _external_id(entry, doc_id, _DE_PATIENT_ID, patient_cx, "XDSDocumentEntry.patientId")
         _external_id(entry, doc_id, _DE_UNIQUE_ID, doc.document_id, "XDSDocumentEntry.uniqueId")

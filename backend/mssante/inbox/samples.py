@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from django.conf import settings
 from reportlab.pdfgen import canvas
 
+from backend.mssante import jdv
 from backend.mssante.cda import build_cda_n1
 from backend.mssante.identities import (
     AuthorIdentity,
@@ -70,7 +71,7 @@ def sample_xdm(
         document_id=document_id,
         title=title,
         type_code=type_code,
-        type_display=type_display or title,
+        type_display=type_display or jdv.type_label(type_code) or title,
         effective_time=moment,
         patient=patient,
         author=writer,

@@ -20,6 +20,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from backend.mssante import jdv
 from backend.mssante.identities import OID_INS_NIR
 from backend.patients.ins import InsError, parse_ins
 
@@ -240,7 +241,8 @@ def read_xdm(data: bytes) -> XdmPackage:
         for classification in entry.findall(f"{_RIM}Classification"):
             if classification.get("classificationScheme") == _TYPE_SCHEME:
                 type_code = classification.get("nodeRepresentation") or ""
-                type_display = _name(classification)
+                # A sender that leaves the name out still gets the type shown in French.
+                type_display = _name(classification) or jdv.type_label(type_code)
         for identifier in entry.findall(f"{_RIM}ExternalIdentifier"):
             if identifier.get("identificationScheme") == _PATIENT_SCHEME and not package.ins:
                 _patient(package, identifier.get("value") or "")

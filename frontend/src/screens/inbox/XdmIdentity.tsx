@@ -83,7 +83,13 @@ export function XdmIdentity({ xdm, mail }: { xdm: XdmInfo; mail: InboxMail }) {
       {mail.patient_known && <Known known={mail.patient_known} />}
       <ul>
         {xdm.documents.map((d) => (
-          <li key={d.uri}>{d.title}</li>
+          <li key={d.uri} data-testid="xdm-document">
+            {d.title}
+            {/* The document's type (JDV_J07 label): a prescription reads as one. */}
+            {d.type_display && d.type_display !== d.title && (
+              <span class="muted"> — {d.type_display}</span>
+            )}
+          </li>
         ))}
       </ul>
     </section>
