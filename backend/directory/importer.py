@@ -170,7 +170,7 @@ def import_file(
             progress(size, size, run.counts["lines"])
     _finish(run)
     if connection.vendor == "postgresql":
-        # Fresh statistics after a bulk load, or the planner keeps seq-scanning the trigram index.
+        # Fresh statistics after a bulk load, or the planner keeps seq-scanning the word index.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE directory_directoryentry, directory_directoryaddress")
     return ImportResult(run.id, run.source, dict(run.counts), list(run.rejections), resumed)

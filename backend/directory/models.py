@@ -2,9 +2,9 @@
 
 Entries are never deleted: an entry absent from a newer extraction is marked inactive, so ids stay
 stable and a re-appearing professional gets the same entry back. Search runs on the ``*_norm``
-columns, accent- and case-folded on write (see ``text.search_columns``); PostgreSQL adds a GIN
-trigram index on the search column and ordered indexes for the ranked pages (migrations 0002,
-0004), SQLite scans, which is fine at development sizes.
+columns, accent- and case-folded on write (see ``text.search_columns``); PostgreSQL adds GIN
+indexes of their words (``wordindex``, migration 0005) and ordered indexes for the ranked pages
+(migration 0004), SQLite scans, which is fine at development sizes.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Directory search: folded word-prefix matching, ranking, and the result representation.
 
 Every query word must start a word of the entry's search column (``search_norm LIKE '% dup%'``:
-name, structure, profession forms, a mailbox's service and address): on PostgreSQL a GIN trigram
-index answers that for rare words and the ranked index for frequent ones; on SQLite it scans.
+name, structure, profession forms, a mailbox's service and address): on PostgreSQL a GIN index of
+the words answers that for rare words (``wordindex``) and the ranked index for frequent ones; on
+SQLite it scans.
 Ranking, first to last: exact name, name starting with the query, every word in the name, other
 matches; then platform users first (a conversation can start at once), then alphabetical.
 """
@@ -20,6 +21,7 @@ from backend.accounts.models import Mailbox, Professional
 from backend.directory.actions import PLATFORM
 from backend.directory.models import DirectoryAddress, DirectoryEntry
 from backend.directory.text import fold, words
+from backend.directory.wordindex import AllWordsStart
 
 MAX_WORDS = 8  # more words than any name has: a bound on the SQL, not a product rule
 
@@ -37,14 +39,14 @@ class Criteria:
 
 def _filtered(criteria: Criteria) -> QuerySet[DirectoryEntry]:
     entries = DirectoryEntry.objects.filter(active=True)
-    for word in words(criteria.q)[:MAX_WORDS]:
-        entries = entries.filter(search_norm__contains=" " + word)
+    query_words = words(criteria.q)[:MAX_WORDS]
+    if query_words:
+        entries = entries.filter(AllWordsStart("search_norm", query_words))
     profession = criteria.profession.strip()
     if profession.isdigit():
         entries = entries.filter(profession_code=profession)
-    else:
-        for word in words(profession)[:MAX_WORDS]:
-            entries = entries.filter(profession_norm__contains=" " + word)
+    elif words(profession):
+        entries = entries.filter(AllWordsStart("profession_norm", words(profession)[:MAX_WORDS]))
     city = fold(criteria.city)
     if city:
         entries = entries.filter(city_norm__startswith=city)
@@ -79,9 +81,7 @@ def _tiers(q: str) -> list[Q]:
         | Q(name_norm__startswith=folded)
         | Q(rev_norm__startswith=folded)
     )
-    all_in_name = Q()
-    for word in query_words:
-        all_in_name &= Q(name_norm__startswith=word) | Q(name_norm__contains=" " + word)
+    all_in_name = Q(AllWordsStart("name_norm", query_words))
     return [exact, starts & ~exact, all_in_name & ~starts & ~exact, ~all_in_name & ~starts & ~exact]
 
 
@@ -89,7 +89,7 @@ def _order(walk: bool) -> list[Any]:
     """The result order. ``walk``: as the ranked index has it, so the planner reads the index in
     order and stops after the page (right when the tier's matches are many). Otherwise
     ``listing + 0``, which no index provides, so the planner collects the matches from the
-    trigram and prefix indexes and sorts them (right when they are few: in the profile, walking
+    word and prefix indexes and sorts them (right when they are few: in the profile, walking
     the index for an absent exact name read all 500,000 rows)."""
     if walk:
         return list(ORDER)

@@ -13,6 +13,7 @@ from backend.accounts.models import Mailbox
 from backend.audit.models import AuditEvent
 from backend.directory import importer
 from backend.directory.models import DirectoryEntry
+from backend.directory.wordindex import AllWordsStart
 from tests.conftest import Personas, assert_error, client_for
 from tests.data import make_annuaire_samples as samples
 
@@ -238,13 +239,23 @@ def test_user_lists_the_mailboxes_he_manages(personas: Personas) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_has_trigram_indexes_for_the_search(imported: Personas) -> None:
+def test_postgres_searches_by_word_indexes(imported: Personas) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'directory_directoryentry'"
         )
         indexes = {row[0] for row in cursor.fetchall()}
-    assert {"directory_entry_search_trgm", "directory_entry_profession_trgm"} <= indexes
-    query = str(DirectoryEntry.objects.filter(search_norm__contains=" dup").query)
-    assert "LIKE" in query
+    assert {"directory_entry_search_words", "directory_entry_profession_words"} <= indexes
+    query = str(DirectoryEntry.objects.filter(AllWordsStart("search_norm", ["dup"])).query)
+    assert "@@" in query  # the indexed expression, not a LIKE
     assert find(imported.gp, q="dup")["count"] >= 2
+
+
+def test_every_word_must_start_a_word_of_the_entry(imported: Personas) -> None:
+    """A word inside another word does not match: « upont » is not « dupont »."""
+    entries = DirectoryEntry.objects.filter(active=True)
+    dup = set(entries.filter(AllWordsStart("search_norm", ["dup"])).values_list("id", flat=True))
+    assert dup
+    assert not entries.filter(AllWordsStart("search_norm", ["upont"])).exists()
+    both = entries.filter(AllWordsStart("search_norm", ["dup", "zzzqqq"]))
+    assert not both.exists()
