@@ -39,6 +39,8 @@ CALL_LOG_LIMIT = 100
 
 
 def _schedule_expiry(call_id: uuid.UUID) -> None:
+    if lifecycle.socket_owns_expiry():
+        return  # the caller's socket timer owns it (lifecycle's docstring says why)
     if expire_unanswered_call.app.conf.task_always_eager:
         return  # eager mode ignores the countdown; the lazy expiry does the job
     try:

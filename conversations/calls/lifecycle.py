@@ -2,12 +2,16 @@
 
 Locks (in the order of backend/locks.py): a Call row, then its conversation (the system
 message takes the conversation's seq lock). A ringing call left unanswered for
-CALL_RING_SECONDS ends as missed: the caller's socket does it after the ring time (in every
-mode), a Celery task scheduled at invite time does it too where a worker runs (the one left if
-the caller's server dies), and every action about a call does it first. All three are
-`expire_if_unanswered`, one step made idempotent by the call's row lock: whichever comes first
-ends the call, the others find it ended and do nothing, so there is one « Appel manqué »
-(tests/integration/test_call_reachability.py races them).
+CALL_RING_SECONDS ends as missed, by one timer, chosen by `socket_owns_expiry`:
+- with a shared channel layer (Redis: production, tests with services), the Celery countdown
+  task scheduled at invite time: a queued task survives a daphne restart, a socket's timer would
+  not, and its `call.ended` reaches every daphne process;
+- with the in-memory layer (the embedded mode, one daphne process), the caller's socket timer:
+  a worker's frames could not reach the sockets there, and the call would ring on screen.
+Besides, every action or read about a call checks the ring time first, so a late answer or a
+call log never sees a call ringing past its time. All are `expire_if_unanswered`, made
+idempotent by the call's row lock: whichever comes first ends the call, the others find it ended
+and do nothing, so there is one « Appel manqué » (tests/integration/test_call_reachability.py).
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ FINISHED = (Call.State.ENDED, Call.State.MISSED, Call.State.DECLINED)
 
 def ring_seconds() -> int:
     return int(settings.CALL_RING_SECONDS)
+
+
+def socket_owns_expiry() -> bool:
+    """True where the channel layer lives in the daphne process (see the module's docstring)."""
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    return str(backend).endswith("InMemoryChannelLayer")
 
 
 def audit_call(verb: str, actor: Any, call: Call, conversation: Conversation, **data: Any) -> None:

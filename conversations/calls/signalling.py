@@ -27,6 +27,7 @@ from conversations.calls.lifecycle import (
     joined,
     require_open,
     ring_seconds,
+    socket_owns_expiry,
 )
 from conversations.calls.models import Call
 from conversations.calls.representations import call_json
@@ -113,9 +114,8 @@ async def on_call_invite(consumer: Socket, frame: dict[str, Any], ref: str | Non
     data = consumer.validated(WsCallInvite, frame, ref)
     call = await _invite(consumer.user, data["conversation"], consumer.channel_name)
     await consumer.send_frame(frames.call_ringing(call, ref))
-    if call["state"] == Call.State.RINGING:
-        # The caller's socket ends the call after the ring time, in every mode: the Celery task
-        # does it too where a worker runs, and the expiry is idempotent.
+    if call["state"] == Call.State.RINGING and socket_owns_expiry():
+        # The embedded mode only; elsewhere the invite's Celery countdown ends the call.
         consumer.run_later(ring_seconds() + 1, _expire, call["id"])
 
 
