@@ -10,13 +10,16 @@ from django.db.models import F
 from backend.accounts.models import Mailbox, Membership, Professional
 from backend.errors import DomainError, Kind
 
-# Roles that may see clinical content (patients, messages, requests, reports).
+# Roles that may see clinical content (patients, messages, requests, reports): the care team
+# and those who work for it (secretariat, coordination). An organisation's administration role
+# alone is not one of them (shared professional secrecy, CSP art. L1110-4, covers those who take
+# part in the care): it manages the organisation and reads the access journal and the message
+# versions kept for the audit (audit/), never the exchanges themselves.
 CLINICAL_ROLES = frozenset(
     {
         Membership.Role.CLINICIAN,
         Membership.Role.COORDINATOR,
         Membership.Role.SECRETARY,
-        Membership.Role.ADMIN,
     }
 )
 

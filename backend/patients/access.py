@@ -8,16 +8,15 @@ from typing import Any
 from django.db.models import QuerySet
 
 from backend.accounts.access import CLINICAL_ROLES, organization_ids, require_clinical_access
-from backend.accounts.models import Membership
 from backend.errors import NotFound
 from backend.patients.models import Patient
 
 __all__ = ["access_patient", "care_organization_ids", "patients_for", "require_clinical_access"]
 
 
-# Patient records are for care: an organisation's administration role alone opens none (it
-# reads the access journal, audit/journal.py, not the records).
-CARE_ROLES = CLINICAL_ROLES - {Membership.Role.ADMIN}
+# Patient records are for care: the same roles as every clinical content (accounts/access.py);
+# an organisation's administration role alone opens none.
+CARE_ROLES = CLINICAL_ROLES
 
 
 def care_organization_ids(user: Any) -> set[uuid.UUID]:

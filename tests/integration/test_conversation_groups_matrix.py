@@ -81,7 +81,7 @@ ENDPOINTS = [
         "get",
         "/api/conversations?archived=1",
         None,
-        {"billing": 403, "billing_mailbox_member": 403},
+        {"billing": 403, "billing_mailbox_member": 403, "admin": 403},
         200,
     ),
     ("pin", "patch", "/api/conversations/{c}/preferences", {"pinned": True}, TAKING_PART, 404),
@@ -92,7 +92,7 @@ ENDPOINTS = [
         "get",
         "/api/patients/{lefebvre}",
         None,
-        {"gp": 200, "billing": 403, "billing_mailbox_member": 403},
+        {"gp": 200, "billing": 403, "billing_mailbox_member": 403, "admin": 403},
         404,
     ),
     (

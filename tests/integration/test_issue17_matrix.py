@@ -90,7 +90,7 @@ ENDPOINTS = [
         "get",
         "/api/teleexpertise/requests/pending",
         None,
-        {"billing": 403, "billing_mailbox_member": 403},
+        {"billing": 403, "billing_mailbox_member": 403, "admin": 403},
         200,
     ),
     (

@@ -17,7 +17,7 @@ from conversations.push.models import PushSubscription
 from tests.integration.test_issue17_matrix import DENIED, PERSONAS
 
 pytestmark = pytest.mark.django_db
-CLERKS = {"billing": 403, "billing_mailbox_member": 403}
+CLERKS = {"billing": 403, "billing_mailbox_member": 403, "admin": 403}
 
 
 def b64u(data: bytes) -> str:
