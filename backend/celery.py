@@ -52,3 +52,19 @@ def _count_failure(sender: Any = None, **_: Any) -> None:
 @task_retry.connect(weak=False)
 def _count_retry(sender: Any = None, **_: Any) -> None:
     metrics.inc("liaison_tasks_total", task=_task_name(sender), outcome="retry")
+
+
+def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Queues the task registered under `name` (by name: the caller need not import the task's
+    module, which often imports the caller's). Through the task's own `apply_async`, so
+    CELERY_TASK_ALWAYS_EAGER (tests, an eager deployment) runs it here and now, which
+    `send_task` would not: it always publishes to the broker."""
+    task = app.tasks.get(name)
+    if task is None:
+        # Autodiscovery is lazy: a process that has not imported the task modules yet does now.
+        app.loader.import_default_modules()
+        task = app.tasks[name]
+    if countdown is None:
+        task.apply_async(args=args)
+    else:
+        task.apply_async(args=args, countdown=countdown)

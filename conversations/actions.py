@@ -219,7 +219,7 @@ def _send_message(
     options: SendOptions,
 ) -> SendResult:
     # The statements of this path are counted and explained in conversations/sending.py.
-    existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+    existing = sending.stored_message(sender.pk, client_id)
     if existing is not None:
         return _existing(existing, access_conversation(sender, conversation_id).pk)
     conversation = sending.take_next_seq(sender, conversation_id)  # locked until commit
@@ -237,15 +237,17 @@ def _send_message(
                 fields={"attachments": ["Pièce jointe introuvable ou déjà envoyée."]},
             )
     reply_to = replied_message(conversation, options.reply_to)
-    message = Message.objects.create(
-        conversation=conversation,
-        seq=conversation.last_seq,
-        sender=sender,
-        client_id=client_id,
-        body=body,
-        reply_to=reply_to,
-        urgent=options.urgent,
-        forwarded=options.forwarded,
+    message = sending.insert_message(
+        Message(
+            conversation=conversation,
+            seq=conversation.last_seq,
+            sender=sender,
+            client_id=client_id,
+            body=body,
+            reply_to=reply_to,
+            urgent=options.urgent,
+            forwarded=options.forwarded,
+        )
     )
     metrics.inc("liaison_messages_sent_total")
     if attachments:

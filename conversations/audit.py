@@ -26,7 +26,7 @@ def audit_conversation(
     the conversation too."""
     if obj is not None:
         data = {"conversation": str(conversation.pk), **data}
-    audit.record(
+    audit.append(
         verb,
         actor=actor,
         obj=obj if obj is not None else conversation,

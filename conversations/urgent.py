@@ -16,12 +16,12 @@ import uuid
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backend.accounts.people import person
+from backend.celery import enqueue
 from backend.errors import Conflict, DomainError, Kind, NotFound
 from conversations import events, frames
 from conversations.access import access_conversation, participant_user_ids
@@ -41,9 +41,9 @@ def schedule_reminder(message_id: uuid.UUID) -> None:
     def schedule() -> None:
         try:
             # By name: conversations.tasks imports the actions' modules (no import cycle).
-            current_app.send_task(
+            enqueue(
                 "conversations.tasks.remind_urgent",
-                args=(str(message_id),),
+                str(message_id),
                 countdown=settings.URGENT_REMINDER_SECONDS,
             )
         except Exception:

@@ -195,12 +195,10 @@ def test_sign_out_and_a_revoked_session_end_the_notices(personas, service):
 def test_a_message_schedules_the_task_only_when_someone_subscribed(
     personas, service, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from celery import current_app
-
     from conversations.push import schedule, tasks
 
     queued: list[tuple[str, Any]] = []
-    monkeypatch.setattr(current_app, "send_task", lambda name, args: queued.append((name, args)))
+    monkeypatch.setattr(schedule, "enqueue", lambda name, *args: queued.append((name, args)))
     conversation, _ = actions.create_conversation(personas.gp, users=[personas.cardiologist])
     with django_capture_on_commit_callbacks(execute=True):
         send(personas.gp, conversation)
