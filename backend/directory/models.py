@@ -60,11 +60,13 @@ class DirectoryEntry(models.Model):
 
     # Source-qualified natural key: "mssante:pp:<national id>:<structure>", "mssante:bal:<address>",
     # "ps:<national id>:<structure>", "platform:pro:<uuid>", "platform:bal:<uuid>".
-    key = models.CharField(max_length=300, unique=True)
+    # Unique by a constraint, not ``unique=True``, which on PostgreSQL also builds a second,
+    # ``LIKE`` B-tree that no query uses (the import profile: each index costs every new row).
+    key = models.CharField(max_length=300)
     source = models.CharField(max_length=16, choices=Source.choices)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PERSON)
     national_id = models.CharField(max_length=12, blank=True)
-    rpps = models.CharField(max_length=11, blank=True, db_index=True)
+    rpps = models.CharField(max_length=11, blank=True)
     title = models.CharField(max_length=40, blank=True)
     family_name = models.CharField(max_length=200, blank=True)
     given_name = models.CharField(max_length=200, blank=True)
@@ -108,9 +110,12 @@ class DirectoryEntry(models.Model):
     class Meta:
         verbose_name = "entrée de l'annuaire"
         verbose_name_plural = "entrées de l'annuaire"
+        constraints = [models.UniqueConstraint(fields=["key"], name="directory_entry_key")]
+        # No (family_norm, given_norm) index: the ranked order is directory_entry_ranked
+        # (migration 0004) and a family name is found by directory_entry_family_prefix.
         indexes = [
             models.Index(fields=["source", "active"], name="directory_entry_source"),
-            models.Index(fields=["family_norm", "given_norm", "id"], name="directory_entry_order"),
+            models.Index(fields=["rpps"], name="directory_entry_rpps"),
             models.Index(fields=["postcode"], name="directory_entry_postcode"),
             models.Index(fields=["profession_code"], name="directory_entry_profession"),
         ]
@@ -123,7 +128,7 @@ class DirectoryAddress(models.Model):
     """An MSSanté address read from the correspondence extraction (the file's key). The platform's
     own mailboxes are not copied here: they are read live from ``accounts.Mailbox``."""
 
-    address = models.CharField(max_length=254, unique=True)
+    address = models.CharField(max_length=254)  # unique: see Meta
     entry = models.ForeignKey(DirectoryEntry, on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField(max_length=3)  # PER / ORG / APP
     active = models.BooleanField(default=True)
@@ -131,6 +136,7 @@ class DirectoryAddress(models.Model):
 
     class Meta:
         verbose_name = "adresse MSSanté de l'annuaire"
+        constraints = [models.UniqueConstraint(fields=["address"], name="directory_address_unique")]
         verbose_name_plural = "adresses MSSanté de l'annuaire"
 
     def __str__(self) -> str:

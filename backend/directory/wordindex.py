@@ -31,15 +31,16 @@ class AllWordsStart(Expression):
         super().__init__()
         self.column, self.words = column, list(words)
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str, ...]]:
         table = compiler.query.get_meta().db_table
         target = connection.ops.quote_name(table) + "." + connection.ops.quote_name(self.column)
         if connection.vendor == "postgresql":
             # The words are folded to [a-z0-9], so quoting them as lexemes needs no escaping.
             query = " & ".join(f"'{word}':*" for word in self.words)
-            return WORDS_SQL.format(column=target) + " @@ %s::tsquery", [query]
-        sql, params = [], []
+            return WORDS_SQL.format(column=target) + " @@ %s::tsquery", (query,)
+        sql: list[str] = []
+        params: list[str] = []
         for word in self.words:  # [a-z0-9] only: no LIKE wildcard to escape
             sql.append(f"({target} LIKE %s OR {target} LIKE %s)")
             params += [word + "%", "% " + word + "%"]
-        return " AND ".join(sql) or "1 = 1", params
+        return " AND ".join(sql) or "1 = 1", tuple(params)
