@@ -7,6 +7,7 @@ carry ids and codes only: never message bodies, report content or patient traits
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -39,6 +40,18 @@ def client_ip(meta: dict[str, str]) -> str | None:
         if forwarded:
             return forwarded.split(",")[0].strip() or None
     return meta.get("REMOTE_ADDR") or None
+
+
+def address_block(ip: str) -> str:
+    """The unit a per-address limit counts: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber's or site's allocation, within which an attacker can change address at will)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return ip
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
 class RequestIdMiddleware:

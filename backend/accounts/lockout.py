@@ -9,10 +9,13 @@ scopes over the last LOGIN_LOCKOUT_SECONDS:
   most that short delay (an attacker cannot turn the lock-out against a doctor);
 - the IP for every account: past LOGIN_IP_FREE_FAILURES (a hospital's NAT carries many people).
 An attempt made during a delay is refused without checking the password and audited apart.
+An IPv6 "address" here is its /64: one subscriber or site gets a whole /64 and can change
+address within it at will, so counting single addresses would let an attacker rotate freely.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +43,26 @@ def _failures(since: datetime, **filters: Any) -> tuple[int, datetime | None]:
     return int(row["n"]), row["last"]
 
 
+def _failures_from(since: datetime, ip: str, **filters: Any) -> tuple[int, datetime | None]:
+    """Failures from ``ip``'s block: the address itself, or every address of an IPv6 /64."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return _failures(since, ip=ip, **filters)
+    if address.version == 4:
+        return _failures(since, ip=ip, **filters)
+    block = ipaddress.ip_network(f"{address}/64", strict=False)
+    # Stored addresses are compressed text, so the database can only narrow by the first group
+    # (the same for every address of the block); the /64 test is done here on that short list.
+    group = int(address) >> 112
+    first = f"{group:x}:" if group else ""  # "::1" and the like: no narrowing
+    rows = AuditEvent.objects.filter(
+        verb=LOGIN_FAILED, at__gte=since, ip__startswith=first, **filters
+    ).values_list("ip", "at")
+    times = [at for stored, at in rows if stored and ipaddress.ip_address(stored) in block]
+    return len(times), max(times, default=None)
+
+
 def _delay(failures: int, free: int, cap: int) -> int:
     if failures < free:
         return 0
@@ -53,7 +76,7 @@ def wait_seconds(username: str, ip: str | None) -> int:
     free = settings.LOGIN_MAX_FAILURES
     scopes = [
         (
-            _failures(since, object_id=username, ip=ip),
+            _failures_from(since, ip, object_id=username) if ip else _failures(since, ip=ip),
             free,
             settings.LOGIN_MAX_DELAY_SECONDS,
         ),
@@ -66,7 +89,7 @@ def wait_seconds(username: str, ip: str | None) -> int:
     if ip:
         scopes.append(
             (
-                _failures(since, ip=ip),
+                _failures_from(since, ip),
                 settings.LOGIN_IP_FREE_FAILURES,
                 settings.LOGIN_MAX_DELAY_SECONDS,
             )

@@ -15,7 +15,7 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from backend.observability import client_ip
+from backend.observability import address_block, client_ip
 
 
 def view_scope(request: Request, view: Any) -> str | None:
@@ -61,4 +61,5 @@ class PerAddressThrottle(_ScopedThrottle):
     suffix = ".ip"
 
     def ident(self, request: Request) -> str | None:
-        return client_ip(request.META) or "unknown"
+        ip = client_ip(request.META)
+        return address_block(ip) if ip else "unknown"

@@ -101,6 +101,16 @@ def test_an_ipv6_address_is_slowed_down_and_another_address_still_gets_in(person
     assert attempt("2001:db8:10::10").status_code == 200
 
 
+def test_changing_address_within_an_ipv6_64_does_not_escape_the_delay(personas):
+    # Each failure from a new address of the same /64, as a subscriber's box allows at will.
+    for n in range(1, 12):
+        attempt(f"2001:db8:66:1::{n:x}", password="non")
+    blocked = attempt("2001:db8:66:1:ffff::1")
+    assert_error(blocked, 429, "locked_out")
+    # The neighbouring /64 (another subscriber) is not slowed down.
+    assert attempt("2001:db8:66:2::1").status_code == 200
+
+
 def test_behind_the_proxy_the_forwarded_client_address_is_the_one_slowed_down(personas, settings):
     settings.TRUST_X_FORWARDED_FOR = True  # nginx overwrites the header with the client address
 

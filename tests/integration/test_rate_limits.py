@@ -65,6 +65,20 @@ def test_sign_in_is_limited_per_address(personas, settings):
     assert other.status_code != 429
 
 
+def test_sign_in_is_limited_per_ipv6_64_not_per_address(personas, settings):
+    settings.RATE_LIMITS = {"signin.ip": "3/min"}
+    attempt = {"username": "dr.martin", "password": "faux"}
+    for n in range(3):
+        answer = client(ip=f"2001:db8:77:1::{n + 1}").post(
+            "/api/auth/login", attempt, format="json"
+        )
+        assert answer.status_code != 429
+    refused = client(ip="2001:db8:77:1::99").post("/api/auth/login", attempt, format="json")
+    assert_error(refused, 429, "throttled")
+    other = client(ip="2001:db8:77:2::1").post("/api/auth/login", attempt, format="json")
+    assert other.status_code != 429
+
+
 def test_searches_are_limited_per_address_across_users(personas, settings):
     settings.RATE_LIMITS = {"search.ip": "2/min", "search": "100/min"}
     ip = address()
