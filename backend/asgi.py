@@ -19,10 +19,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from backend.body_limit import BodyLimitASGI  # noqa: E402
+from backend.ws_auth import SessionUserMiddleware  # noqa: E402
 from backend.ws_origin import PublicOriginValidator  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
 
@@ -101,8 +101,9 @@ class GracefulWebSockets:
 
 
 websockets = GracefulWebSockets(
-    # (replaces Channels' AllowedHostsOriginValidator, which compares the host only)
-    PublicOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    # (replaces Channels' AllowedHostsOriginValidator, which compares the host only, and its
+    # AuthMiddlewareStack, which keeps the session store and three scope copies per socket)
+    PublicOriginValidator(SessionUserMiddleware(URLRouter(websocket_urlpatterns)))
 )
 websockets.install_shutdown_hook()
 

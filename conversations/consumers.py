@@ -22,7 +22,7 @@ from backend.accounts.psc.tokens import PSC_SESSION
 from backend.api import parsers as bounded_json
 from backend.errors import DomainError
 from backend.observability import client_ip_var, new_request_id, request_id_var
-from conversations import events, fastpath, frames, presence
+from conversations import events, fastpath, frames, liveness, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import FrameForm, FrameSerializer, validate_frame
 from conversations.ws_dispatch import HANDLERS, FrameError, TokenBucket
@@ -32,8 +32,9 @@ __all__ = ["HANDLERS", "ChatConsumer"]
 
 logger = logging.getLogger(__name__)
 MEMBERSHIP_TTL = 60.0
-CHECK_SESSION_ITSELF = frozenset({"message.send"})
-_last_sweep = 0.0  # monotonic time of this process's last sweep of stale connections
+# message.send checks the session in its own trip to the database (ws_handlers); a ping is
+# covered by the liveness loop's check of every socket each period (liveness.py).
+CHECK_SESSION_ITSELF = frozenset({"message.send", "ping"})
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -81,13 +82,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.session_group = sessions.session_group(self.session_key)
             await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
+        liveness.of_this_loop().add(self)
         metrics.gauge_add("liaison_ws_connections", 1)
         before, after = await database_sync_to_async(presence.connect)(user.pk, self.channel_name)
         contacts, states = await database_sync_to_async(self._contacts_and_states)()
         await self.send_frame(frames.hello(user.pk, states))
         if before != after:
             await self.broadcast_presence(contacts, after)
-        self.heartbeat = asyncio.create_task(self._heartbeat())
 
     def _contacts_and_states(self) -> tuple[set[str], dict[str, str]]:
         contacts = presence.contacts_of(self.user.pk)
@@ -96,7 +97,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.user is None:
             return
-        self.heartbeat.cancel()
+        liveness.of_this_loop().remove(self)
         for timer in list(self.timers):
             timer.cancel()
         metrics.gauge_add("liaison_ws_connections", -1)
@@ -128,17 +129,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.timers.add(task)
         task.add_done_callback(self.timers.discard)
 
-    async def _heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
-            if time.monotonic() - self.last_heard > presence.CLIENT_SILENCE_LIMIT:
-                await self._drop_silent_client()
-                return
-            with contextlib.suppress(Exception):
-                await database_sync_to_async(presence.touch)(self.channel_name)
-                await self._sweep_stale_connections()
+    @property
+    def user_id(self) -> Any:
+        return self.user.pk
 
-    async def _drop_silent_client(self) -> None:
+    async def drop_silent_client(self) -> None:
         """Nothing heard (not even a ping): the client is gone without closing. Its contacts see
         it offline now; the close itself may take long on a dead network."""
         with contextlib.suppress(Exception):
@@ -149,19 +144,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 contacts = await database_sync_to_async(presence.contacts_of)(self.user.pk)
                 await self.broadcast_presence(contacts, after)
         await self.close(code=4408)
-
-    async def _sweep_stale_connections(self) -> None:
-        global _last_sweep
-        if time.monotonic() - _last_sweep < presence.HEARTBEAT_SECONDS:
-            return  # one sweep per process and period is enough
-        _last_sweep = time.monotonic()
-        for user_id in await database_sync_to_async(presence.sweep_stale)():
-            contacts = await database_sync_to_async(presence.contacts_of)(user_id)
-            frame = frames.presence(user_id, "offline")
-            for contact in contacts:
-                await self.channel_layer.group_send(
-                    events.user_group(contact), {"type": "deliver", "frame": frame}
-                )
 
     # --- frames in -------------------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -177,8 +159,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             frame, ref = self._parse(text_data, bytes_data)
             frame_type = frame["type"]
-            # message.send checks the session in its own trip to the database (ws_handlers);
-            # every other frame, and every error answer, is preceded by the check.
+            # Every frame but those of CHECK_SESSION_ITSELF, and every error answer, is
+            # preceded by the check.
             if frame_type not in CHECK_SESSION_ITSELF and not await self.check_session():
                 return
             handler = HANDLERS.get(frame_type)

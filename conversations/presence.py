@@ -1,14 +1,15 @@
 """Presence across sockets, tabs, devices and server processes.
 
-Each open socket is a Connection row refreshed by its consumer; a user is online when one fresh
-connection is online, away when all fresh ones are away, offline otherwise. Rows of a killed
-process stop being refreshed and expire, so nobody stays "online" forever.
+Each open socket is a Connection row refreshed by its process's liveness loop (liveness.py); a
+user is online when one fresh connection is online, away when all fresh ones are away, offline
+otherwise. Rows of a killed process stop being refreshed and expire, so nobody stays "online"
+forever.
 
 Liveness (the numbers behind « the others see me offline within 60 s »): the client pings every
-10 s; a consumer that has heard nothing for CLIENT_SILENCE_LIMIT closes the socket (a phone that
-lost its network never says goodbye), checking every HEARTBEAT_SECONDS, so a dead client is
-offline after at most 35 + 10 s. Rows of a killed server process go stale after STALE_AFTER and
-the sweep of any live process announces those users offline.
+10 s; the liveness loop closes a socket from which nothing was heard for CLIENT_SILENCE_LIMIT (a
+phone that lost its network never says goodbye), checking every HEARTBEAT_SECONDS, so a dead
+client is offline after at most 35 + 10 s. Rows of a killed server process go stale after
+STALE_AFTER and the sweep of any live process announces those users offline.
 """
 
 from __future__ import annotations
@@ -81,10 +82,6 @@ def set_status(user_id: Any, channel_name: str, status: str) -> tuple[str, str]:
         status=status, last_seen=timezone.now()
     )
     return before, _status(user_id)
-
-
-def touch(channel_name: str) -> None:
-    Connection.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
 
 
 def purge_stale() -> int:

@@ -180,7 +180,8 @@ async def on_presence_query(consumer: ChatSocket, frame: dict[str, Any], ref: st
 
 
 async def on_ping(consumer: ChatSocket, frame: dict[str, Any], ref: str | None) -> None:
-    await database_sync_to_async(presence.touch)(consumer.channel_name)
+    # The consumer stamped `last_heard`; the liveness loop refreshes the Connection row of
+    # every socket of the process in one statement per period (liveness.py).
     await consumer.send_frame(frames.pong(ref))
 
 

@@ -122,7 +122,10 @@ def end_user_sessions(
 
 
 def signed_in_before_revocation(user: Any, auth_at: float | None) -> bool:
-    revoked = getattr(user, "sessions_revoked_at", None)
+    return _revoked_since(getattr(user, "sessions_revoked_at", None), auth_at)
+
+
+def _revoked_since(revoked: Any, auth_at: float | None) -> bool:
     if revoked is None:
         return False
     return auth_at is None or auth_at < revoked.timestamp()
@@ -145,6 +148,48 @@ def session_is_alive(session_key: str | None, user_id: Any, auth_at: float | Non
             return False
         user = User.objects.filter(pk=user_id, is_active=True).only("sessions_revoked_at").first()
     return user is not None and not signed_in_before_revocation(user, auth_at)
+
+
+def alive_sessions(entries: list[tuple[str | None, Any, float | None]]) -> set[str]:
+    """session_is_alive for many sockets at once (the liveness loop, every period): the keys
+    of (session key, user id, sign-in time) entries whose session is alive, in two statements
+    for the database store (per CHUNK entries)."""
+    from backend.accounts.models import User
+
+    keys = sorted({key for key, _, _ in entries if key})
+    user_ids = sorted({str(user_id) for _, user_id, _ in entries if user_id})
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+        from django.contrib.sessions.models import Session
+
+        existing = {
+            key
+            for chunk in _chunks(keys)
+            for key in Session.objects.filter(session_key__in=chunk).values_list(
+                "session_key", flat=True
+            )
+        }
+    else:
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        existing = {key for key in keys if store().exists(key)}
+    revoked = {
+        str(pk): at
+        for chunk in _chunks(user_ids)
+        for pk, at in User.objects.filter(pk__in=chunk, is_active=True).values_list(
+            "pk", "sessions_revoked_at"
+        )
+    }
+    return {
+        key
+        for key, user_id, auth_at in entries
+        if key in existing
+        and str(user_id) in revoked
+        and not _revoked_since(revoked[str(user_id)], auth_at)
+    }
+
+
+def _chunks(values: list[str], size: int = 5_000) -> Any:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _alive_query(user_id: uuid.UUID, session_key: str) -> Any:

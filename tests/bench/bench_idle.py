@@ -7,6 +7,11 @@ RSS is read after each step once the sockets settled. Memory per socket is the R
 the first to the last step divided by the sockets added. Stops at the first step that fails to
 open.
 
+Reference measured in the same run: the bare Channels relay (`tests.bench.relay`: daphne, one
+consumer in its channel-layer group, no session, no database) holding as many idle sockets, its
+memory per socket computed the same way: the framework's floor, printed beside the product's
+with the ratio, and the ratio to the 20 KB goal.
+
 Uses the same database as the other server benches: PostgreSQL + Redis when DATABASE_URL and
 REDIS_URL are set (a throw-away `bench_<random>` database), else the embedded default.
 """
@@ -15,12 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from tests.bench.bench_messages import _keep_alive
+from tests.bench.sequential import open_relay
 from tests.bench.support import BenchDatabase, Server, env_int, open_socket, populate, table
+
+RELAY_APP = "tests.bench.relay:application"
 
 SETTLE_SECONDS = 2
 
@@ -31,7 +41,9 @@ async def _drain(ws: Any) -> None:
             pass
 
 
-async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[dict[str, Any]]:
+async def _hold(
+    server: Server, openers: Sequence[Callable[[], Awaitable[Any]]], steps: list[int], ping: bool
+) -> list[dict[str, Any]]:
     sockets: list[Any] = []
     rows = []
     readers: list[asyncio.Task[None]] = []
@@ -40,19 +52,20 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
     await asyncio.sleep(SETTLE_SECONDS)
     rows.append({"sockets": 0, "rss_mb": round(stats.rss_mb(), 1), "open_seconds": 0.0})
 
-    async def one(session: str) -> Any:
+    async def one(opener: Callable[[], Awaitable[Any]]) -> Any:
         async with gate:
-            ws = await open_socket(server, session, timeout=60)
+            ws = await opener()
         # The web client's heartbeat from the opening on (the server drops a socket silent
-        # for 35 s), and its frames read.
-        readers.append(asyncio.create_task(_keep_alive(ws)))
+        # for 35 s; the relay has no heartbeat), and its frames read.
+        if ping:
+            readers.append(asyncio.create_task(_keep_alive(ws)))
         readers.append(asyncio.create_task(_drain(ws)))
         return ws
 
     try:
         for target in steps:
             started = time.perf_counter()
-            batch = sessions[len(sockets) : target]
+            batch = openers[len(sockets) : target]
             opened = await asyncio.gather(*(one(s) for s in batch), return_exceptions=True)
             good = [ws for ws in opened if not isinstance(ws, BaseException)]
             failed = len(opened) - len(good)
@@ -90,25 +103,16 @@ async def _hold(server: Server, sessions: list[str], steps: list[int]) -> list[d
     return rows
 
 
-def run(quick: bool) -> dict[str, Any]:
-    total = env_int("BENCH_IDLE", 300 if quick else 10_000)
-    steps = sorted({max(1, total * k // 4) for k in (1, 2, 3, 4)})
-    database_url = os.environ.get("DATABASE_URL", "")
-    postgres = database_url.startswith(("postgres://", "postgresql://"))
-    redis_url = os.environ.get("REDIS_URL", "") if postgres else ""
-    with BenchDatabase(postgres=postgres) as db:
-        world = populate(db, total, 2)
-        server = Server(db.env(), redis_url).start()
-        try:
-            rows = asyncio.run(_hold(server, [u["session"] for u in world["users"]], steps))
-        finally:
-            server.stop()
+def _per_socket(rows: list[dict[str, Any]]) -> tuple[float | None, float]:
+    """KB per socket between the first and the last step, and on average from none."""
     first, last = rows[1] if len(rows) > 1 else rows[0], rows[-1]
     added = last["sockets"] - first["sockets"]
-    per_socket_kb = (last["rss_mb"] - first["rss_mb"]) * 1024 / added if added > 0 else None
-    overall_kb = (last["rss_mb"] - rows[0]["rss_mb"]) * 1024 / max(1, last["sockets"])
-    setup = "pg+redis" if postgres else "embarqué"
-    print(f"un processus daphne ({setup}) :")
+    per_socket = (last["rss_mb"] - first["rss_mb"]) * 1024 / added if added > 0 else None
+    return per_socket, (last["rss_mb"] - rows[0]["rss_mb"]) * 1024 / max(1, last["sockets"])
+
+
+def _print_rows(title: str, rows: list[dict[str, Any]]) -> None:
+    print(title)
     table(
         rows,
         [
@@ -120,20 +124,65 @@ def run(quick: bool) -> dict[str, Any]:
             ("closed", "fermés"),
         ],
     )
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def run(quick: bool) -> dict[str, Any]:
+    total = env_int("BENCH_IDLE", 300 if quick else 10_000)
+    steps = sorted({max(1, total * k // 4) for k in (1, 2, 3, 4)})
+    database_url = os.environ.get("DATABASE_URL", "")
+    postgres = database_url.startswith(("postgres://", "postgresql://"))
+    redis_url = os.environ.get("REDIS_URL", "") if postgres else ""
+    with BenchDatabase(postgres=postgres) as db:
+        world = populate(db, total, 2)
+        relay = Server(db.env(), redis_url, app=RELAY_APP).start()
+        try:
+            relay_openers = [
+                functools.partial(open_relay, relay, f"idle{n}", f"idle{n ^ 1}")
+                for n in range(total)
+            ]
+            floor_rows = asyncio.run(_hold(relay, relay_openers, steps, ping=False))
+        finally:
+            relay.stop()
+        server = Server(db.env(), redis_url).start()
+        try:
+            openers = [
+                functools.partial(open_socket, server, u["session"], timeout=60)
+                for u in world["users"]
+            ]
+            rows = asyncio.run(_hold(server, openers, steps, ping=True))
+        finally:
+            server.stop()
+    per_socket_kb, overall_kb = _per_socket(rows)
+    floor_kb, floor_overall_kb = _per_socket(floor_rows)
+    first, last = rows[1] if len(rows) > 1 else rows[0], rows[-1]
+    setup = "pg+redis" if postgres else "embarqué"
+    _print_rows(f"référence : relais Channels nu, un processus daphne ({setup}) :", floor_rows)
+    _print_rows(f"Liaison, un processus daphne ({setup}) :", rows)
+    ratio_floor = per_socket_kb / floor_kb if per_socket_kb and floor_kb else None
     print(
-        f"objectif : {last['sockets']} sockets à 20 Ko au plus ; ratio "
-        f"{per_socket_kb and round(per_socket_kb / 20, 2)}"
+        f"mémoire par socket : {_round(per_socket_kb)} Ko (entre {first['sockets']} et "
+        f"{last['sockets']} sockets), {overall_kb:.1f} Ko en moyenne depuis 0 ; référence "
+        f"(relais nu, même run) {_round(floor_kb)} Ko ; rapport Liaison / référence "
+        f"{_round(ratio_floor, 2)}"
     )
     print(
-        f"mémoire par socket : {per_socket_kb and round(per_socket_kb, 1)} Ko "
-        f"(entre {first['sockets']} et {last['sockets']} sockets), "
-        f"{overall_kb:.1f} Ko en moyenne depuis 0"
+        f"objectif : {last['sockets']} sockets à 20 Ko au plus ; rapport à l'objectif "
+        f"{_round(per_socket_kb and per_socket_kb / 20, 2)}"
     )
     return {
         "setup": setup,
         "sockets_held": last["sockets"],
         "sample_alive": last.get("sample_alive"),
-        "kb_per_socket": per_socket_kb and round(per_socket_kb, 1),
+        "kb_per_socket": _round(per_socket_kb),
         "kb_per_socket_from_zero": round(overall_kb, 1),
+        "reference_relay_kb_per_socket": _round(floor_kb),
+        "reference_relay_kb_per_socket_from_zero": round(floor_overall_kb, 1),
+        "ratio_to_reference": _round(ratio_floor, 2),
+        "ratio_to_goal": _round(per_socket_kb and per_socket_kb / 20, 2),
         "steps": rows,
+        "reference_steps": floor_rows,
     }

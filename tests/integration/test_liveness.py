@@ -12,7 +12,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from conversations import actions, presence
+from conversations import actions, liveness, presence
 from conversations.models import Connection
 from tests.wsclient import Socket, connect
 
@@ -68,6 +68,8 @@ async def test_a_ping_is_answered_and_keeps_the_connection_fresh(personas):
     )
     await gp.send({"type": "ping", "ref": "p1"})
     assert (await gp.expect("pong", ref="p1"))["ref"] == "p1"
+    # The process's liveness loop refreshes every socket's row at its next pass.
+    await liveness.of_this_loop().run_pass()
     row = await sync_to_async(Connection.objects.get)(user=personas.gp)
     assert timezone.now() - row.last_seen < datetime.timedelta(seconds=5)
     await gp.close()
