@@ -1,30 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { ChatController, type RealtimeLike } from "../src/state/chat";
-import type { SocketOptions } from "../src/ws/socket";
-import { BOB, conv, ME, msg } from "./fixtures";
-
-class FakeSocket implements RealtimeLike {
-  sent: Record<string, unknown>[] = [];
-  isOpen = false;
-  constructor(public opts: SocketOptions) {}
-  start() {}
-  stop() {
-    this.isOpen = false;
-  }
-  reconnectNow() {}
-  send(frame: Record<string, unknown>) {
-    if (!this.isOpen) return false;
-    this.sent.push(frame);
-    return true;
-  }
-  open(reconnect = false) {
-    this.isOpen = true;
-    this.opts.onOpen?.(reconnect);
-  }
-  drop() {
-    this.isOpen = false;
-  }
-}
+import { ChatController } from "../src/state/chat";
+import { BOB, conv, FakeSocket, flush, ME, msg } from "./fixtures";
 
 function setup(conversations = [conv({ last_seq: 3 })], pages: Record<string, ReturnType<typeof msg>[]> = { "10": [msg(1), msg(2), msg(3)] }) {
   let socket!: FakeSocket;
@@ -50,7 +26,6 @@ function setup(conversations = [conv({ last_seq: 3 })], pages: Record<string, Re
   return { chat, api, socket: () => socket, incoming };
 }
 
-const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe("ChatController outbox and sync", () => {
   it("sends with a client_id and removes the outbox item on ack; message.new afterwards does not duplicate", async () => {

@@ -19,6 +19,7 @@ import { canAccess, homePath, isBillingOnly, navItems, sectionOf } from "../src/
 import { StatusBadges } from "../src/screens/teleexpertise/common";
 import { ChatController } from "../src/state/chat";
 import { onTeleexpertiseUpdated } from "../src/state/teleexpertise";
+import { flush, json } from "./fixtures";
 
 function me(roles: string[][], over: Partial<Me> = {}): Me {
   return {
@@ -132,6 +133,7 @@ describe("billing filters -> query string", () => {
 
 let root: HTMLElement | null = null;
 afterEach(() => {
+  vi.unstubAllGlobals();
   if (root) {
     render(null, root);
     root.remove();
@@ -141,14 +143,21 @@ afterEach(() => {
 
 describe("UI pieces", () => {
   it("top bar nav follows roles and marks the current section", async () => {
+    // A fake server: the badge of received requests asks for their count (no network in tests).
+    const fetch = vi.fn(async (_url: string) => json(200, { pending: 2 }));
+    vi.stubGlobal("fetch", fetch);
     root = document.createElement("div");
     document.body.appendChild(root);
     await act(async () => {
       render(<TopBar me={me([["clinician"], ["billing"]])} path="/teleexpertise/4" />, root!);
     });
+    await act(flush);
+    expect(fetch.mock.calls.map(([url]) => String(url))).toEqual(["/api/teleexpertise/requests/pending"]);
+    expect(root.querySelector('[data-testid="nav-te-badge"]')!.textContent).toBe("2");
+    const label = (l: Element | null) => l!.firstChild!.textContent; // without the badge
     const links = Array.from(root.querySelectorAll(".mainnav-link"));
-    expect(links.map((l) => l.textContent)).toEqual(["Messagerie", "Messagerie MSSanté", "Téléexpertise", "Écrire à un patient", "Facturation", "Annuaire"]);
-    expect(root.querySelector('[aria-current="page"]')!.textContent).toBe("Téléexpertise");
+    expect(links.map(label)).toEqual(["Messagerie", "Messagerie MSSanté", "Téléexpertise", "Écrire à un patient", "Facturation", "Annuaire"]);
+    expect(label(root.querySelector('[aria-current="page"]'))).toBe("Téléexpertise");
     await act(async () => {
       render(<TopBar me={me([["billing"]], { mailboxes: [] })} path="/facturation" />, root!);
     });

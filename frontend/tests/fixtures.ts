@@ -1,4 +1,6 @@
 import type { Conversation, Message, Person } from "../src/api/types";
+import type { RealtimeLike } from "../src/state/chat";
+import type { SocketOptions } from "../src/ws/socket";
 
 export const ME: Person = { id: "1", display_name: "Alice Martin", title: "Dr", profession_label: "Médecin", organization: "CH Test" };
 export const BOB: Person = { id: "2", display_name: "Bob Durand", title: "Dr", profession_label: "Médecin", organization: null };
@@ -64,3 +66,35 @@ export function patientRef(over: Partial<PatientRef> = {}): PatientRef {
     ...over,
   };
 }
+
+/** The chat's socket without a network: `open()` and `drop()` play the connection, `sent` keeps
+ * what the controller sent while open. */
+export class FakeSocket implements RealtimeLike {
+  sent: Record<string, unknown>[] = [];
+  isOpen = false;
+  constructor(public opts: SocketOptions) {}
+  start() {}
+  stop() {
+    this.isOpen = false;
+  }
+  reconnectNow() {}
+  send(frame: Record<string, unknown>) {
+    if (!this.isOpen) return false;
+    this.sent.push(frame);
+    return true;
+  }
+  open(reconnect = false) {
+    this.isOpen = true;
+    this.opts.onOpen?.(reconnect);
+  }
+  drop() {
+    this.isOpen = false;
+  }
+}
+
+/** Lets pending promises and zero-delay timers run. */
+export const flush = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** A JSON answer as `fetch` gives it. */
+export const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });

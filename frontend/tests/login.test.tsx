@@ -2,9 +2,7 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LoginScreen } from "../src/screens/Login";
-
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-const flush = () => new Promise((r) => setTimeout(r, 0));
+import { flush, json } from "./fixtures";
 
 let root: HTMLElement;
 afterEach(() => {

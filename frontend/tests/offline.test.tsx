@@ -3,33 +3,10 @@ import type { Me } from "../src/api/types";
 import { MemoryCache } from "../src/offline/cache";
 import { base64UrlToBytes, forgetDevice, refreshPush, setPushEnv } from "../src/offline/push";
 import { showUnread, titleFor, unreadTotal } from "../src/offline/unread";
-import { ChatController, type RealtimeLike } from "../src/state/chat";
+import { ChatController } from "../src/state/chat";
 import { bootstrap, getChat, logout, revalidate, session, useOfflineCache } from "../src/state/session";
-import type { SocketOptions } from "../src/ws/socket";
-import { conv, ME, msg } from "./fixtures";
+import { conv, FakeSocket, flush, json, ME, msg } from "./fixtures";
 
-class FakeSocket implements RealtimeLike {
-  sent: Record<string, unknown>[] = [];
-  isOpen = false;
-  constructor(public opts: SocketOptions) {}
-  start() {}
-  stop() {
-    this.isOpen = false;
-  }
-  reconnectNow() {}
-  send(frame: Record<string, unknown>) {
-    if (!this.isOpen) return false;
-    this.sent.push(frame);
-    return true;
-  }
-  open(reconnect = false) {
-    this.isOpen = true;
-    this.opts.onOpen?.(reconnect);
-  }
-}
-
-const flush = () => new Promise((r) => setTimeout(r, 0));
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 const offline = () => Promise.reject(new TypeError("Failed to fetch"));
 
 function me(id = "1", over: Partial<Me> = {}): Me {

@@ -5,7 +5,7 @@ import { ChatController, type RealtimeLike } from "../src/state/chat";
 import { ConversationView } from "../src/screens/ConversationView";
 import { ConversationList } from "../src/screens/ConversationList";
 import type { SocketOptions } from "../src/ws/socket";
-import { BOB, CAROL, conv, ME, msg, patientRef } from "./fixtures";
+import { BOB, CAROL, conv, flush, ME, msg, patientRef } from "./fixtures";
 
 class OpenSocket implements RealtimeLike {
   sent: Record<string, unknown>[] = [];
@@ -20,7 +20,6 @@ class OpenSocket implements RealtimeLike {
   }
 }
 
-const flush = () => new Promise((r) => setTimeout(r, 0));
 let root: HTMLElement;
 afterEach(() => {
   render(null, root);
