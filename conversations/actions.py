@@ -25,7 +25,7 @@ from backend.errors import Conflict, DomainError, Kind, NotFound
 from backend.patients.models import Patient
 from conversations import events, frames, sending
 from conversations.access import access_conversation, participant_user_ids
-from conversations.audit import audit_conversation, audit_conversations_shown
+from conversations.audit import audit_chip_sent, audit_conversation, audit_conversations_shown
 from conversations.message_options import PLAIN, SendOptions, replied_message
 from conversations.models import (
     Attachment,
@@ -65,10 +65,13 @@ def _direct_key(a: uuid.UUID, b: uuid.UUID) -> str:
 
 
 def _fan_out_conversation(conversation: Conversation, origin: str | None = None) -> None:
+    chip_to = []
     for user_id in participant_user_ids(conversation):
-        viewer = User(pk=user_id)
-        frame = frames.conversation_new(conversation_json(conversation, viewer))
-        events.send_event_on_commit([user_id], frame, origin=origin)
+        view = conversation_json(conversation, User(pk=user_id))
+        events.send_event_on_commit([user_id], frames.conversation_new(view), origin=origin)
+        if view.get("patient"):
+            chip_to.append(user_id)
+    audit_chip_sent(conversation, chip_to, "conversation.new")  # a read of the patient's identity
 
 
 @transaction.atomic

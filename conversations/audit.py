@@ -66,3 +66,31 @@ def audit_conversations_shown(
             for c in conversations
         ]
     )
+
+
+def audit_chip_sent(conversation: Conversation, user_ids: Sequence[Any], frame: str) -> None:
+    """A `conversation.new` or `conversation.updated` frame carries the patient chip: a read of
+    the patient's identity by each user it goes to, as when their conversation list shows it.
+    One event per user and frame sent (not per socket); callers leave out frames that send a
+    chip the user already had."""
+    if not conversation.patient_id or not user_ids:
+        return
+    request_id = current_request_id() or ""
+    ip = client_ip_var.get()
+    organization_id = conversation.patient.organization_id if conversation.patient else None
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor_id=user_id,
+                organization_id=organization_id,
+                verb="conversation.list_read",
+                object_type=conversation._meta.label_lower,
+                object_id=str(conversation.pk),
+                patient_id=conversation.patient_id,
+                request_id=request_id,
+                ip=ip,
+                data={"frame": frame},
+            )
+            for user_id in user_ids
+        ]
+    )

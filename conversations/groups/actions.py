@@ -242,5 +242,5 @@ def set_patient(actor: User, conversation_id: Any, patient: Patient | None) -> C
             f"{_identity(previous)} → {_identity(patient)}."
         )
     _post_system_message(conversation, text)
-    conversation_changed(conversation)
+    conversation_changed(conversation, patient_changed=True)
     return conversation

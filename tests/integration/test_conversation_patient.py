@@ -5,11 +5,16 @@ audit events, each read of the identity an audit event; nothing for non-clinical
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from backend.audit.models import AuditEvent
 from backend.patients.models import Patient
 from conversations import actions
+from conversations.groups import actions as groups
+from teleexpertise import actions as te
 from tests.conftest import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +113,34 @@ def test_changing_the_patient_audits_both_and_says_so_in_the_conversation(person
     assert AuditEvent.objects.filter(verb="conversation.patient_detached").count() == 2
 
 
+def test_the_patient_of_a_teleexpertise_conversation_is_not_changed_here(personas, as_user):
+    lefebvre, garnier = patient("LEFEBVRE"), patient("GARNIER")
+    request = te.create_request(
+        personas.gp,
+        expert_id=personas.cardiologist.pk,
+        patient_id=lefebvre.pk,
+        question="Souffle systolique : avis ?",
+        urgency="normal",
+        consent=te.ConsentInput(
+            method="oral", collected_at=timezone.now() - datetime.timedelta(hours=1)
+        ),
+    )
+    conversation = request.conversation
+    messages = conversation.messages.count()
+    events = AuditEvent.objects.filter(verb__startswith="conversation.patient_").count()
+    url = f"/api/conversations/{conversation.pk}/patient"
+    for change in (str(garnier.pk), None):
+        assert_error(
+            as_user(personas.gp).put(url, {"patient": change}, format="json"),
+            409,
+            "teleexpertise_patient",
+        )
+    conversation.refresh_from_db()
+    assert conversation.patient_id == lefebvre.pk
+    assert conversation.messages.count() == messages
+    assert AuditEvent.objects.filter(verb__startswith="conversation.patient_").count() == events
+
+
 def test_a_patient_outside_the_users_organisations_cannot_be_attached(personas, as_user):
     conversation = group_of(personas)
     morel = patient("MOREL")  # kept by the CH du Mans, not by the GP's practice
@@ -156,6 +189,33 @@ def test_the_chip_is_an_audited_read_even_before_any_message(personas, as_user):
     assert AuditEvent.objects.filter(
         verb="conversation.list_read", actor=personas.cardiologist, patient_id=lefebvre.pk
     ).exists()
+
+
+def test_the_chip_sent_in_a_frame_is_an_audited_read_once_per_user(personas, as_user):
+    lefebvre, garnier = patient("LEFEBVRE"), patient("GARNIER")
+
+    def frame_reads(who: Patient) -> list[tuple[str, str]]:
+        events = AuditEvent.objects.filter(
+            verb="conversation.list_read", patient_id=who.pk, data__has_key="frame"
+        ).values_list("actor__username", "data__frame")
+        return sorted(events)
+
+    conversation, _ = actions.create_conversation(
+        personas.gp, users=[personas.cardiologist], title="Avis", patient=lefebvre
+    )
+    new = "conversation.new"
+    gp, cardio = personas.gp.username, personas.cardiologist.username
+    assert frame_reads(lefebvre) == sorted([(gp, new), (cardio, new)])
+    # The same chip sent again (a new title) is no new read; a new patient's chip is.
+    groups.rename(personas.gp, conversation.pk, "Avis cardio")
+    assert frame_reads(lefebvre) == sorted([(gp, new), (cardio, new)])
+    as_user(personas.gp).put(
+        f"/api/conversations/{conversation.pk}/patient", {"patient": str(garnier.pk)}, format="json"
+    )
+    updated = "conversation.updated"
+    assert frame_reads(garnier) == sorted([(gp, updated), (cardio, updated)])
+    for event in AuditEvent.objects.filter(data__has_key="frame"):
+        assert set(event.data) == {"frame"}  # nothing of the patient's data in the event
 
 
 @pytest.mark.parametrize("persona", ["billing", "billing_mailbox_member", "admin"])

@@ -210,3 +210,10 @@ def test_a_long_message_is_cut_around_the_match(personas, as_user, other):
 def test_bad_queries_get_the_error_shape(personas, as_user, q):
     error = assert_error(as_user(personas.gp).get(URL, {"q": q}), 400)
     assert "q" in error["fields"]
+
+
+def test_a_malformed_conversation_id_gets_the_error_shape(personas, as_user):
+    error = assert_error(
+        as_user(personas.gp).get(URL, {"q": "echo", "conversation": "not-a-uuid"}), 400
+    )
+    assert "conversation" in error["fields"]
