@@ -33,7 +33,7 @@ from backend.accounts.access import (
     professional_of,
     team_mailboxes_query,
 )
-from backend.compiled import CompiledInsert, CompiledQuery
+from backend.compiled import CompiledInsert, CompiledQuery, fetch_instances, hot_cursor
 from backend.errors import NotFound
 from conversations.models import Conversation, Message, Participant, ReadState
 from conversations.teams import team_of
@@ -87,7 +87,7 @@ def take_next_seq(user: Any, conversation_id: Any) -> Conversation:
     teams = professional_of(user) is not None and bool(getattr(user, "is_active", False))
     inner, params = _ALLOWED[teams].sql(key, user.pk)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = list(Conversation.objects.raw(_next_seq_sql(inner), [now, *params]))
+    rows = fetch_instances(Conversation, _next_seq_sql(inner), [now, *params])
     if not rows:
         raise NotFound("Conversation introuvable.")
     return rows[0]
@@ -122,7 +122,7 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
 
 def _rows(compiled: CompiledQuery, *values: Any) -> list[tuple[Any, ...]]:
     sql, params = compiled.sql(*values)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
 
