@@ -16,6 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from backend import channel_layer as layer_events
 from backend import metrics
 from backend.accounts import sessions
 from backend.accounts.psc.tokens import PSC_SESSION
@@ -83,6 +84,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         liveness.of_this_loop().add(self)
+        layer_events.watch(self.channel_name)
         metrics.gauge_add("liaison_ws_connections", 1)
         before, after = await database_sync_to_async(presence.connect)(user.pk, self.channel_name)
         contacts, states = await database_sync_to_async(self._contacts_and_states)()
@@ -98,6 +100,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.user is None:
             return
         liveness.of_this_loop().remove(self)
+        layer_events.unwatch(self.channel_name)
         for timer in list(self.timers):
             timer.cancel()
         metrics.gauge_add("liaison_ws_connections", -1)
@@ -291,12 +294,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             await self.send_frame(frame)
 
+    async def layer_reconnected(self, event: dict[str, Any]) -> None:
+        """From backend.channel_layer: this process's Redis subscription came back, and what was
+        published meanwhile never reached this socket. The client catches up by its cursors."""
+        if not self.ended:
+            await self.send_frame(frames.resync())
+
     async def broadcast_presence(self, user_ids: set[str], status: str) -> None:
         frame = frames.presence(self.user.pk, cast(frames.PresenceStatus, status))
-        for user_id in user_ids:
-            await self.channel_layer.group_send(
-                events.user_group(user_id), {"type": "deliver", "frame": frame}
-            )
+        try:
+            for user_id in user_ids:
+                await self.channel_layer.group_send(
+                    events.user_group(user_id), {"type": "deliver", "frame": frame}
+                )
+        except Exception:
+            # Best effort, like every fan-out (events.py): Redis away must not close this socket
+            # (1011) in the middle of its connect; contacts learn the state at their next query.
+            logger.exception("presence fan-out failed", extra={"event": "presence"})
 
     async def members_of(self, conversation: str, ref: Any) -> set[str]:
         cached = self.members.get(conversation)

@@ -63,6 +63,7 @@ from conversations.server_frames import (
     PresenceStatus,
     Reader,
     ReadFrame,
+    ResyncFrame,
     SessionEndedFrame,
     SyncFrame,
     TeleexpertiseUpdatedFrame,
@@ -114,6 +115,7 @@ SERVER_FRAMES: dict[str, type] = {
     "conversation.updated": ConversationUpdatedFrame,
     "conversation.removed": ConversationRemovedFrame,
     "sync": SyncFrame,
+    "resync": ResyncFrame,
     "error": ErrorFrame,
     "session.ended": SessionEndedFrame,
     "call.ringing": CallRingingFrame,
@@ -240,6 +242,10 @@ def error(
     if fields:
         frame["fields"] = fields
     return frame
+
+
+def resync() -> ResyncFrame:
+    return {"type": "resync"}
 
 
 def session_ended(reason: str, message: str) -> SessionEndedFrame:

@@ -126,6 +126,13 @@ class SyncFrame(TypedDict):
     unknown: NotRequired[list[str]]  # conversation ids the user cannot read (or never existed)
 
 
+class ResyncFrame(TypedDict):
+    """Live events may have been lost (the server's channel layer reconnected to Redis): the
+    client syncs from its cursors, as after a reconnection of its own socket."""
+
+    type: Literal["resync"]
+
+
 class ErrorFrame(TypedDict):
     type: Literal["error"]
     code: str

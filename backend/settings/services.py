@@ -50,7 +50,8 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # Redis pub/sub, and sockets told to resync when its subscription comes back.
+            "BACKEND": "backend.channel_layer.ResyncingPubSubChannelLayer",
             "CONFIG": {
                 # After a Redis restart pooled connections are dead: a health check before
                 # reuse and one retry on connection errors deliver the next event live.

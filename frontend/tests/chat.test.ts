@@ -27,6 +27,18 @@ function setup(conversations = [conv({ last_seq: 3 })], pages: Record<string, Re
 }
 
 
+/** Started, connected, conversation 10 on screen, nothing sent yet. */
+async function openOn10() {
+  const ready = setup();
+  ready.chat.start();
+  await flush();
+  ready.socket().open();
+  ready.chat.setActive("10");
+  await flush();
+  ready.socket().sent = [];
+  return ready;
+}
+
 describe("ChatController outbox and sync", () => {
   it("sends with a client_id and removes the outbox item on ack; message.new afterwards does not duplicate", async () => {
     const { chat, socket } = setup();
@@ -83,27 +95,24 @@ describe("ChatController outbox and sync", () => {
   });
 
   it("ingests a sync answer in order, advances the cursor and asks for more", async () => {
-    const { chat, socket } = setup();
-    chat.start();
-    await flush();
-    socket().open();
-    chat.setActive("10");
-    await flush();
-    socket().sent = [];
+    const { chat, socket } = await openOn10();
     chat.handleFrame({ type: "sync", ref: "sync-1", messages: [msg(5), msg(4)], more: true });
     expect(chat.store.get().messages["10"].items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(chat.cursors.get("10")).toBe(5);
     expect(socket().sent.find((f) => f.type === "sync")!.cursors).toEqual({ "10": 5 });
   });
 
+  it("on a resync frame (the server lost live events) syncs from its cursors and reloads the list", async () => {
+    const { chat, api, socket } = await openOn10();
+    const loads = api.conversations.mock.calls.length;
+    chat.handleFrame({ type: "resync" });
+    await flush();
+    expect(socket().sent.find((f) => f.type === "sync")!.cursors).toEqual({ "10": 3 });
+    expect(api.conversations.mock.calls.length).toBe(loads + 1);
+  });
+
   it("detects a gap in live messages and requests a sync for that conversation", async () => {
-    const { chat, socket } = setup();
-    chat.start();
-    await flush();
-    socket().open();
-    chat.setActive("10");
-    await flush();
-    socket().sent = [];
+    const { chat, socket } = await openOn10();
     chat.handleFrame({ type: "message.new", message: msg(6) });
     await flush();
     expect(chat.cursors.get("10")).toBe(3);
@@ -127,13 +136,7 @@ describe("ChatController outbox and sync", () => {
   });
 
   it("marks read when a message arrives in the visible conversation", async () => {
-    const { chat, socket } = setup();
-    chat.start();
-    await flush();
-    socket().open();
-    chat.setActive("10");
-    await flush();
-    socket().sent = [];
+    const { chat, socket } = await openOn10();
     chat.handleFrame({ type: "message.new", message: msg(4) });
     expect(socket().sent).toContainEqual({ type: "read", conversation: "10", seq: 4 });
   });

@@ -66,6 +66,7 @@ CONSUMER_FRAMES = {
     "session.ended",
     "call.ringing",
     "call.signal",
+    "resync",  # when the channel layer re-subscribes: tests/reliability/test_redis_restart.py
 }
 # What each action emits, in order (a recipient's copy counts once per recipient group sent).
 DECLARED = {

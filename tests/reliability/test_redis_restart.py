@@ -157,28 +157,48 @@ async def test_after_a_redis_restart_live_delivery_resumes_and_sync_fills_the_ga
     await cardio.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Open, by design of Redis pub/sub: after a restart, channels_redis' receive loop "
-        "(pubsub.py _do_receiving) logs the dead connection, sleeps 1 s, then redis-py "
-        "reconnects and re-subscribes; what is published in that window has no subscriber and "
-        "is dropped. The message is stored and acked; the client gets it at its next seq gap, "
-        "reconnect or sync. Fix options: the web client syncs periodically when idle, or the "
-        "server tells its sockets to resync when the layer reconnects."
-    ),
-)
-async def test_the_first_message_after_a_redis_restart_is_delivered_live(stage):
+async def live_or_resynced(socket: ClientConnection, conversation: str, cursor: int) -> list[dict]:
+    """What the web client does: a `message.new` is shown at once; a `resync` (the server's
+    channel layer came back after losing Redis) makes it sync from its cursor."""
+    async with asyncio.timeout(15):
+        while True:
+            frame = json.loads(await socket.recv())
+            if frame["type"] == "message.new":
+                return [frame["message"]]
+            if frame["type"] == "resync" and (
+                missed := await sync_after(socket, conversation, cursor)
+            ):
+                return missed
+
+
+async def test_after_a_redis_restart_every_socket_is_told_to_resync(stage):
+    """Nothing to send: the server's receive loop reconnects by itself, and each socket of the
+    process gets a `resync` frame (events published in the gap are lost for Redis pub/sub)."""
+    cardio, _ = await reconnect(stage.second.ws_url, stage.second.base, stage.cardio_cookie)
+    gp, _ = await reconnect(stage.first.ws_url, stage.first.base, stage.gp_cookie)
+    await restart_redis(stage)
+    assert (await next_of(cardio, "resync", timeout=15)) == {"type": "resync"}
+    assert (await next_of(gp, "resync", timeout=15)) == {"type": "resync"}
+    await gp.close()
+    await cardio.close()
+
+
+async def test_the_first_message_after_a_redis_restart_reaches_the_client_without_waiting(stage):
+    """Sent while the receiving server re-subscribes, its live copy may be lost (Redis pub/sub
+    keeps nothing): the `resync` the server sends once re-subscribed brings it by `sync`, with no
+    next message or reconnection of the client needed."""
     gp_box = Outbox(stage.conversation)
     cardio, _ = await reconnect(stage.second.ws_url, stage.second.base, stage.cardio_cookie)
     gp, first_id = await send(stage, gp_box, None, "avant la panne")
-    assert (await next_of(cardio, "message.new"))["message"]["client_id"] == first_id
+    first = await next_of(cardio, "message.new")
+    assert first["message"]["client_id"] == first_id
+    cursor = first["message"]["seq"]
 
     await restart_redis(stage)
     cardio = await usable(cardio, stage.second.ws_url, stage.second.base, stage.cardio_cookie)
     gp = await usable(gp, stage.first.ws_url, stage.first.base, stage.gp_cookie)
     gp, after_id = await send(stage, gp_box, gp, "après la panne")
-    received = await next_of(cardio, "message.new", timeout=5)
-    assert received["message"]["client_id"] == after_id
+    received = await live_or_resynced(cardio, stage.conversation, cursor)
+    assert [m["client_id"] for m in received] == [after_id]
     await gp.close()
     await cardio.close()

@@ -236,6 +236,10 @@ export type ReadFrameIn = {
   ref?: string | null;
 };
 
+export type ResyncFrame = {
+  type: "resync";
+};
+
 export type SessionEndedFrame = {
   type: "session.ended";
   reason: string;
@@ -507,6 +511,6 @@ export type MailboxRef = {
 };
 
 export type ClientFrame = MessageSendFrame | MessageEditFrame | MessageDeleteFrame | MessageAcknowledgeFrame | ReadFrameIn | TypingFrameIn | SyncFrameIn | PresenceSetFrame | PresenceQueryFrame | PingFrame | CallInviteFrameIn | CallAcceptFrameIn | CallDeclineFrameIn | CallHangupFrameIn | CallSignalFrameIn;
-export type ServerFrame = HelloFrame | MessageNewFrame | MessageUpdatedFrame | MessageAckFrame | MessageAcknowledgedFrame | MessageReminderFrame | ReadFrame | TypingFrame | PresenceFrame | PresenceStateFrame | PongFrame | ConversationNewFrame | ConversationUpdatedFrame | ConversationRemovedFrame | SyncFrame | ErrorFrame | SessionEndedFrame | CallRingingFrame | CallInviteFrame | CallAcceptFrame | CallAnsweredElsewhereFrame | CallDeclineFrame | CallHangupFrame | CallEndedFrame | CallSignalFrame | ExportUpdatedFrame | MssanteInboxFrame | TeleexpertiseUpdatedFrame;
+export type ServerFrame = HelloFrame | MessageNewFrame | MessageUpdatedFrame | MessageAckFrame | MessageAcknowledgedFrame | MessageReminderFrame | ReadFrame | TypingFrame | PresenceFrame | PresenceStateFrame | PongFrame | ConversationNewFrame | ConversationUpdatedFrame | ConversationRemovedFrame | SyncFrame | ResyncFrame | ErrorFrame | SessionEndedFrame | CallRingingFrame | CallInviteFrame | CallAcceptFrame | CallAnsweredElsewhereFrame | CallDeclineFrame | CallHangupFrame | CallEndedFrame | CallSignalFrame | ExportUpdatedFrame | MssanteInboxFrame | TeleexpertiseUpdatedFrame;
 export type ServerFrameType = ServerFrame["type"];
 export type ClientFrameType = ClientFrame["type"];

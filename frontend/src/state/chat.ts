@@ -615,6 +615,13 @@ export class ChatController {
       case "sync-more":
         this.sendSync();
         break;
+      case "resync":
+        // The server's channel layer lost Redis for a moment: messages, new conversations and
+        // presence changes published then never came; the socket itself is fine.
+        this.sendSync();
+        this.queryPresence();
+        void this.loadConversations(true);
+        break;
       case "my-read":
         this.noteMyRead(effect.conversation, effect.seq);
         break;

@@ -36,6 +36,8 @@ export type ChatEffect =
   /** After a sync answer: the server's answer is gapless after our cursor. */
   | { type: "baseline"; conversation: Id; seq: number }
   | { type: "sync-more" }
+  /** Live frames may have been lost server-side: catch up as after a reconnection. */
+  | { type: "resync" }
   | { type: "my-read"; conversation: Id; seq: number }
   | { type: "typing-timer"; conversation: Id; user: Id }
   | { type: "conversation-added"; conversation: Conversation }
@@ -191,6 +193,8 @@ export function reduceChatFrame<S extends FrameState>(state: S, frame: ServerFra
       if (frame.more) effects.push({ type: "sync-more" });
       return same(state, effects);
     }
+    case "resync":
+      return same(state, [{ type: "resync" }]);
     case "conversation.new":
       return same(upsertConversation(state, frame.conversation), [
         { type: "conversation-added", conversation: frame.conversation },

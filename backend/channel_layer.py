@@ -1,0 +1,69 @@
+"""The Redis pub/sub channel layer, told when its subscription comes back.
+
+Redis pub/sub keeps nothing for a subscriber that is away: when Redis restarts (or the
+connection drops), what is published until channels_redis' receive loop has reconnected and
+re-subscribed reaches no one in this process. The database stays the source of truth and the
+clients catch up by `seq` (`sync`); what they lack is knowing that they missed something.
+
+redis-py calls a pub/sub connection's connect callbacks at every reconnection, after its own
+callback has re-sent the SUBSCRIBE commands; ours then puts a `layer.reconnected` event straight
+into the local queue of every socket that asked for it (`watch`), without a trip through Redis.
+The chat consumer answers with a `resync` frame, and the client syncs from its cursors: a message
+published in the gap was committed before it was published, so before the sync reads."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisSingleShardConnection
+
+__all__ = ["RECONNECTED", "ResyncingPubSubChannelLayer", "unwatch", "watch"]
+
+logger = logging.getLogger(__name__)
+RECONNECTED = "layer.reconnected"
+_watchers: set[str] = set()  # channel names of this process's sockets that want the event
+
+
+def watch(channel_name: str) -> None:
+    _watchers.add(channel_name)
+
+
+def unwatch(channel_name: str) -> None:
+    _watchers.discard(channel_name)
+
+
+class _Shard(RedisSingleShardConnection):
+    _watched: Any = None  # the pub/sub connection our callback is registered on
+
+    async def subscribe(self, channel: str) -> None:
+        await super().subscribe(channel)
+        # The connection exists once a first SUBSCRIBE went through (and again after a flush):
+        # registering now leaves out that first connect, when nothing can have been missed.
+        connection = self._pubsub.connection if self._pubsub is not None else None
+        if connection is not None and connection is not self._watched:
+            connection.register_connect_callback(self._reconnected)
+            self._watched = connection
+
+    async def _reconnected(self, connection: Any) -> None:
+        layer = self.channel_layer
+        event = layer.channel_layer.serialize({"type": RECONNECTED})
+        told = 0
+        for name in list(_watchers):
+            queue = layer.channels.get(name)
+            if queue is not None:
+                queue.put_nowait(event)
+                told += 1
+        logger.warning(
+            "channel layer re-subscribed after a lost connection: sockets told to resync",
+            extra={"event": "channel_layer.reconnected", "sockets": told},
+        )
+
+
+class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
+    def _get_layer(self) -> Any:
+        layer = super()._get_layer()  # one per event loop, made on first use
+        if not getattr(layer, "resyncing", False):
+            layer._shards = [_Shard(shard.host, layer) for shard in layer._shards]
+            layer.resyncing = True
+        return layer
