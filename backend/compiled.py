@@ -119,12 +119,7 @@ def fetch_instances(model: type[models.Model], sql: str, params: list[Any]) -> l
     fields = model._meta.concrete_fields
     converters = _CONVERTERS.get((connection.vendor, model))
     if converters is None:
-        converters = []
-        for field in fields:
-            col = field.get_col(model._meta.db_table)
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            converters.append((col, found))
-        _CONVERTERS[(connection.vendor, model)] = converters
+        converters = _CONVERTERS[(connection.vendor, model)] = [_converters(f) for f in fields]
     names = [f.attname for f in fields]
     with hot_cursor() as cursor:
         cursor.execute(sql, params)
@@ -140,6 +135,26 @@ def fetch_instances(model: type[models.Model], sql: str, params: list[Any]) -> l
 
 
 _CONVERTERS: dict[tuple[str, type], list[tuple[Any, list[Any]]]] = {}
+
+
+_FIELD_CONVERTERS: dict[tuple[str, Any], tuple[Any, list[Any]]] = {}
+
+
+def _converters(field: Any) -> tuple[Any, list[Any]]:
+    col = field.get_col(field.model._meta.db_table)
+    return col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+
+
+def from_db(field: Any, value: Any) -> Any:
+    """A column's value as the cursor gave it, as the ORM would give it (SQLite: datetimes and
+    UUIDs come as text)."""
+    found = _FIELD_CONVERTERS.get((connection.vendor, field))
+    if found is None:
+        found = _FIELD_CONVERTERS[(connection.vendor, field)] = _converters(field)
+    col, funcs = found
+    for func in funcs:
+        value = func(value, col, connection)
+    return value
 
 
 def hot_cursor() -> Any:

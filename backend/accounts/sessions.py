@@ -32,7 +32,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from backend.compiled import CompiledQuery
+from backend.compiled import CompiledQuery, from_db, hot_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,13 @@ def session_is_alive(session_key: str | None, user_id: Any, auth_at: float | Non
     if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" and user_id:
         # One statement per frame, compiled once (the store's `exists` and the user otherwise).
         sql, params = _ALIVE.sql(user_id, session_key)
-        user = next(iter(User.objects.raw(sql, params)), None)
+        with hot_cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        revoked = from_db(User._meta.get_field("sessions_revoked_at"), row[0])
+        return not _revoked_since(revoked, auth_at)
     else:
         store = import_module(settings.SESSION_ENGINE).SessionStore
         if not store().exists(session_key):
@@ -200,7 +206,8 @@ def _alive_query(user_id: uuid.UUID, session_key: str) -> Any:
     return (
         User.objects.filter(pk=user_id, is_active=True)
         .filter(Exists(Session.objects.filter(session_key=session_key)))
-        .only("sessions_revoked_at")[:1]
+        .order_by()
+        .values_list("sessions_revoked_at")[:1]
     )
 
 
