@@ -123,10 +123,12 @@ deploy-test: $(STAMP)
 bench: $(STAMP) frontend
 	$(PY) -m tests.bench
 
-# Two test MSSanté operators (Postfix + Dovecot) on loopback, for trying the real transport.
+# Two test MSSanté operators (Postfix + Dovecot) on loopback, for trying the real transport,
+# with the local Pro Santé Connect (on PSC_PORT) that checks their XOAUTH2 tokens.
 operator: $(STAMP)
 	tests/operator/install.sh
-	$(PY) -m tests.operator start
+	bash tests/psc/install.sh
+	$(PY) -m tests.operator start --psc-port $(PSC_PORT)
 
 operator-stop: $(STAMP)
 	$(PY) -m tests.operator stop

@@ -43,8 +43,8 @@ class Account:
     address: str
     kind: str = "PER"
     # Test-only PLAIN password (PER only), for the operator tests that run without an OpenID
-    # provider (``make operator``); production operators accept XOAUTH2 only. ORG mailboxes
-    # have none: they open with a member's token.
+    # provider; production operators accept XOAUTH2 only (the platform refuses the password
+    # path in production). ORG mailboxes have none: they open with a member's token.
     password: str = ""
     members: tuple[str, ...] = ()
 

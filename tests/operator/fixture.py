@@ -19,7 +19,7 @@ from tests.operator.operator import (
 )
 from tests.support.psc import PscProvider, demo_identities
 
-__all__ = ["mss_operators", "operator_identities", "operator_members"]
+__all__ = ["mss_operators", "operator_identities", "operator_members", "start_with_psc"]
 
 # The demo GP's PSC identity says her MSSanté address is her PER box at op1: Dovecot's oauth2
 # passdb compares it (introspection ``email``) with the XOAUTH2 user.
@@ -48,28 +48,44 @@ def operator_members() -> dict[str, tuple[str, ...]]:
     }
 
 
-@pytest.fixture(scope="session")
-def mss_operators() -> Iterator[Operators]:
-    # Not under pytest's tmp_path: its 0700 parents would keep Postfix's lmtp client (user
-    # postfix) from reaching Dovecot's socket.
-    root = Path(tempfile.mkdtemp(prefix="liaison-operators-"))
-    root.chmod(0o755)  # mkdtemp makes it 0700; the postfix user must traverse it
-    provider = PscProvider().start(operator_identities())
+def start_with_psc(root: Path, psc_port: int = 0, test_endpoints: bool = True) -> Operators:
+    """op1 and op2 under ``root`` with a local Pro Santé Connect whose token introspection
+    Dovecot's oauth2 passdb (PER) and the delegation program (ORG) call: PER boxes and the ORG
+    boxes of ``operator_members`` open with a PSC token. ``operators.psc`` is the provider."""
+    provider = PscProvider(port=psc_port, test_endpoints=test_endpoints).start(
+        operator_identities()
+    )
     introspection = provider.introspection_url.replace(
         "http://",
         f"http://{provider.introspection_client_id}:{provider.introspection_client_secret}@",
     )
     try:
         operators = start_operators(
-            root / "ops",
+            root,
             with_members(DEFAULT_ACCOUNTS, operator_members()),
             introspection_url=introspection,
         )
-        operators.psc = provider
+    except BaseException:
+        provider.stop()
+        raise
+    operators.psc = provider
+    return operators
+
+
+@pytest.fixture(scope="session")
+def mss_operators() -> Iterator[Operators]:
+    # Not under pytest's tmp_path: its 0700 parents would keep Postfix's lmtp client (user
+    # postfix) from reaching Dovecot's socket.
+    root = Path(tempfile.mkdtemp(prefix="liaison-operators-"))
+    root.chmod(0o755)  # mkdtemp makes it 0700; the postfix user must traverse it
+    try:
+        operators = start_with_psc(root / "ops")
         try:
             yield operators
         finally:
-            operators.stop()
+            try:
+                operators.stop()
+            finally:
+                operators.psc.stop()
     finally:
-        provider.stop()
         shutil.rmtree(root, ignore_errors=True)
