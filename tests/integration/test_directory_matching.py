@@ -147,3 +147,16 @@ def test_postgres_reads_a_frequent_word_in_index_order(imported: Personas) -> No
         "directory_entry_name_prefix",
         "directory_entry_rev_prefix",
     } <= indexes
+
+
+@pytest.mark.parametrize("q", ["dup", "dupont", "centre hospitalier"])
+def test_pages_follow_the_tiers_then_platform_first_then_names(imported: Personas, q: str) -> None:
+    """On PostgreSQL the family-name block of a name tier is read along the ranked index and
+    merged with the tier's other rows: the pages are still the tiers in turn, each in order."""
+    entries = search._filtered(search.Criteria(q=q))
+    base = search._filtered(search.Criteria(q=q), with_words=False)
+    tiers = [sorted(entries.filter(tier), key=search._sort_key) for tier in search._tiers(q)]
+    expected = [entry.id for tier in tiers for entry in tier]
+    assert len(expected) >= 2
+    assert [e.id for e in search._page(entries, q, 0, len(expected), base)] == expected
+    assert [e.id for e in search._page(entries, q, 1, 2, base)] == expected[1:3]
