@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 
 
-class MessageSendFrame(TypedDict):
+class WithRef(TypedDict):
+    """What every client frame may carry: `ref`, echoed in the answer (or the error frame)."""
+
+    ref: NotRequired[str | None]
+
+
+class MessageSendFrame(WithRef):
     type: Literal["message.send"]
     conversation: str
     client_id: str
@@ -14,94 +20,79 @@ class MessageSendFrame(TypedDict):
     attachments: NotRequired[list[str]]
     reply_to: NotRequired[str | None]  # a message of the same conversation, quoted
     urgent: NotRequired[bool]  # recipients must acknowledge it (« Pris en compte »)
-    ref: NotRequired[str | None]
 
 
-class MessageEditFrame(TypedDict):
+class MessageEditFrame(WithRef):
     type: Literal["message.edit"]
     message: str
     body: str
-    ref: NotRequired[str | None]
 
 
-class MessageDeleteFrame(TypedDict):
+class MessageDeleteFrame(WithRef):
     type: Literal["message.delete"]
     message: str
-    ref: NotRequired[str | None]
 
 
-class MessageAcknowledgeFrame(TypedDict):
+class MessageAcknowledgeFrame(WithRef):
     """« Pris en compte » of an urgent message by one of its recipients."""
 
     type: Literal["message.acknowledge"]
     message: str
-    ref: NotRequired[str | None]
 
 
-class ReadFrameIn(TypedDict):
+class ReadFrameIn(WithRef):
     type: Literal["read"]
     conversation: str
     seq: int
-    ref: NotRequired[str | None]
 
 
-class TypingFrameIn(TypedDict):
+class TypingFrameIn(WithRef):
     type: Literal["typing"]
     conversation: str
-    ref: NotRequired[str | None]
 
 
-class SyncFrameIn(TypedDict):
+class SyncFrameIn(WithRef):
     type: Literal["sync"]
     cursors: dict[str, int]
-    ref: NotRequired[str | None]
 
 
-class PresenceSetFrame(TypedDict):
+class PresenceSetFrame(WithRef):
     type: Literal["presence.set"]
     status: Literal["online", "away"]
-    ref: NotRequired[str | None]
 
 
-class PresenceQueryFrame(TypedDict):
+class PresenceQueryFrame(WithRef):
     type: Literal["presence.query"]
     users: list[str]
-    ref: NotRequired[str | None]
 
 
-class PingFrame(TypedDict):
+class PingFrame(WithRef):
     type: Literal["ping"]
-    ref: NotRequired[str | None]
 
 
-class CallInviteFrameIn(TypedDict):
+class CallInviteFrameIn(WithRef):
     type: Literal["call.invite"]
     conversation: str
-    ref: NotRequired[str | None]
 
 
-class CallAcceptFrameIn(TypedDict):
+class CallAcceptFrameIn(WithRef):
     type: Literal["call.accept"]
     call: str
-    ref: NotRequired[str | None]
 
 
-class CallDeclineFrameIn(TypedDict):
+class CallDeclineFrameIn(WithRef):
     type: Literal["call.decline"]
     call: str
     reason: NotRequired[str]
-    ref: NotRequired[str | None]
 
 
-class CallHangupFrameIn(TypedDict):
+class CallHangupFrameIn(WithRef):
     type: Literal["call.hangup"]
     call: str
-    ref: NotRequired[str | None]
 
 
-class CallSignalFrameIn(TypedDict):
+class CallSignalFrameIn(WithRef):
     type: Literal["call.signal"]
     call: str
     to: str
     data: dict[str, Any]
-    ref: NotRequired[str | None]

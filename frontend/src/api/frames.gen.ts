@@ -9,9 +9,9 @@ export type CallAcceptFrame = {
 };
 
 export type CallAcceptFrameIn = {
+  ref?: string | null;
   type: "call.accept";
   call: string;
-  ref?: string | null;
 };
 
 export type CallAnsweredElsewhereFrame = {
@@ -28,10 +28,10 @@ export type CallDeclineFrame = {
 };
 
 export type CallDeclineFrameIn = {
+  ref?: string | null;
   type: "call.decline";
   call: string;
   reason?: string;
-  ref?: string | null;
 };
 
 export type CallEndedFrame = {
@@ -47,9 +47,9 @@ export type CallHangupFrame = {
 };
 
 export type CallHangupFrameIn = {
+  ref?: string | null;
   type: "call.hangup";
   call: string;
-  ref?: string | null;
 };
 
 export type CallInviteFrame = {
@@ -59,9 +59,9 @@ export type CallInviteFrame = {
 };
 
 export type CallInviteFrameIn = {
+  ref?: string | null;
   type: "call.invite";
   conversation: string;
-  ref?: string | null;
 };
 
 export type CallRingingFrame = {
@@ -79,11 +79,11 @@ export type CallSignalFrame = {
 };
 
 export type CallSignalFrameIn = {
+  ref?: string | null;
   type: "call.signal";
   call: string;
   to: string;
   data: Record<string, unknown>;
-  ref?: string | null;
 };
 
 export type ConversationNewFrame = {
@@ -129,9 +129,9 @@ export type MessageAckFrame = {
 };
 
 export type MessageAcknowledgeFrame = {
+  ref?: string | null;
   type: "message.acknowledge";
   message: string;
-  ref?: string | null;
 };
 
 export type MessageAcknowledgedFrame = {
@@ -143,16 +143,16 @@ export type MessageAcknowledgedFrame = {
 };
 
 export type MessageDeleteFrame = {
+  ref?: string | null;
   type: "message.delete";
   message: string;
-  ref?: string | null;
 };
 
 export type MessageEditFrame = {
+  ref?: string | null;
   type: "message.edit";
   message: string;
   body: string;
-  ref?: string | null;
 };
 
 export type MessageNewFrame = {
@@ -166,6 +166,7 @@ export type MessageReminderFrame = {
 };
 
 export type MessageSendFrame = {
+  ref?: string | null;
   type: "message.send";
   conversation: string;
   client_id: string;
@@ -173,7 +174,6 @@ export type MessageSendFrame = {
   attachments?: string[];
   reply_to?: string | null;
   urgent?: boolean;
-  ref?: string | null;
 };
 
 export type MessageUpdatedFrame = {
@@ -188,8 +188,8 @@ export type MssanteInboxFrame = {
 };
 
 export type PingFrame = {
-  type: "ping";
   ref?: string | null;
+  type: "ping";
 };
 
 export type PongFrame = {
@@ -204,15 +204,15 @@ export type PresenceFrame = {
 };
 
 export type PresenceQueryFrame = {
+  ref?: string | null;
   type: "presence.query";
   users: string[];
-  ref?: string | null;
 };
 
 export type PresenceSetFrame = {
+  ref?: string | null;
   type: "presence.set";
   status: "online" | "away";
-  ref?: string | null;
 };
 
 export type PresenceStateFrame = {
@@ -230,10 +230,10 @@ export type ReadFrame = {
 };
 
 export type ReadFrameIn = {
+  ref?: string | null;
   type: "read";
   conversation: string;
   seq: number;
-  ref?: string | null;
 };
 
 export type ResyncFrame = {
@@ -255,9 +255,9 @@ export type SyncFrame = {
 };
 
 export type SyncFrameIn = {
+  ref?: string | null;
   type: "sync";
   cursors: Record<string, number>;
-  ref?: string | null;
 };
 
 export type TeleexpertiseUpdatedFrame = {
@@ -272,9 +272,9 @@ export type TypingFrame = {
 };
 
 export type TypingFrameIn = {
+  ref?: string | null;
   type: "typing";
   conversation: string;
-  ref?: string | null;
 };
 
 export type Acknowledgement = {
