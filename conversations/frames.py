@@ -161,6 +161,7 @@ def message_acknowledged(
     message_id: Any,
     acknowledgement: Acknowledgement,
     *,
+    pending: int | None = None,
     answer_to: AnswerTo = RELAYED,
 ) -> MessageAcknowledgedFrame:
     frame: MessageAcknowledgedFrame = {
@@ -169,6 +170,8 @@ def message_acknowledged(
         "message": str(message_id),
         "acknowledgement": acknowledgement,
     }
+    if pending is not None:
+        frame["pending"] = pending
     if not isinstance(answer_to, _Relayed):
         frame["ref"] = answer_to
     return frame

@@ -58,6 +58,9 @@ class MessagePayload(TypedDict):
     forwarded: NotRequired[bool]  # copied from another conversation (« Transféré »)
     urgent: NotRequired[bool]  # recipients must acknowledge it
     acknowledgements: NotRequired[list[Acknowledgement]]  # urgent only, in order
+    # Urgent only: how many still have to acknowledge, counted by the server (each clinical
+    # member of a team mailbox taking part is one; the client cannot know them).
+    pending_acknowledgements: NotRequired[int]
 
 
 class MailboxRef(TypedDict):

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from backend.accounts.people import Person, people_by_id
 from backend.patients.access import care_organization_ids
 from backend.patients.models import Patient
+from conversations.access import participant_user_ids
 from conversations.groups.models import ConversationPreference
 from conversations.groups.rules import group_admin_id, is_archived
 from conversations.models import (
@@ -73,6 +74,23 @@ def _acknowledgements(
     return found
 
 
+def _pending(
+    messages: Sequence[Message], acks: dict[uuid.UUID, list[MessageAcknowledgement]]
+) -> dict[uuid.UUID, int]:
+    """Urgent messages: how many still have to acknowledge (the rule of
+    `urgent.pending_recipients`: everyone who sees the conversation but the sender)."""
+    seeing: dict[uuid.UUID, set[uuid.UUID]] = {}
+    pending = {}
+    for m in messages:
+        if not m.urgent:
+            continue
+        if m.conversation_id not in seeing:
+            seeing[m.conversation_id] = participant_user_ids(Conversation(pk=m.conversation_id))
+        done = {a.user_id for a in acks.get(m.pk, ())} | {m.sender_id}
+        pending[m.pk] = len(seeing[m.conversation_id] - done)
+    return pending
+
+
 def _quote(quoted: Message | None, people: dict[str, Any]) -> ReplyQuote | None:
     if quoted is None:
         return None
@@ -92,6 +110,7 @@ def messages_json(messages: Sequence[Message]) -> list[MessagePayload]:
         return []
     quoted, quoted_senders = _quotes(messages)
     acks = _acknowledgements(messages)
+    pending = _pending(messages, acks)
     people = people_by_id(
         {m.sender_id for m in messages if m.sender_id}
         | quoted_senders
@@ -109,6 +128,7 @@ def messages_json(messages: Sequence[Message]) -> list[MessagePayload]:
             files.get(m.pk, []),
             _quote(quoted.get(m.reply_to_id), people) if m.reply_to_id else None,
             [_acknowledgement(a, people) for a in acks.get(m.pk, ()) if str(a.user_id) in people],
+            pending.get(m.pk),
         )
         for m in messages
     ]
@@ -121,10 +141,11 @@ def message_payload(
     files: list[AttachmentPayload],
     reply_to: ReplyQuote | None = None,
     acknowledgements: list[Acknowledgement] | None = None,
+    pending_acknowledgements: int | None = None,
 ) -> MessagePayload:
     """One message's JSON from what `messages_json` loads in batches (the send path has it)."""
     deleted = m.deleted_at is not None
-    return {
+    payload: MessagePayload = {
         "id": str(m.pk),
         "conversation": str(m.conversation_id),
         "seq": m.seq,
@@ -144,6 +165,9 @@ def message_payload(
         "urgent": m.urgent,
         "acknowledgements": acknowledgements or [],
     }
+    if m.urgent and pending_acknowledgements is not None:
+        payload["pending_acknowledgements"] = pending_acknowledgements
+    return payload
 
 
 def _acknowledgement(ack: MessageAcknowledgement, people: dict[str, Any]) -> Acknowledgement:

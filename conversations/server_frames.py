@@ -42,6 +42,7 @@ class MessageAcknowledgedFrame(TypedDict):
     conversation: str
     message: str
     acknowledgement: Acknowledgement
+    pending: NotRequired[int]  # how many still have to acknowledge it, after this one
     ref: NotRequired[str | None]  # only in the answer to the socket that acknowledged
 
 

@@ -100,7 +100,12 @@ def acknowledge_message(user: Any, message_id: Any) -> AckResult:
         return result(MessageAcknowledgement.objects.get(message=message, user=user), False)
     audit_conversation("message.acknowledged", user, conversation, message=str(message.pk))
     done = result(ack, True)
-    frame = frames.message_acknowledged(conversation.pk, message.pk, done.acknowledgement)
+    frame = frames.message_acknowledged(
+        conversation.pk,
+        message.pk,
+        done.acknowledgement,
+        pending=len(pending_recipients(message)),
+    )
     events.send_event_on_commit(participant_user_ids(conversation), frame)
     return done
 

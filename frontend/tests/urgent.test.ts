@@ -1,8 +1,10 @@
+import { h, render } from "preact";
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../src/api/frames.gen";
+import { fromMessage, MessageItem } from "../src/components/MessageItem";
 import { type FrameState, reduceChatFrame } from "../src/state/chatFrames";
 import { Outbox } from "../src/ws/outbox";
-import { BOB, CAROL, ME, conv, msg } from "./fixtures";
+import { BOB, CAROL, conv, flush, ME, msg } from "./fixtures";
 
 const reduce = (s: FrameState, frame: ServerFrame) => reduceChatFrame(s, frame, ME.id);
 
@@ -16,8 +18,8 @@ function withUrgent(): FrameState {
   };
 }
 
-function acked(id: string, user = BOB, at = "2026-11-27T10:00:00+00:00"): ServerFrame {
-  return { type: "message.acknowledged", conversation: "10", message: id, acknowledgement: { user, at } };
+function acked(id: string, user = BOB, at = "2026-11-27T10:00:00+00:00", pending?: number): ServerFrame {
+  return { type: "message.acknowledged", conversation: "10", message: id, acknowledgement: { user, at }, ...(pending === undefined ? {} : { pending }) };
 }
 
 describe("urgent messages in the chat state", () => {
@@ -30,6 +32,21 @@ describe("urgent messages in the chat state", () => {
     const acks = s.messages["10"].items[0].acknowledgements ?? [];
     expect(acks.map((a) => a.user.id)).toEqual([BOB.id, CAROL.id]);
     expect(s.conversations[0].last_message?.acknowledgements?.length).toBe(2);
+  });
+
+  it("shows the « en attente » count the server sends, team mailbox members included", async () => {
+    // A one-to-one-looking conversation with a team mailbox: 1 + 4 members to acknowledge.
+    let s = withUrgent();
+    const id = String(s.messages["10"].items[0].id);
+    s = { ...s, messages: { "10": { ...s.messages["10"], items: [{ ...s.messages["10"].items[0], sender: ME, pending_acknowledgements: 5 }] } } };
+    s = reduce(s, acked(id, BOB, "2026-11-27T10:01:00+00:00", 4)).state;
+    const message = s.messages["10"].items[0];
+    expect(message.pending_acknowledgements).toBe(4);
+    const root = document.createElement("div");
+    render(h(MessageItem, { view: fromMessage(message), meId: ME.id, showAuthor: true, canModify: false }), root);
+    await flush();
+    expect(root.querySelector('[data-testid="urgent-bar"]')!.textContent).toContain("en attente : 4");
+    render(null, root);
   });
 
   it("turns a reminder into a notice naming the sender, never the text", () => {

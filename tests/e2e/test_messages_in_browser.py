@@ -106,6 +106,8 @@ def test_an_urgent_message_acknowledged_by_two_recipients_with_the_sender_seeing
     mine = gp.get_by_test_id("message-item").filter(has_text="instable")
     expect(mine.get_by_test_id("message-urgent")).to_be_visible(timeout=10_000)
     expect(mine.get_by_test_id("urgent-acks")).to_contain_text("Pas encore pris en compte")
+    # The count comes from the server (team mailbox members would be counted too).
+    expect(mine.get_by_test_id("urgent-bar")).to_contain_text("en attente : 2")
 
     for page, name in ((cardio, "Paul Bernard"), (nurse, "Julie Durand")):
         theirs = page.get_by_test_id("message-item").filter(has_text="instable")

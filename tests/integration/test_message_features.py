@@ -183,3 +183,32 @@ def test_the_reminder_goes_once_to_those_who_have_not_acknowledged(
     reminders = [(users, f) for users, f in frames if f["type"] == "message.reminder"]
     assert [users for users, _ in reminders] == [[str(personas.nurse.pk)]]
     assert AuditEvent.objects.filter(verb="message.urgent_reminded").count() == 1
+
+
+def test_the_server_counts_who_still_has_to_acknowledge_team_mailbox_members_included(
+    personas, as_user, frames, django_capture_on_commit_callbacks
+):
+    from backend.accounts.access import clinical_member_user_ids
+    from backend.accounts.models import Mailbox
+
+    team = Mailbox.objects.get(address__startswith="secretariat.cardiologie@")
+    members = clinical_member_user_ids([team.pk]) - {personas.gp.pk}
+    assert members  # the team's clinicians, whom the client does not list
+    group, _ = actions.create_conversation(
+        personas.gp, users=[personas.nurse], mailboxes=[team], title="Garde"
+    )
+    expected = len(members | {personas.nurse.pk})
+    send(personas.gp, group, "Bonjour")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = send(personas.gp, group, "Patient instable, rappelez", urgent=True)
+    sent = next(f for _, f in frames if f["type"] == "message.new")
+    assert sent["message"]["pending_acknowledgements"] == expected
+    with django_capture_on_commit_callbacks(execute=True):
+        urgent.acknowledge_message(personas.nurse, message.pk)
+    acked = next(f for _, f in frames if f["type"] == "message.acknowledged")
+    assert acked["pending"] == expected - 1
+    page = as_user(personas.gp).get(f"/api/conversations/{group.pk}/messages").json()
+    shown = next(m for m in page["messages"] if m["id"] == str(message.pk))
+    assert shown["pending_acknowledgements"] == expected - 1
+    plain = next(m for m in page["messages"] if not m.get("urgent"))
+    assert "pending_acknowledgements" not in plain

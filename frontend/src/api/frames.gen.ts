@@ -139,6 +139,7 @@ export type MessageAcknowledgedFrame = {
   conversation: string;
   message: string;
   acknowledgement: Acknowledgement;
+  pending?: number;
   ref?: string | null;
 };
 
@@ -348,6 +349,7 @@ export type MessagePayload = {
   forwarded?: boolean;
   urgent?: boolean;
   acknowledgements?: Acknowledgement[];
+  pending_acknowledgements?: number;
 };
 
 export type Reader = {

@@ -1058,6 +1058,7 @@ export interface components {
       forwarded?: boolean;
       urgent?: boolean;
       acknowledgements?: components["schemas"]["Acknowledgement"][];
+      pending_acknowledgements?: number;
     };
     MessageSearchPage: {
       results: components["schemas"]["MessageHit"][];

@@ -24,6 +24,8 @@ export interface MessageView {
   forwarded?: boolean;
   urgent?: boolean;
   acknowledgements?: Acknowledgement[];
+  /** Counted by the server: a team mailbox's members are people the client does not list. */
+  pendingAcknowledgements?: number;
 }
 
 export function fromMessage(m: Message): MessageView {
@@ -42,6 +44,7 @@ export function fromMessage(m: Message): MessageView {
     forwarded: !!m.forwarded,
     urgent: !!m.urgent,
     acknowledgements: m.acknowledgements ?? [],
+    pendingAcknowledgements: m.pending_acknowledgements ?? 0,
   };
 }
 
@@ -94,7 +97,6 @@ export function MessageItem({
   onForward,
   onAcknowledge,
   onOpenQuote,
-  recipients = 0,
 }: {
   view: MessageView;
   meId: Id;
@@ -108,8 +110,6 @@ export function MessageItem({
   onForward?: () => void;
   onAcknowledge?: () => void;
   onOpenQuote?: (seq: number) => void;
-  /** How many people must acknowledge an urgent message (the participants but its sender). */
-  recipients?: number;
 }) {
   const mine = !!view.sender && sameId(view.sender.id, meId);
   const [editing, setEditing] = useState(false);
@@ -234,7 +234,7 @@ export function MessageItem({
           view={view}
           mine={mine}
           meId={meId}
-          pending={Math.max(recipients - (view.acknowledgements?.length ?? 0), 0)}
+          pending={view.pendingAcknowledgements ?? 0}
           onAcknowledge={onAcknowledge}
         />
       )}

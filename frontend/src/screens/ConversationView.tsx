@@ -152,7 +152,6 @@ export function ConversationView({
   const canModify = connection === "open";
   const now = new Date();
   // Who must acknowledge an urgent message: every participant but its sender (a team counts once).
-  const recipients = Math.max(conv.participants.length - 1, 0);
   const replyTarget: ReplyTarget | null = replyTo
     ? { id: String(replyTo.id), seq: replyTo.seq, author: personName(replyTo.sender), excerpt: replyTo.deleted ? "" : replyTo.body.slice(0, 200) }
     : null;
@@ -306,7 +305,6 @@ export function ConversationView({
                   onForward={message && message.kind === "user" ? () => setForwarding(message) : undefined}
                   onAcknowledge={message ? () => chat.acknowledge(message) : undefined}
                   onOpenQuote={(seq) => setQuoteJump({ conversation: conversationId, seq, nonce: Date.now() })}
-                  recipients={recipients}
                 />
                 {seen && (
                   <li class="read-receipt" data-testid="read-receipt" data-seq={view.seq ?? undefined}>

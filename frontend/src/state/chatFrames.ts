@@ -100,14 +100,19 @@ function messageUpdated<S extends FrameState>(state: S, message: Message): S {
 }
 
 /** An acknowledgement of an urgent message, once per person, in time order. */
-function acknowledged<S extends FrameState>(state: S, conv: Id, messageId: Id, ack: Acknowledgement): S {
+function acknowledged<S extends FrameState>(state: S, conv: Id, messageId: Id, ack: Acknowledgement, pending?: number): S {
   const k = key(conv);
   const held = state.messages[k];
   const message = held?.items.find((m) => sameId(m.id, messageId));
   if (!held || !message) return state;
   const acks = message.acknowledgements ?? [];
   if (acks.some((a) => sameId(a.user.id, ack.user.id))) return state;
-  const next = { ...message, acknowledgements: [...acks, ack].sort((a, b) => a.at.localeCompare(b.at)) };
+  const next = {
+    ...message,
+    acknowledgements: [...acks, ack].sort((a, b) => a.at.localeCompare(b.at)),
+    // The server's count after this one (team mailboxes included); an older server sends none.
+    ...(pending !== undefined ? { pending_acknowledgements: pending } : {}),
+  };
   return messageUpdated(state, next);
 }
 
@@ -164,7 +169,7 @@ export function reduceChatFrame<S extends FrameState>(state: S, frame: ServerFra
     case "message.updated":
       return same(messageUpdated(state, frame.message));
     case "message.acknowledged":
-      return same(acknowledged(state, frame.conversation, frame.message, frame.acknowledgement));
+      return same(acknowledged(state, frame.conversation, frame.message, frame.acknowledgement, frame.pending));
     case "message.reminder": {
       const who = frame.message.sender?.display_name ?? "un participant";
       return same(messageUpdated(state, frame.message), [
