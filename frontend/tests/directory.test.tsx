@@ -2,9 +2,9 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { appendPage, directoryQuery, hasCriteria, isValidPostcode, mailboxKindLabel, EMPTY_FILTERS, type DirectoryResult } from "../src/api/directory";
-import type { Me } from "../src/api/types";
 import { canAccess, navItems } from "../src/lib/roles";
 import { DirectoryScreen } from "../src/screens/directory/DirectoryScreen";
+import { signedIn } from "./fixtures";
 
 function entry(id: number, over: Partial<DirectoryResult> = {}): DirectoryResult {
   return {
@@ -49,31 +49,16 @@ describe("directory query string", () => {
     expect(appendPage(a, [entry(2), entry(3)]).map((e) => e.id)).toEqual([1, 2, 3]);
   });
   it("every signed-in role reaches the directory", () => {
-    const billing: Me = {
-      id: "1",
-      username: "f",
-      display_name: "F",
-      title: "",
-      professional: null,
+    const billing = signedIn({
       organizations: [{ id: "1", name: "O", finess: "", kind: "practice", roles: ["billing"] }],
       mailboxes: [],
-      otp: { enabled: false, required: false },
-    };
+    });
     expect(canAccess(billing, "/annuaire")).toBe(true);
     expect(navItems(billing).some((i) => i.href === "/annuaire")).toBe(true);
   });
 });
 
-const ME: Me = {
-  id: "me",
-  username: "u",
-  display_name: "Claire Martin",
-  title: "Dr",
-  professional: null,
-  organizations: [{ id: "1", name: "Cabinet", finess: "", kind: "practice", roles: ["clinician"] }],
-  mailboxes: [{ address: "claire@demo.mssante.fr", kind: "PER" }],
-  otp: { enabled: false, required: false },
-};
+const ME = signedIn({ id: "me" });
 
 describe("directory screen", () => {
   let host: HTMLElement | null = null;

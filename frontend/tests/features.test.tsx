@@ -19,20 +19,11 @@ import { canAccess, homePath, isBillingOnly, navItems, sectionOf } from "../src/
 import { StatusBadges } from "../src/screens/teleexpertise/common";
 import { ChatController } from "../src/state/chat";
 import { onTeleexpertiseUpdated } from "../src/state/teleexpertise";
-import { flush, json } from "./fixtures";
+import { flush, json, signedIn } from "./fixtures";
 
 function me(roles: string[][], over: Partial<Me> = {}): Me {
-  return {
-    id: "1",
-    username: "u",
-    display_name: "Claire Martin",
-    title: "Dr",
-    professional: null,
-    organizations: roles.map((r, i) => ({ id: String(i), name: `Org ${i}`, finess: "", kind: "practice", roles: r as never })),
-    mailboxes: [{ address: "c@demo.mssante.fr", kind: "PER" }],
-    otp: { enabled: false, required: false },
-    ...over,
-  };
+  const organizations = roles.map((r, i) => ({ id: String(i), name: `Org ${i}`, finess: "", kind: "practice", roles: r as never }));
+  return signedIn({ organizations, ...over });
 }
 
 describe("role-based navigation", () => {

@@ -1,4 +1,4 @@
-import type { Conversation, Message, Person } from "../src/api/types";
+import type { Conversation, Me, Message, Person } from "../src/api/types";
 import type { RealtimeLike } from "../src/state/chat";
 import type { SocketOptions } from "../src/ws/socket";
 
@@ -98,3 +98,18 @@ export const flush = () => new Promise<void>((r) => setTimeout(r, 0));
 /** A JSON answer as `fetch` gives it. */
 export const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+
+/** The signed-in clinician of the screen tests (a practice, one personal mailbox). */
+export function signedIn(over: Partial<Me> = {}): Me {
+  return {
+    id: "1",
+    username: "u",
+    display_name: "Claire Martin",
+    title: "Dr",
+    professional: null,
+    organizations: [{ id: "1", name: "Cabinet", finess: "", kind: "practice", roles: ["clinician"] }],
+    mailboxes: [{ address: "claire@demo.mssante.fr", kind: "PER" }],
+    otp: { enabled: false, required: false },
+    ...over,
+  };
+}

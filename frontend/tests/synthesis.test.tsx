@@ -2,13 +2,12 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Export, ExportsApi } from "../src/api/exports";
-import type { Me } from "../src/api/types";
 import { addRecipient, applyCheck, applyCheckError, applySendError, canSend, normalizeAddress, removeRecipient, sendErrorMessage } from "../src/screens/synthesis/recipients";
 import { SendForm } from "../src/screens/synthesis/SendForm";
 import { POLL_MS, SynthesisDialog } from "../src/screens/synthesis/SynthesisDialog";
 import { ChatController } from "../src/state/chat";
 import { emitExportUpdated, exportStatusLabel, isTerminal, onExportUpdated, reduceExport } from "../src/state/exports";
-import { conv, patientRef } from "./fixtures";
+import { conv, patientRef, signedIn } from "./fixtures";
 
 function exp(over: Partial<Export> = {}): Export {
   return {
@@ -120,16 +119,7 @@ describe("synthesis recipients", () => {
   });
 });
 
-const ME: Me = {
-  id: "1",
-  username: "u",
-  display_name: "Claire Martin",
-  title: "Dr",
-  professional: null,
-  organizations: [{ id: "1", name: "Cabinet", finess: "", kind: "practice", roles: ["clinician"] }],
-  mailboxes: [{ address: "claire@demo.mssante.fr", kind: "PER" }],
-  otp: { enabled: false, required: false },
-};
+const ME = signedIn();
 
 describe("synthesis dialog", () => {
   let host: HTMLElement | null = null;
