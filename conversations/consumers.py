@@ -76,12 +76,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
         self.typing_sent: dict[str, float] = {}
         self.members: dict[str, tuple[float, set[str]]] = {}
-        self.timers: set[asyncio.Task[Any]] = set()
+        # Made at the first delayed job: most sockets never have one (an empty set is 216 B).
+        self.timers: set[asyncio.Task[Any]] | None = None
         self.last_heard = time.monotonic()
         await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
         if self.session_key:
+            # The session's name in `session.end` events (sent to the user group, sessions.py).
             self.session_group = sessions.session_group(self.session_key)
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         liveness.of_this_loop().add(self)
         layer_events.watch(self.channel_name)
@@ -101,7 +102,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         liveness.of_this_loop().remove(self)
         layer_events.unwatch(self.channel_name)
-        for timer in list(self.timers):
+        for timer in list(self.timers or ()):
             timer.cancel()
         metrics.gauge_add("liaison_ws_connections", -1)
         try:
@@ -109,8 +110,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("leaving calls on disconnect failed", extra={"event": "call.hangup"})
         await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
-        if self.session_key:
-            await self.channel_layer.group_discard(self.session_group, self.channel_name)
         before, after = await database_sync_to_async(presence.disconnect)(
             self.user.pk, self.channel_name
         )
@@ -129,6 +128,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 logger.exception("delayed job failed", extra={"event": "ws.later"})
 
         task = asyncio.create_task(later())
+        if self.timers is None:
+            self.timers = set()
         self.timers.add(task)
         task.add_done_callback(self.timers.discard)
 
@@ -263,6 +264,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def session_end(self, event: dict[str, Any]) -> None:
         """Channel-layer event from sessions.py: this socket's session is over."""
         group = getattr(self, "session_group", None)
+        if event.get("only") and event.get("only") != group:
+            return  # another browser session of this user signed out
         if event.get("keep") and event.get("keep") == group:
             return  # the session that changed the password stays signed in
         if event.get("renewed") and event.get("renewed") == group:

@@ -57,6 +57,8 @@ Handler = Callable[[ChatSocket, dict[str, Any], "str | None"], Awaitable[None]]
 class TokenBucket:
     """Frame flood guard: `rate` frames per second on average, bursts up to `burst`."""
 
+    __slots__ = ("capacity", "rate", "stamp", "tokens")  # one per socket (issue #21 item 5)
+
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.capacity = rate, float(burst)
         self.tokens, self.stamp = float(burst), time.monotonic()

@@ -103,7 +103,7 @@ def sign_out(request: HttpRequest) -> str | None:
         audit.record("auth.logout", actor=user, obj=user)
         if request.session.get(psc_tokens.PSC_SESSION):
             psc_logout = psc_tokens.end_psc_session(request, user)
-    sessions.end_session(request.session.session_key, sessions.LOGOUT)
+    sessions.end_session(request.session.session_key, sessions.LOGOUT, user)
     auth.logout(request)
     return psc_logout
 

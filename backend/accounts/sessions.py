@@ -60,8 +60,8 @@ REASONS = {
 
 
 def session_group(session_key: str) -> str:
-    """Channel-layer group of the sockets of one browser session (the key itself never leaves
-    the session store: the group name carries a digest)."""
+    """The name of one browser session in `session.end` events, which its sockets compare
+    with their own (the key itself never leaves the session store: the name is a digest)."""
     return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
@@ -76,12 +76,22 @@ def _remember_sign_in_time(sender: Any, request: HttpRequest | None, user: Any, 
 
 
 def _close_sockets(
-    group: str, reason: str, keep: str | None = None, renewed: str | None = None
+    group: str,
+    reason: str,
+    keep: str | None = None,
+    renewed: str | None = None,
+    only: str | None = None,
 ) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {"type": "session.end", "reason": reason, "keep": keep, "renewed": renewed}
+    event = {
+        "type": "session.end",
+        "reason": reason,
+        "keep": keep,
+        "renewed": renewed,
+        "only": only,
+    }
     try:
         async_to_sync(layer.group_send)(group, event)
     except Exception:
@@ -89,12 +99,15 @@ def _close_sockets(
         logger.exception("closing sockets failed", extra={"event": "session.end"})
 
 
-def end_session(session_key: str | None, reason: str = LOGOUT) -> None:
+def end_session(session_key: str | None, reason: str = LOGOUT, user: Any = None) -> None:
     """After commit, close the sockets of this browser session (its store entry is flushed
-    by auth.logout)."""
-    if session_key:
-        group = session_group(session_key)
-        transaction.on_commit(lambda: _close_sockets(group, reason))
+    by auth.logout). The event goes to the user's group, where every socket of the user
+    already listens, and only the sockets of this session act on it (`only`): a group per
+    browser session would cost every socket one more pub/sub subscription (issue #21 item 5)."""
+    user_id = getattr(user, "pk", None)
+    if session_key and user_id is not None:
+        group, only = user_group(user_id), session_group(session_key)
+        transaction.on_commit(lambda: _close_sockets(group, reason, only=only))
 
 
 def end_user_sessions(

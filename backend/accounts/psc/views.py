@@ -28,7 +28,7 @@ MAX_FLOWS = 5
 
 def _error_page(request: HttpRequest, error: PscError) -> HttpResponse:
     if request.user.is_authenticated:
-        sessions.end_session(request.session.session_key, sessions.LOGOUT)
+        sessions.end_session(request.session.session_key, sessions.LOGOUT, request.user)
         auth.logout(request)
     return render(
         request,
@@ -85,7 +85,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         userinfo = client.userinfo(token["access_token"], str(id_claims["sub"]))
         if request.user.is_authenticated:
             # A new sign-in replaces whatever this browser was signed in as.
-            sessions.end_session(request.session.session_key, sessions.LOGOUT)
+            sessions.end_session(request.session.session_key, sessions.LOGOUT, request.user)
             auth.logout(request)
         actions.sign_in(request, userinfo, token)
     except PscError as error:
