@@ -147,7 +147,19 @@ def _prepare(op: OperatorLayout) -> None:
 
 
 def _start(op: OperatorLayout) -> None:
-    subprocess.run(["dovecot", "-c", str(op.dovecot_dir / "dovecot.conf")], check=True)
+    # Dovecot's master keeps the standard streams it was started with: given the caller's, it
+    # held `make operator | tee` open until make operator-stop. Its own log is dovecot.log.
+    started = op.log_dir / "dovecot-start.log"
+    with started.open("ab") as out:
+        done = subprocess.run(
+            ["dovecot", "-c", str(op.dovecot_dir / "dovecot.conf")],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"dovecot ({op.name}) : {started.read_text(errors='replace')[-2000:]}")
     _postfix(op, "start")
     _wait_port(op.imap_port, f"Dovecot {op.name}", op.log_dir / "dovecot.log")
     _wait_port(op.submission_port, f"Postfix {op.name}", op.log_dir / "postfix.log")
