@@ -28,6 +28,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models import Exists
+from django.db.models.functions import Now
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
@@ -183,9 +184,9 @@ def alive_sessions(entries: list[tuple[str | None, Any, float | None]]) -> set[s
         existing = {
             key
             for chunk in _chunks(keys)
-            for key in Session.objects.filter(session_key__in=chunk).values_list(
-                "session_key", flat=True
-            )
+            for key in Session.objects.filter(
+                session_key__in=chunk, expire_date__gt=Now()
+            ).values_list("session_key", flat=True)
         }
     else:
         store = import_module(settings.SESSION_ENGINE).SessionStore
@@ -218,7 +219,8 @@ def _alive_query(user_id: uuid.UUID, session_key: str) -> Any:
 
     return (
         User.objects.filter(pk=user_id, is_active=True)
-        .filter(Exists(Session.objects.filter(session_key=session_key)))
+        # An expired session is over, as for HTTP (the store reads only unexpired rows).
+        .filter(Exists(Session.objects.filter(session_key=session_key, expire_date__gt=Now())))
         .order_by()
         .values_list("sessions_revoked_at")[:1]
     )

@@ -99,12 +99,16 @@ async def test_a_session_revoked_unnoticed_closes_all_its_sockets_at_the_next_pa
     await other.close()
 
 
-async def test_a_session_deleted_unnoticed_closes_its_socket_at_the_next_pass(
-    personas, monkeypatch
-):
+@pytest.mark.parametrize("end", ["deleted", "expired"])
+async def test_a_session_deleted_or_expired_closes_its_socket_at_the_next_pass(personas, end):
     tab = await connect(personas.gp)
     (socket,) = sockets_of(personas.gp)
-    await sync_to_async(Session.objects.filter(session_key=socket.session_key).delete)()
+    row = Session.objects.filter(session_key=socket.session_key)
+    if end == "deleted":
+        await sync_to_async(row.delete)()
+    else:
+        past = timezone.now() - datetime.timedelta(seconds=1)
+        await sync_to_async(row.update)(expire_date=past)
     await liveness.of_this_loop().run_pass()
     _, code = await closed(tab)
     assert code == sessions.CLOSE_SESSION_ENDED
@@ -140,3 +144,12 @@ def test_one_pass_costs_the_same_statements_for_3_and_for_60_sockets(personas):
         )
         assert not stale.exists()
     assert counts[0] == counts[1] <= 6, counts
+
+
+def test_an_expired_session_is_over_for_the_frame_check_too(personas):
+    key = signed_in(personas.gp)
+    at = timezone.now().timestamp() - 1
+    assert sessions.session_is_alive(key, personas.gp.pk, at)
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now())
+    assert not sessions.session_is_alive(key, personas.gp.pk, at)
+    assert sessions.alive_sessions([(key, personas.gp.pk, at)]) == set()
