@@ -61,6 +61,10 @@ class OutboundMessageSerializer(serializers.ModelSerializer):
     vars()["from"] = serializers.EmailField(source="sender_address", read_only=True)
     recipients = RecipientSerializer(many=True, read_only=True)
     patient = serializers.UUIDField(source="patient_id", allow_null=True, read_only=True)
+    # Bounds spelled out: derived from the model field they come from the database in use
+    # (SQLite's 64-bit range would give the schema "int64"), and the checked-in client types
+    # must not depend on which database generated them (PostgreSQL's integer is the one served).
+    attempts = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
 
     class Meta:
         model = OutboundMessage

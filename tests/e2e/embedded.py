@@ -1,5 +1,6 @@
 """The embedded mode as `make run` starts it, for browser tests: SQLite in a temporary folder,
-the in-memory channel layer, eager Celery (no worker, no Redis), the demo accounts."""
+the in-memory channel layer, Celery's filesystem broker with no worker running (queued tasks
+wait; a test that needs them passes CELERY_TASK_ALWAYS_EAGER), the demo accounts."""
 
 from __future__ import annotations
 
