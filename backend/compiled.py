@@ -69,13 +69,16 @@ class CompiledInsert:
     took in the database). Values are prepared by each field as `save()` would (defaults,
     `auto_now_add`, JSON, UUIDs). Not for models with signals on save, nor when the caller needs
     an auto-increment primary key back (it is left unset). `conflict`: the unique fields of an
-    upsert, whose other columns in `update` take the new values."""
+    upsert, whose other columns in `update` take the new values, or with no `update` a row
+    that is skipped (`save` says False); `partial`: the field whose NOT NULL is the condition of
+    a partial unique index."""
 
     def __init__(
         self,
         model: type[models.Model],
         conflict: tuple[str, ...] = (),
         update: tuple[str, ...] = (),
+        partial: str = "",
     ) -> None:
         meta = model._meta
         self.fields = [
@@ -86,6 +89,7 @@ class CompiledInsert:
         self.model = model
         self.conflict = [meta.get_field(name).column for name in conflict]  # type: ignore[union-attr]
         self.update = [meta.get_field(name).column for name in update]  # type: ignore[union-attr]
+        self.partial = meta.get_field(partial).column if partial else ""  # type: ignore[union-attr]
         self._sql: dict[str, str] = {}
 
     def _build(self) -> str:
@@ -97,19 +101,28 @@ class CompiledInsert:
         sql = f"INSERT INTO {qn(self.model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608: model names
         if self.conflict:
             keys = ", ".join(qn(c) for c in self.conflict)
-            sets = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in self.update)
-            sql += f" ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+            sql += f" ON CONFLICT ({keys})"
+            if self.partial:
+                sql += f" WHERE {qn(self.partial)} IS NOT NULL"
+            if self.update:
+                sets = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in self.update)
+                sql += f" DO UPDATE SET {sets}"
+            else:
+                sql += " DO NOTHING"
         return sql
 
-    def save(self, obj: models.Model) -> None:
+    def save(self, obj: models.Model) -> bool:
         sql = self._sql.get(connection.vendor)
         if sql is None:
             sql = self._sql[connection.vendor] = self._build()
         values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields]
         with hot_cursor() as cursor:
             cursor.execute(sql, values)
-        obj._state.adding = False
-        obj._state.db = connection.alias
+            written = cursor.rowcount != 0
+        if written:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        return written
 
 
 def fetch_instances(model: type[models.Model], sql: str, params: list[Any]) -> list[Any]:

@@ -196,6 +196,13 @@ def send_message(
         return _send_message(
             sender, conversation_id, client_id, body, attachment_ids, origin, options
         )
+    except _AlreadyStored as resent:  # rolled back: the seq it took is given back
+        stored = sending.stored_message(sender.pk, client_id)
+        if stored is None:  # stored by a transaction that then rolled back: send it now
+            return _send_message(
+                sender, conversation_id, client_id, body, attachment_ids, origin, options
+            )
+        return _existing(stored, resent.conversation_id)
     except IntegrityError:
         # Two concurrent resends of one client_id in different conversations, or a race the
         # lock did not cover: the stored one wins.
@@ -203,6 +210,14 @@ def send_message(
         if existing is None:
             raise
         return _existing(existing, conversation_id)
+
+
+class _AlreadyStored(Exception):
+    """Raised inside the send's transaction to roll it back: the client_id is taken."""
+
+    def __init__(self, conversation_id: uuid.UUID) -> None:
+        super().__init__("client_id already stored")
+        self.conversation_id = conversation_id
 
 
 def _existing(existing: Message, conversation_id: Any) -> SendResult:
@@ -222,9 +237,6 @@ def _send_message(
     options: SendOptions,
 ) -> SendResult:
     # The statements of this path are counted and explained in conversations/sending.py.
-    existing = sending.stored_message(sender.pk, client_id)
-    if existing is not None:
-        return _existing(existing, access_conversation(sender, conversation_id).pk)
     conversation = sending.take_next_seq(sender, conversation_id)  # locked until commit
     attachments = []
     if attachment_ids:
@@ -240,18 +252,18 @@ def _send_message(
                 fields={"attachments": ["Pièce jointe introuvable ou déjà envoyée."]},
             )
     reply_to = replied_message(conversation, options.reply_to)
-    message = sending.insert_message(
-        Message(
-            conversation=conversation,
-            seq=conversation.last_seq,
-            sender=sender,
-            client_id=client_id,
-            body=body,
-            reply_to=reply_to,
-            urgent=options.urgent,
-            forwarded=options.forwarded,
-        )
+    message = Message(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        sender=sender,
+        client_id=client_id,
+        body=body,
+        reply_to=reply_to,
+        urgent=options.urgent,
+        forwarded=options.forwarded,
     )
+    if not sending.insert_message(message):  # a resend: `send_message` answers with the stored
+        raise _AlreadyStored(conversation.pk)
     metrics.inc("liaison_messages_sent_total")
     if attachments:
         Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)

@@ -9,6 +9,9 @@ savepoint, audit, then the representation built twice). Here:
   stays locked until commit, so concurrent senders still get 1, 2, 3 … without gaps, and a
   rollback (a duplicate client_id, say) gives the number back.
 - `mark_own_read`: the sender's read cursor in one upsert (INSERT … ON CONFLICT DO UPDATE).
+- `insert_message`: `INSERT … ON CONFLICT (sender, client_id) DO NOTHING`, which is the
+  idempotency check too (a resend writes nothing; the caller rolls back and answers with the
+  stored message), one round trip fewer than checking first.
 - `insert_message`, `mark_own_read` and the audit row (`conversations.audit`) write through
   `CompiledInsert`, and `stored_message_id` and `recipients_and_team` read through compiled
   queries on the cursor: the profile after the statements were cut still showed Django's
@@ -96,7 +99,9 @@ def take_next_seq(user: Any, conversation_id: Any) -> Conversation:
 _READ_STATE = CompiledInsert(
     ReadState, conflict=("conversation", "user"), update=("last_read_seq", "updated_at")
 )
-_MESSAGE = CompiledInsert(Message)
+# Exactly once per (sender, client_id): the insert skips a row the partial unique index already
+# has, and the caller rolls back (giving the seq back) and answers with the stored message.
+_MESSAGE = CompiledInsert(Message, conflict=("sender", "client_id"), partial="sender")
 _STORED = CompiledQuery(
     lambda sender, client_id: (
         Message.objects.filter(sender_id=sender, client_id=client_id).order_by().values("pk")[:1]
@@ -133,9 +138,9 @@ def stored_message(sender_id: Any, client_id: str) -> Message | None:
     return Message.objects.get(pk=str(_as_uuid(rows[0][0]))) if rows else None
 
 
-def insert_message(message: Message) -> Message:
-    _MESSAGE.save(message)
-    return message
+def insert_message(message: Message) -> bool:
+    """False: this sender already stored a message under this client_id (nothing written)."""
+    return _MESSAGE.save(message)
 
 
 def mark_own_read(conversation: Conversation, user: Any, seq: int) -> None:
