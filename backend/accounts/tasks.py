@@ -30,3 +30,16 @@ def refresh_psc_sessions() -> int:
         except Exception:
             logger.exception("psc refresh failed", extra={"event": "psc.refresh"})
     return ended
+
+
+@shared_task(ignore_result=True, time_limit=600, soft_time_limit=540)
+def purge_expired_sessions() -> None:
+    """Django's `clearsessions`: expired session rows are deleted (nothing else ever does, so
+    the table would only grow). Every check already refuses them (HTTP and WebSocket both read
+    `expire_date`); this is housekeeping, not a security boundary."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()

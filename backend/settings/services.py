@@ -106,6 +106,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backend.accounts.tasks.refresh_psc_sessions",
         "schedule": 60.0,
     },
+    "accounts-purge-expired-sessions": {
+        "task": "backend.accounts.tasks.purge_expired_sessions",
+        "schedule": 6 * 3600.0,
+    },
     "mssante-send-pending": {"task": "backend.mssante.tasks.send_pending", "schedule": 60.0},
     # The polling fallback of the inbox (the IDLE worker, when running, is faster).
     "mssante-fetch-all": {"task": "backend.mssante.inbox.tasks.fetch_all", "schedule": 60.0},
