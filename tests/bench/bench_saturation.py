@@ -6,8 +6,8 @@ of BENCH_SAT_SECONDS each (default 6, quick 3), over BENCH_SAT_CLIENTS sockets (
 alternating between the two processes, with the exchange of `bench_messages` (latency from the
 sender's clock in the body to `message.new` at each other participant; errors = error frames,
 unacknowledged sends and deliveries never received). A group size stops at its first failing
-step, after an unrecorded warm-up step. The load generator runs in this process on the same 2 cores as the servers, PostgreSQL
-and Redis: it is part of what saturates.
+step, after an unrecorded warm-up step. The load generator runs in this process on the same
+2 cores as the servers, PostgreSQL and Redis: it is part of what saturates.
 """
 
 from __future__ import annotations
