@@ -103,10 +103,10 @@ class CompiledInsert:
             keys = ", ".join(qn(c) for c in self.conflict)
             sql += f" ON CONFLICT ({keys})"
             if self.partial:
-                sql += f" WHERE {qn(self.partial)} IS NOT NULL"
+                sql += f" WHERE {qn(self.partial)} IS NOT NULL"  # nosec B608: a column name
             if self.update:
                 sets = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in self.update)
-                sql += f" DO UPDATE SET {sets}"
+                sql += f" DO UPDATE SET {sets}"  # nosec B608: quoted model column names
             else:
                 sql += " DO NOTHING"
         return sql
