@@ -292,9 +292,8 @@ def _send_message(
             people_cached([sender.pk])[str(sender.pk)],
             team,
             [attachment_json(a) for a in attachments],
-            pending_acknowledgements=len(participant_user_ids(conversation) - {sender.pk})
-            if message.urgent
-            else None,
+            # everyone who sees it but the sender (`urgent.pending_recipients`), known already
+            pending_acknowledgements=len(recipients - {sender.pk}) if message.urgent else None,
         )
     )
     events.send_event_on_commit(recipients, frames.message_new(payload), origin=origin)

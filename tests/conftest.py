@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from backend import demo
@@ -157,6 +158,19 @@ def client_for(user: User | None) -> APIClient:
     if user is not None:
         client.force_authenticate(user=user)
     return client
+
+
+def signed_in_browser(username: str, password: str = "demo1234") -> Client:
+    """A Django test client signed in through the real sign-in endpoint (a session cookie, as
+    a browser has), for what `force_authenticate` skips: sessions, sockets, lock-outs."""
+    browser = Client()
+    answer = browser.post(
+        "/api/auth/login",
+        {"username": username, "password": password},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    return browser
 
 
 @pytest.fixture

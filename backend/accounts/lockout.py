@@ -43,10 +43,10 @@ def _failures(since: datetime, **filters: Any) -> tuple[int, datetime | None]:
     return int(row["n"]), row["last"]
 
 
-def _failures_from(since: datetime, ip: str, **filters: Any) -> tuple[int, datetime | None]:
+def _failures_from(since: datetime, ip: str | None, **filters: Any) -> tuple[int, datetime | None]:
     """Failures from ``ip``'s block: the address itself, or every address of an IPv6 /64."""
     try:
-        address = ipaddress.ip_address(ip)
+        address = ipaddress.ip_address(ip or "")
     except ValueError:
         return _failures(since, ip=ip, **filters)
     if address.version == 4:
@@ -76,7 +76,7 @@ def wait_seconds(username: str, ip: str | None) -> int:
     free = settings.LOGIN_MAX_FAILURES
     scopes = [
         (
-            _failures_from(since, ip, object_id=username) if ip else _failures(since, ip=ip),
+            _failures_from(since, ip, object_id=username),
             free,
             settings.LOGIN_MAX_DELAY_SECONDS,
         ),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterable
-from typing import Any, TypedDict
-
-from django.db.models.signals import post_delete, post_save
+from typing import TypedDict
 
 from backend.accounts.models import Membership, Organization, Professional, User
+from backend.process_cache import ProcessCache
 
 
 class Person(TypedDict):
@@ -48,36 +46,14 @@ def people_by_id(user_ids: Iterable[uuid.UUID | str]) -> dict[str, Person]:
 
 
 # The hot path (a message's sender on every send) reads people from this process's cache.
-# A save of anything a Person is made of empties it in this process; other processes see the
-# change within PEOPLE_CACHE_SECONDS.
 PEOPLE_CACHE_SECONDS = 30.0
-_cache: dict[str, tuple[float, Person]] = {}
+_cache: ProcessCache[str, Person] = ProcessCache(
+    "people", PEOPLE_CACHE_SECONDS, people_by_id, (User, Professional, Membership, Organization)
+)
 
 
 def people_cached(user_ids: Iterable[uuid.UUID | str]) -> dict[str, Person]:
-    now = time.monotonic()
-    result: dict[str, Person] = {}
-    missing = []
-    for key in {str(i) for i in user_ids if i}:
-        hit = _cache.get(key)
-        if hit is not None and now - hit[0] < PEOPLE_CACHE_SECONDS:
-            result[key] = hit[1]
-        else:
-            missing.append(key)
-    if missing:
-        for key, found in people_by_id(missing).items():
-            _cache[key] = (now, found)
-            result[key] = found
-    return result
-
-
-def forget_people(**_: Any) -> None:
-    _cache.clear()
-
-
-for _model in (User, Professional, Membership, Organization):
-    post_save.connect(forget_people, sender=_model, dispatch_uid=f"people-{_model.__name__}")
-    post_delete.connect(forget_people, sender=_model, dispatch_uid=f"people-{_model.__name__}-d")
+    return _cache.get_many(str(i) for i in user_ids if i)
 
 
 def person(user: User) -> Person:

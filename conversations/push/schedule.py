@@ -10,15 +10,13 @@ subscribing). A stale "yes" costs only a task that finds nobody to notify."""
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 from backend.celery import enqueue
+from backend.process_cache import ProcessCache
 from conversations.push.models import PushSubscription
 
 logger = logging.getLogger(__name__)
@@ -26,36 +24,24 @@ logger = logging.getLogger(__name__)
 
 TASK = "conversations.push.tasks.push_message"
 SUBSCRIBED_CACHE_SECONDS = 30.0
-_subscribed: dict[uuid.UUID, tuple[float, bool]] = {}
 
 
-def any_subscribed(user_ids: Iterable[uuid.UUID]) -> bool:
-    now = time.monotonic()
-    unknown = []
-    for user_id in user_ids:
-        hit = _subscribed.get(user_id)
-        if hit is None or now - hit[0] >= SUBSCRIBED_CACHE_SECONDS:
-            unknown.append(user_id)
-        elif hit[1]:
-            return True
-    if not unknown:
-        return False
+def _subscribed(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, bool]:
     found = set(
-        PushSubscription.objects.filter(user_id__in=unknown)
+        PushSubscription.objects.filter(user_id__in=user_ids)
         .values_list("user_id", flat=True)
         .distinct()
     )
-    for user_id in unknown:
-        _subscribed[user_id] = (now, user_id in found)
-    return bool(found)
+    return {user_id: user_id in found for user_id in user_ids}
 
 
-def forget_subscriptions(**_: Any) -> None:
-    _subscribed.clear()
+_cache: ProcessCache[uuid.UUID, bool] = ProcessCache(
+    "push-subscribed", SUBSCRIBED_CACHE_SECONDS, _subscribed, (PushSubscription,)
+)
 
 
-post_save.connect(forget_subscriptions, sender=PushSubscription, dispatch_uid="push-subscribed")
-post_delete.connect(forget_subscriptions, sender=PushSubscription, dispatch_uid="push-subscribed-d")
+def any_subscribed(user_ids: Iterable[uuid.UUID]) -> bool:
+    return any(_cache.get_many(user_ids).values())
 
 
 def _schedule(message_id: str, user_ids: list[uuid.UUID]) -> None:

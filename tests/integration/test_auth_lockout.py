@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.accounts import lockout
+from backend.audit import log as audit
 from backend.audit.models import AuditEvent
 from tests.conftest import assert_error
 
@@ -141,3 +142,12 @@ def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_escape(perso
         "locked_out",
     )
     assert not AuditEvent.objects.filter(ip__startswith="192.0.2.").exists()
+
+
+@override_settings(LOGIN_MAX_FAILURES=3)
+def test_without_a_known_address_only_the_account_own_failures_count(personas):
+    # Failures recorded with no client address (outside a request) for another account.
+    for _ in range(10):
+        audit.record(lockout.LOGIN_FAILED, object_type="accounts.user", object_id="dr.bernard")
+    assert lockout.wait_seconds("dr.martin", None) == 0
+    assert lockout.wait_seconds("dr.bernard", None) > 0

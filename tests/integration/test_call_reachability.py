@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -39,6 +40,16 @@ def call_verbs(call_id: str) -> list[str]:
     return list(
         AuditEvent.objects.filter(object_id=call_id).order_by("pk").values_list("verb", flat=True)
     )
+
+
+async def gp_rings_cardiologist(personas: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """Both connected and the GP's invite rung at the cardiologist."""
+    conversation = await open_conversation(personas.gp, personas.cardiologist)
+    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
+    await gp.send({"type": "call.invite", "conversation": str(conversation.pk), "ref": "inv"})
+    call = (await gp.expect("call.ringing", ref="inv"))["call"]
+    await cardio.expect("call.invite")
+    return conversation, gp, cardio, call
 
 
 async def test_calling_someone_not_connected_says_so_at_once_and_leaves_a_missed_call(personas):
@@ -84,11 +95,7 @@ async def test_with_a_shared_channel_layer_the_invite_schedules_the_expiry_task(
         "apply_async",
         lambda args, countdown: scheduled.append((args, countdown)),
     )
-    conversation = await open_conversation(personas.gp, personas.cardiologist)
-    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
-    await gp.send({"type": "call.invite", "conversation": str(conversation.pk), "ref": "inv"})
-    call = (await gp.expect("call.ringing", ref="inv"))["call"]
-    await cardio.expect("call.invite")
+    _, gp, cardio, call = await gp_rings_cardiologist(personas)
     assert scheduled == [((call["id"],), 46)]
     await gp.close()
     await cardio.close()
@@ -99,11 +106,7 @@ async def test_with_a_shared_channel_layer_the_worker_task_ends_the_call_not_the
 ):
     settings.CALL_RING_SECONDS = 0  # overdue at once; only the task (run here by hand) ends it
     expiry_owned_by_socket(monkeypatch, False)
-    conversation = await open_conversation(personas.gp, personas.cardiologist)
-    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
-    await gp.send({"type": "call.invite", "conversation": str(conversation.pk), "ref": "inv"})
-    call = (await gp.expect("call.ringing", ref="inv"))["call"]
-    await cardio.expect("call.invite")
+    conversation, gp, cardio, call = await gp_rings_cardiologist(personas)
     # The sockets keep no timer of their own (the old one fired at ring time + 1 s).
     quiet = [f for f in await gp.frames_within(1.5) if f["type"].startswith("call.")]
     assert quiet == []
@@ -128,11 +131,7 @@ async def test_in_the_embedded_mode_the_caller_socket_ends_the_call_and_nothing_
     queued: list[object] = []
     expire_unanswered_call.app.conf.task_always_eager = False  # put back by the fixture
     monkeypatch.setattr(expire_unanswered_call, "apply_async", lambda *a, **k: queued.append(a))
-    conversation = await open_conversation(personas.gp, personas.cardiologist)
-    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
-    await gp.send({"type": "call.invite", "conversation": str(conversation.pk), "ref": "inv"})
-    call = (await gp.expect("call.ringing", ref="inv"))["call"]
-    await cardio.expect("call.invite")
+    conversation, gp, cardio, call = await gp_rings_cardiologist(personas)
     for socket in (gp, cardio):
         ended = await socket.expect("call.ended", timeout=10)
         assert ended["call"]["id"] == call["id"] and ended["call"]["state"] == "missed"
@@ -149,11 +148,7 @@ async def test_a_missed_call_is_recorded_once_whatever_ends_it_again(
     call, one « Appel manqué », one `call.ended` audit event and frame."""
     settings.CALL_RING_SECONDS = 0
     expiry_owned_by_socket(monkeypatch, False)
-    conversation = await open_conversation(personas.gp, personas.cardiologist)
-    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
-    await gp.send({"type": "call.invite", "conversation": str(conversation.pk), "ref": "inv"})
-    call = (await gp.expect("call.ringing", ref="inv"))["call"]
-    await cardio.expect("call.invite")
+    conversation, gp, cardio, call = await gp_rings_cardiologist(personas)
     task = sync_to_async(expire_unanswered_call)
     assert [await task(call["id"]), await task(call["id"])] == [True, False]
     await cardio.send({"type": "call.accept", "call": call["id"], "ref": "late"})
@@ -177,11 +172,7 @@ async def test_the_worker_and_a_late_action_ending_one_call_together_leave_one_m
     idempotent step under the call's row lock: racing, one ends the call, the others find it
     ended and do nothing."""
     settings.CALL_RING_SECONDS = 3600  # not overdue while the call is set up
-    conversation = await open_conversation(personas.gp, personas.cardiologist)
-    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
-    await gp.send({"type": "call.invite", "conversation": str(conversation.pk), "ref": "inv"})
-    call = (await gp.expect("call.ringing", ref="inv"))["call"]
-    await cardio.expect("call.invite")
+    conversation, gp, cardio, call = await gp_rings_cardiologist(personas)
     settings.CALL_RING_SECONDS = 0  # now overdue for both paths
     start = threading.Barrier(4)
 

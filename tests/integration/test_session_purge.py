@@ -7,23 +7,16 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.test import Client
 from django.utils import timezone
 
 from backend.accounts.tasks import purge_expired_sessions
+from tests.conftest import signed_in_browser
 
 pytestmark = pytest.mark.django_db
 
 
 def signed_in(username: str) -> str:
-    browser = Client()
-    answer = browser.post(
-        "/api/auth/login",
-        {"username": username, "password": "demo1234"},
-        content_type="application/json",
-    )
-    assert answer.status_code == 200, answer.content
-    return browser.cookies["sessionid"].value
+    return signed_in_browser(username).cookies["sessionid"].value
 
 
 def test_the_beat_purges_expired_sessions_and_keeps_live_ones(personas):

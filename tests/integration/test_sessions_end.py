@@ -16,21 +16,13 @@ from backend.accounts.models import Membership
 from backend.asgi import application
 from conversations import actions
 from conversations.models import Message
+from tests.conftest import signed_in_browser
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 TIMEOUT = 5
 
 
-@sync_to_async
-def browser_for(username: str, password: str = "demo1234") -> Client:
-    browser = Client()
-    answer = browser.post(
-        "/api/auth/login",
-        {"username": username, "password": password},
-        content_type="application/json",
-    )
-    assert answer.status_code == 200, answer.content
-    return browser
+browser_for = sync_to_async(signed_in_browser)
 
 
 async def open_tab(browser: Client) -> WebsocketCommunicator:

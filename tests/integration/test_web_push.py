@@ -24,7 +24,7 @@ from conversations.groups import preferences
 from conversations.models import Connection
 from conversations.push import notify
 from conversations.push.models import PushDelivery, PushSubscription
-from tests.conftest import assert_error
+from tests.conftest import assert_error, signed_in_browser
 from tests.support.push_service import PushService, Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +40,7 @@ def service(settings: Any) -> Iterator[PushService]:
         yield running
 
 
-def browser_for(username: str) -> Client:
-    browser = Client()
-    answer = browser.post(
-        "/api/auth/login",
-        {"username": username, "password": "demo1234"},
-        content_type="application/json",
-    )
-    assert answer.status_code == 200, answer.content
-    return browser
+browser_for = signed_in_browser
 
 
 def subscribe(browser: Client, subscriber: Subscriber, service: PushService) -> dict[str, Any]:
