@@ -23,7 +23,7 @@ from backend.accounts.models import Mailbox, User
 from backend.accounts.people import people_cached, person
 from backend.errors import Conflict, DomainError, Kind, NotFound
 from backend.patients.models import Patient
-from conversations import events, frames, sending
+from conversations import events, frames, send_statement, sending
 from conversations.access import access_conversation, participant_user_ids
 from conversations.audit import audit_chip_sent, audit_conversation, audit_conversations_shown
 from conversations.message_options import PLAIN, SendOptions, replied_message
@@ -192,6 +192,14 @@ def send_message(
 ) -> SendResult:
     """Stores the message once per (sender, client_id) and fans it out after commit."""
     _validate_body(body, bool(attachment_ids))
+    if not attachment_ids and options == PLAIN and send_statement.available():
+        try:
+            return _send_plain(sender, conversation_id, client_id, body, origin)
+        except send_statement.ClientIdTaken:  # a resend: nothing was written
+            stored = sending.stored_message(sender.pk, client_id)
+            if stored is not None:
+                return _existing(stored, conversation_id)
+            # The row that held the client_id was rolled back since: the general path stores it.
     try:
         return _send_message(
             sender, conversation_id, client_id, body, attachment_ids, origin, options
@@ -210,6 +218,20 @@ def send_message(
         if existing is None:
             raise
         return _existing(existing, conversation_id)
+
+
+def _send_plain(
+    sender: User, conversation_id: Any, client_id: str, body: str, origin: str | None
+) -> SendResult:
+    """A plain message on PostgreSQL: one statement (`conversations.send_statement`)."""
+    message, direct, mailboxes = send_statement.send_plain(sender, conversation_id, client_id, body)
+    metrics.inc("liaison_messages_sent_total")
+    conversation = message.conversation
+    recipients, team = sending.with_team_members(conversation, sender.pk, direct, mailboxes)
+    payload = message_payload(message, people_cached([sender.pk])[str(sender.pk)], team, [])
+    events.send_event_on_commit(recipients, frames.message_new(payload), origin=origin)
+    push.push_on_commit(message, recipients)
+    return SendResult(message, created=True, payload=payload)
 
 
 class _AlreadyStored(Exception):

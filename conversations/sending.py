@@ -59,7 +59,7 @@ def _participation(teams: bool) -> CompiledQuery:
             direct |= Q(mailbox_id__in=team_mailboxes_query(user_id))
         return Conversation.objects.filter(pk=key).filter(Exists(takes_part.filter(direct)))
 
-    return CompiledQuery(lambda k, u: build(k, u).values("pk"), (uuid.UUID, uuid.UUID))
+    return CompiledQuery(lambda k, u: build(k, u).order_by().values("pk"), (uuid.UUID, uuid.UUID))
 
 
 # The two shapes of the participation rule: a professional may take part through a team
@@ -67,7 +67,7 @@ def _participation(teams: bool) -> CompiledQuery:
 _ALLOWED = {True: _participation(teams=True), False: _participation(teams=False)}
 
 
-def _next_seq_sql(inner: str) -> str:
+def next_seq_sql(inner: str) -> str:
     def qn(name: str | None) -> str:
         return connection.ops.quote_name(str(name))
 
@@ -81,27 +81,41 @@ def _next_seq_sql(inner: str) -> str:
     )
 
 
+def conversation_key(conversation_id: Any) -> uuid.UUID:
+    return _uuid(conversation_id)
+
+
+def through_teams(user: Any) -> bool:
+    """Whether the user may take part through a team mailbox too; "not found" for an anonymous
+    user."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound("Conversation introuvable.")
+    return professional_of(user) is not None and bool(getattr(user, "is_active", False))
+
+
+def participation_sql(teams: bool, key: uuid.UUID, user_id: Any) -> tuple[str, list[Any]]:
+    """The ids of this conversation when the user takes part in it (one shape per `teams`)."""
+    return _ALLOWED[teams].sql(key, user_id)
+
+
 def take_next_seq(user: Any, conversation_id: Any) -> Conversation:
     """The conversation, locked, its `last_seq` already the new message's seq; "not found" for
     missing and not-a-participant alike (the rule of `access.conversations_for`)."""
     key = _uuid(conversation_id)
-    if not getattr(user, "is_authenticated", False):
-        raise NotFound("Conversation introuvable.")
-    teams = professional_of(user) is not None and bool(getattr(user, "is_active", False))
-    inner, params = _ALLOWED[teams].sql(key, user.pk)
+    inner, params = participation_sql(through_teams(user), key, user.pk)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = fetch_instances(Conversation, _next_seq_sql(inner), [now, *params])
+    rows = fetch_instances(Conversation, next_seq_sql(inner), [now, *params])
     if not rows:
         raise NotFound("Conversation introuvable.")
     return rows[0]
 
 
-_READ_STATE = CompiledInsert(
+READ_STATE_INSERT = CompiledInsert(
     ReadState, conflict=("conversation", "user"), update=("last_read_seq", "updated_at")
 )
 # Exactly once per (sender, client_id): the insert skips a row the partial unique index already
 # has, and the caller rolls back (giving the seq back) and answers with the stored message.
-_MESSAGE = CompiledInsert(Message, conflict=("sender", "client_id"), partial="sender")
+MESSAGE_INSERT = CompiledInsert(Message, conflict=("sender", "client_id"), partial="sender")
 _STORED = CompiledQuery(
     lambda sender, client_id: (
         Message.objects.filter(sender_id=sender, client_id=client_id).order_by().values("pk")[:1]
@@ -140,12 +154,12 @@ def stored_message(sender_id: Any, client_id: str) -> Message | None:
 
 def insert_message(message: Message) -> bool:
     """False: this sender already stored a message under this client_id (nothing written)."""
-    return _MESSAGE.save(message)
+    return MESSAGE_INSERT.save(message)
 
 
 def mark_own_read(conversation: Conversation, user: Any, seq: int) -> None:
     """The sender has read what they wrote: one upsert."""
-    _READ_STATE.save(ReadState(conversation=conversation, user=user, last_read_seq=seq))
+    READ_STATE_INSERT.save(ReadState(conversation=conversation, user=user, last_read_seq=seq))
 
 
 def recipients_and_team(
@@ -160,6 +174,14 @@ def recipients_and_team(
             direct.add(_as_uuid(user_id))  # type: ignore[arg-type]
         elif mailbox_id is not None:
             mailboxes.append(_as_uuid(mailbox_id))  # type: ignore[arg-type]
+    return with_team_members(conversation, sender_id, direct, mailboxes)
+
+
+def with_team_members(
+    conversation: Conversation, sender_id: Any, direct: set[uuid.UUID], mailboxes: list[uuid.UUID]
+) -> tuple[set[uuid.UUID], dict[str, Any] | None]:
+    """`recipients_and_team` from the participants already read: the users who take part
+    directly and the team mailboxes that do."""
     if not mailboxes:
         return direct, None
     team = None if sender_id in direct else team_of(conversation.pk, sender_id)

@@ -6,7 +6,9 @@ then through the product (`/ws/` `message.send`: validation, durable write with 
 state and audit row, ack and delivery). Figures: server CPU per message (daphne's user+system
 time around the run, /proc) and send-to-receive p50/p99, with the ratio product / floor.
 Goal: both ratios at most 3. Two set-ups: the embedded default (SQLite, in-memory layer) and,
-with DATABASE_URL and REDIS_URL, PostgreSQL + Redis.
+with DATABASE_URL and REDIS_URL, PostgreSQL + Redis. On PostgreSQL a second reference is printed
+beside the p50: the relay's p50 plus the p50 of a durable write alone (a one-row INSERT, its WAL
+flushed before the answer), which the relay does not make and no send can skip.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from typing import Any
 
 from tests.bench.sequential import exchange, open_relay, product_pair, ratio
-from tests.bench.support import BenchDatabase, Server, env_int, populate, table
+from tests.bench.support import BenchDatabase, Server, env_int, percentiles, populate, table
 
 RATE_ENV = {"WS_RATE_PER_SECOND": "100000", "WS_RATE_BURST": "100000"}
 RELAY_APP = "tests.bench.relay:application"
@@ -58,7 +61,25 @@ def measure(postgres: bool, count: int) -> dict[str, Any]:
             figure = asyncio.run(_product(product, world, count))
         finally:
             product.stop()
-    return {"product": figure, "relay": floor}
+        result = {"product": figure, "relay": floor}
+        if postgres:
+            result["commit"] = durable_write(db.url, count)
+    return result
+
+
+def durable_write(url: str, count: int) -> dict[str, Any]:
+    """The database's own floor: one-row INSERTs, each its own transaction (its WAL flushed
+    before the answer, as every message's), one after the other on one connection."""
+    import psycopg
+
+    times = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_durable (id bigserial PRIMARY KEY, body text)")
+        for n in range(count):
+            started = time.perf_counter()
+            conn.execute("INSERT INTO bench_durable (body) VALUES (%s)", [f"message {n}"])
+            times.append((time.perf_counter() - started) * 1000)
+    return percentiles(times)
 
 
 def rows_of(setup: str, result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -73,6 +94,18 @@ def rows_of(setup: str, result: dict[str, Any]) -> list[dict[str, Any]]:
                 "floor": relay[key],
                 "ratio": ratio(product[key], relay[key]),
                 "goal": "≤ 3",
+            }
+        )
+    if "commit" in result:  # the durable write the relay does not make, measured alone
+        with_commit = round(relay["p50_ms"] + result["commit"]["p50_ms"], 2)
+        rows.append(
+            {
+                "setup": setup,
+                "figure": "p50 ms / relais + écriture durable",
+                "product": product["p50_ms"],
+                "floor": with_commit,
+                "ratio": ratio(product["p50_ms"], with_commit),
+                "goal": "-",
             }
         )
     rows.append(

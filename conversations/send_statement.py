@@ -1,0 +1,212 @@
+"""A plain message send on PostgreSQL in one statement (issue #21).
+
+The send used to be BEGIN, the seq `UPDATE … RETURNING`, the message INSERT, the read state
+upsert, the audit INSERT, the participants SELECT and COMMIT: seven round trips to the database,
+each paid in the daphne's CPU (psycopg) and in the send's latency. Here one statement of
+data-modifying CTEs does it all, in autocommit, so it is its own transaction:
+
+- `conv`: the participation check, the row lock and the gapless seq (`sending.take_next_seq`'s
+  `UPDATE … WHERE id IN (<the user takes part>) RETURNING *`);
+- `msg`: the message, `ON CONFLICT (sender, client_id) DO NOTHING`;
+- the sender's read state (upsert) and the audit row, both only when `msg` wrote;
+- the final SELECT reads the locked row and the participants, and calls `liaison_refuse` when
+  the client_id is already taken: the error aborts the whole statement, so the seq it took is
+  given back and nothing is written, as the rollback of the general path does. The caller then
+  answers with the stored message.
+
+The invariants hold: seq without gaps (the row lock is held to the statement's end, which is
+its commit), exactly once per client_id (the partial unique index), the audit row in the same
+transaction, fan-out after commit (the statement has committed when it returns; inside an outer
+transaction, as in the tests, it runs under a savepoint and `on_commit` waits for the outer one).
+Only plain sends come here: attachments, replies, urgent and forwarded messages take the
+general path in `actions._send_message`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
+
+from backend.audit.models import AuditEvent
+from backend.compiled import CompiledInsert, hot_cursor, instances_from_rows
+from backend.errors import NotFound
+from backend.observability import client_ip_var, current_request_id
+from backend.patients.models import Patient
+from conversations import sending
+from conversations.models import Conversation, Message, Participant, ReadState
+
+# The SQLSTATE `liaison_refuse` raises (migration conversations 0009).
+CLIENT_ID_TAKEN = "LS409"
+
+
+class ClientIdTaken(Exception):
+    """This sender already stored a message under this client_id: nothing was written."""
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _qn(name: str | None) -> str:
+    return connection.ops.quote_name(str(name))
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    return _qn(model._meta.get_field(name).column)  # type: ignore[union-attr]
+
+
+def _insert_select(
+    insert: CompiledInsert, source: str, computed: dict[str, str], tail: str = ""
+) -> tuple[str, list[models.Field[Any, Any]]]:
+    """`INSERT INTO <table> (<columns>) SELECT <values> FROM <source> <tail>`: a field named in
+    `computed` takes that SQL expression, every other one a parameter cast to its column's
+    type (the values of a SELECT list have no target type to be inferred from). The fields whose
+    values are parameters come back, in order."""
+    expressions, bound = [], []
+    for field in insert.fields:
+        if field.name in computed:
+            expressions.append(computed[field.name])
+        else:
+            expressions.append(f"CAST(%s AS {field.cast_db_type(connection)})")
+            bound.append(field)
+    columns = ", ".join(_qn(f.column) for f in insert.fields)
+    table = _qn(insert.model._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) SELECT {', '.join(expressions)} FROM {source} {tail}"  # noqa: S608  # nosec B608: model names
+    return sql, bound
+
+
+class _Statement:
+    """The SQL, built once per process from the models, and the fields of its parameters."""
+
+    def __init__(self, inner: str) -> None:
+        conversation = Conversation._meta
+        columns = ", ".join(f"conv.{_qn(f.column)}" for f in conversation.concrete_fields)
+        conv_id = f"conv.{_qn(conversation.pk.column)}"
+        last_seq = f"conv.{_qn(conversation.get_field('last_seq').column)}"
+        patient_id = f"conv.{_qn(conversation.get_field('patient').column)}"
+        message = Message._meta
+        self.message_sql, self.message_fields = _insert_select(
+            sending.MESSAGE_INSERT,
+            "conv",
+            {
+                "conversation": conv_id,
+                "seq": last_seq,
+            },
+            sending.MESSAGE_INSERT.on_conflict() + f" RETURNING {_qn(message.pk.column)}",
+        )
+        self.read_sql, self.read_fields = _insert_select(
+            sending.READ_STATE_INSERT,
+            "conv, msg",
+            {
+                "conversation": conv_id,
+                "last_read_seq": last_seq,
+            },
+            sending.READ_STATE_INSERT.on_conflict(),
+        )
+        patient = Patient._meta
+        organization = (
+            f"(SELECT p.{_column(Patient, 'organization')} FROM {_qn(patient.db_table)} p "  # noqa: S608  # nosec B608: model names
+            f"WHERE p.{_qn(patient.pk.column)} = {patient_id})"
+        )
+        self.audit_sql, self.audit_fields = _insert_select(
+            AUDIT_INSERT,
+            "conv, msg",
+            {
+                "patient_id": patient_id,
+                "organization": organization,
+            },
+        )
+        user, mailbox = _column(Participant, "user"), _column(Participant, "mailbox")
+        taking_part = (
+            f"FROM {_qn(Participant._meta.db_table)} p "
+            f"WHERE p.{_column(Participant, 'conversation')} = {conv_id} "
+            f"AND p.{_column(Participant, 'left_at')} IS NULL"
+        )
+        self.width = len(conversation.concrete_fields)
+        self.sql = (
+            f"WITH conv AS ({sending.next_seq_sql(inner)}), msg AS ({self.message_sql}), "  # noqa: S608  # nosec B608: model names
+            f"own_read AS ({self.read_sql}), audit AS ({self.audit_sql}) "
+            f"SELECT {columns}, "
+            f"ARRAY(SELECT p.{user} {taking_part} AND p.{user} IS NOT NULL), "
+            f"ARRAY(SELECT p.{mailbox} {taking_part} AND p.{mailbox} IS NOT NULL), "
+            f"CASE WHEN msg.{_qn(message.pk.column)} IS NULL "
+            f"THEN liaison_refuse('{CLIENT_ID_TAKEN}') END "
+            "FROM conv LEFT JOIN msg ON TRUE"
+        )
+
+
+AUDIT_INSERT = CompiledInsert(AuditEvent)
+_STATEMENTS: dict[bool, _Statement] = {}
+
+
+def _prepared(insert_fields: list[models.Field[Any, Any]], obj: models.Model) -> list[Any]:
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in insert_fields]
+
+
+def send_plain(
+    sender: Any, conversation_id: Any, client_id: str, body: str
+) -> tuple[Message, set[uuid.UUID], list[uuid.UUID]]:
+    """The stored message (its conversation attached, locked seq and all), the users who take
+    part directly and the team mailboxes that take part. `NotFound` for a conversation that is
+    missing or that the sender does not take part in; `ClientIdTaken` for a resend."""
+    key = sending.conversation_key(conversation_id)
+    teams = sending.through_teams(sender)
+    inner, inner_params = sending.participation_sql(teams, key, sender.pk)
+    statement = _STATEMENTS.get(teams)
+    if statement is None:
+        statement = _STATEMENTS[teams] = _Statement(inner)
+    now = timezone.now()
+    message = Message(
+        id=uuid.uuid4(), conversation_id=key, seq=0, sender=sender, client_id=client_id, body=body
+    )
+    message.created_at = now
+    read = ReadState(conversation_id=key, user=sender, updated_at=now)
+    audit = AuditEvent(
+        actor=sender,
+        verb="message.sent",
+        object_type=Conversation._meta.label_lower,
+        object_id=str(key),
+        request_id=current_request_id() or "",
+        ip=client_ip_var.get(),
+        data={"message": str(message.pk), "attachments": 0},
+        at=now,
+    )
+    params = [
+        connection.ops.adapt_datetimefield_value(now),
+        *inner_params,
+        *_prepared(statement.message_fields, message),
+        *_prepared(statement.read_fields, read),
+        *_prepared(statement.audit_fields, audit),
+    ]
+    rows = _run(statement.sql, params)
+    if not rows:
+        raise NotFound("Conversation introuvable.")
+    row = rows[0]
+    conversation = instances_from_rows(Conversation, [row[: statement.width]])[0]
+    direct_ids, mailbox_ids = row[statement.width], row[statement.width + 1]
+    message.conversation = conversation
+    message.seq = conversation.last_seq
+    message._state.adding = False
+    message._state.db = connection.alias
+    return message, set(direct_ids), list(mailbox_ids)
+
+
+def _run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    try:
+        if not connection.in_atomic_block:  # the statement is its own transaction
+            return _execute(sql, params)
+        with transaction.atomic():  # a savepoint: the outer transaction survives a resend
+            return _execute(sql, params)
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == CLIENT_ID_TAKEN:
+            raise ClientIdTaken from exc
+        raise
+
+
+def _execute(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with hot_cursor(prepared=True) as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
