@@ -54,10 +54,14 @@ def any_of(field: str, values: Sequence[Any]) -> Q:
     return Q(**{f"{field}__in": list(values)})
 
 
-def insert_entries(rows: list[dict[str, Any]], run_id: int) -> None:
-    """``rows``: the entry fields (key, row_hash and the importer's ENTRY_FIELDS)."""
+def insert_entries(
+    fields: Sequence[str], rows: list[tuple[str, str, list[Any]]], run_id: int
+) -> dict[str, int]:
+    """``rows``: (key, row_hash, the values of ``fields``). Returns the new entries' ids by key:
+    on PostgreSQL taken from the sequence before the COPY (which returns nothing), so no query
+    reads them back."""
     if not rows:
-        return
+        return {}
     now = timezone.now()
     common = {
         "active": True,
@@ -67,14 +71,30 @@ def insert_entries(rows: list[dict[str, Any]], run_id: int) -> None:
         "user_id": None,
     }
     if connection.vendor != "postgresql":
-        DirectoryEntry.objects.bulk_create([DirectoryEntry(**{**row, **common}) for row in rows])
-        return
-    columns = ", ".join(_ENTRY_COLUMNS)
-    statement = f"COPY directory_directoryentry ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            merged = {**row, **common}
-            copy.write_row([merged[column] for column in _ENTRY_COLUMNS])
+        created = DirectoryEntry.objects.bulk_create(
+            [
+                DirectoryEntry(
+                    key=key, row_hash=row_hash, **dict(zip(fields, values, strict=True)), **common
+                )
+                for key, row_hash, values in rows
+            ]
+        )
+        return {entry.key: entry.id for entry in created}
+    columns = ["key", "row_hash", *fields, *common]
+    assert set(columns) == set(_ENTRY_COLUMNS), set(_ENTRY_COLUMNS) ^ set(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('directory_directoryentry', 'id')) "
+            "FROM generate_series(1, %s)",
+            [len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        statement = f"COPY directory_directoryentry (id, {', '.join(columns)}) FROM STDIN"
+        tail = list(common.values())
+        with cursor.cursor.copy(statement) as copy:
+            for entry_id, (key, row_hash, values) in zip(ids, rows, strict=True):
+                copy.write_row([entry_id, key, row_hash, *values, *tail])
+    return {row[0]: entry_id for entry_id, row in zip(ids, rows, strict=True)}
 
 
 def insert_addresses(rows: list[tuple[str, str, int]], run_id: int) -> None:

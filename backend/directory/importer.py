@@ -14,10 +14,10 @@
 from __future__ import annotations
 
 import codecs
-import dataclasses
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,15 +26,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from backend.audit import log as audit
-from backend.directory import bulk, formats
+from backend.directory import bulk, formats, reader
 from backend.directory.models import DirectoryAddress, DirectoryEntry, ImportRun
-from backend.directory.text import search_columns
+from backend.directory.reader import ENTRY_FIELDS
+from backend.directory.wordindex import WORD_INDEXES
 from backend.mssante.allowlist import is_trusted_domain
 from backend.mssante.trust import current_allowlist
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+# From this size on (about 40,000 lines) the file is read by a second process (``reader``);
+# below, starting it costs more than it saves.
+READER_PROCESS_BYTES = 8 * 1024 * 1024
 MAX_STORED_REJECTIONS = 1000
 COUNT_NAMES = (
     "lines",
@@ -52,32 +56,6 @@ COUNT_NAMES = (
 # How much of the file is checked for UTF-8 before importing (the national files are UTF-8; a
 # latin-1 copy would otherwise import accented names as blanks or replacement characters).
 ENCODING_SAMPLE = 1024 * 1024
-ENTRY_FIELDS = (
-    "source",
-    "kind",
-    "national_id",
-    "rpps",
-    "title",
-    "family_name",
-    "given_name",
-    "name",
-    "profession_code",
-    "profession_label",
-    "specialty",
-    "organization_name",
-    "city",
-    "postcode",
-    "keywords",
-    "name_norm",
-    "family_norm",
-    "given_norm",
-    "rev_norm",
-    "search_norm",
-    "profession_norm",
-    "city_norm",
-    "has_mssante",
-    "listing",
-)
 _MAX_LENGTH: dict[str, int] = {
     f.name: f.max_length for f in DirectoryEntry._meta.concrete_fields if f.max_length
 }
@@ -102,19 +80,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _entry_values(parsed: formats.ParsedRow) -> tuple[dict[str, Any], str]:
-    values: dict[str, Any] = {name: "" for name in ENTRY_FIELDS}
-    values.update(parsed.entry)
-    values.pop("key", None)
-    values.update(search_columns(parsed.entry))
-    for name, limit in _MAX_LENGTH.items():
-        if isinstance(values.get(name), str) and len(values[name]) > limit:
-            values[name] = values[name][:limit]
-    values["has_mssante"] = parsed.address is not None
-    content = "\x1f".join([str(values[name]) for name in ENTRY_FIELDS]) + "\x1f"
-    return values, hashlib.blake2b(content.encode(), digest_size=16).hexdigest()
-
-
 def _start_run(path: Path, source: str, sha256: str) -> tuple[ImportRun, bool]:
     with transaction.atomic():
         running = ImportRun.objects.select_for_update().filter(
@@ -132,14 +97,6 @@ def _start_run(path: Path, source: str, sha256: str) -> tuple[ImportRun, bool]:
         ), False
 
 
-def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, int]]:
-    """(line number, raw line, bytes read so far); line 1 is the header, already consumed."""
-    position = handle.tell()
-    for number, raw in enumerate(handle, start=2):
-        position += len(raw)
-        yield number, raw, position
-
-
 def import_file(
     path: str | Path, *, batch_size: int = BATCH_SIZE, progress: Progress | None = None
 ) -> ImportResult:
@@ -152,27 +109,32 @@ def import_file(
         header = handle.readline().decode("utf-8-sig")
         layout = formats.detect(header)
         run, resumed = _start_run(path, layout.source, sha256)
-        batch: list[tuple[int, bytes]] = []
-        read = 0
-        for number, raw, position in _lines(handle):
-            if number <= run.last_line:
-                continue  # committed by the interrupted run being resumed
-            batch.append((number, raw))
-            read = position
-            if len(batch) >= batch_size:
-                _apply_batch(run, layout, batch)
-                batch = []
-                if progress:
-                    progress(read, size, run.counts["lines"])
-        if batch:
+    request = reader.Request(str(path), layout, run.last_line, batch_size, _MAX_LENGTH)
+    if size >= READER_PROCESS_BYTES:
+        batches: Any = reader.ReaderProcess(request)
+    else:
+        batches = reader.read_in_process(request)
+    with contextlib.closing(batches):
+        for batch in batches:
             _apply_batch(run, layout, batch)
-        if progress:
-            progress(size, size, run.counts["lines"])
+            if progress:
+                progress(batch.position, size, run.counts["lines"])
+    if progress:
+        progress(size, size, run.counts["lines"])
     _finish(run)
     if connection.vendor == "postgresql":
-        # Fresh statistics after a bulk load, or the planner keeps seq-scanning the word index.
         with connection.cursor() as cursor:
+            # Fresh statistics after a bulk load, or the planner keeps seq-scanning the word
+            # index (and wordindex reads which words are frequent from them).
             cursor.execute("ANALYZE directory_directoryentry, directory_directoryaddress")
+            # The word indexes' pending lists merged now: GIN keeps up to 4 MB of new entries
+            # unsorted, read in full by every search until a vacuum merges them. After the
+            # 510,000-row import, each search through the name's words read its 382 pending
+            # pages (EXPLAIN BUFFERS; ANALYZE run by hand does not merge them).
+            cursor.execute(
+                "SELECT gin_clean_pending_list(name::regclass) FROM unnest(%s::text[]) AS name",
+                [list(WORD_INDEXES.values())],
+            )
     return ImportResult(run.id, run.source, dict(run.counts), list(run.rejections), resumed)
 
 
@@ -189,103 +151,100 @@ def _require_utf8(handle: BinaryIO) -> None:
     handle.seek(0)
 
 
-def _outside_trust_space(
-    parsed: list[tuple[int, formats.ParsedRow]], counts: dict[str, int]
-) -> list[tuple[int, formats.ParsedRow]]:
+def _outside_trust_space(rows: list[reader.Row], counts: dict[str, int]) -> list[reader.Row]:
     """An address whose domain is not in the trust space is kept as a contact but marked as not
     MSSanté (no directory address, ``has_mssante`` false), and counted for the summary."""
     allowlist = current_allowlist()
     kept = []
-    for number, row in parsed:
-        if row.address and not is_trusted_domain(row.address[0].split("@")[1], allowlist):
+    for row in rows:
+        address = row[2]
+        if address and not is_trusted_domain(address[0].split("@")[1], allowlist):
             counts["outside_trust_space"] += 1
-            row = dataclasses.replace(row, address=None)
-        kept.append((number, row))
+            row = reader.without_address(row)
+        kept.append(row)
     return kept
 
 
-def _apply_batch(run: ImportRun, layout: formats.Layout, batch: list[tuple[int, bytes]]) -> None:
+def _apply_batch(run: ImportRun, layout: formats.Layout, batch: reader.Batch) -> None:
     counts = {**dict.fromkeys(COUNT_NAMES, 0), **run.counts}
-    rejections: list[list[Any]] = []
-    parsed: list[tuple[int, formats.ParsedRow]] = []
-    for number, raw in batch:
-        if not raw.strip():
-            continue  # blank lines (a final newline, an editor's trailing line) are not rows
-        counts["lines"] += 1
-        try:
-            values = formats.split_line(raw.decode("utf-8"), layout)
-            parsed.append((number, formats.parse_row(values, layout)))
-        except UnicodeDecodeError:
-            rejections.append([number, "encodage invalide (UTF-8 attendu)"])
-        except formats.RowError as exc:
-            rejections.append([number, str(exc)])
+    counts["lines"] += batch.lines
+    rejections = list(batch.rejections)
+    rows = batch.rows
     with transaction.atomic():
+        addresses: dict[str, DirectoryAddress] = {}
         if layout.source == formats.MSSANTE:
-            parsed = _drop_duplicate_addresses(run, parsed, rejections)
-            parsed = _outside_trust_space(parsed, counts)
-        entry_ids = _upsert_entries(run, parsed, counts)
+            addresses = _existing_addresses(rows)
+            rows = _drop_duplicate_addresses(run, rows, addresses, rejections)
+            rows = _outside_trust_space(rows, counts)
+        entry_ids = _upsert_entries(run, rows, counts)
         if layout.source == formats.MSSANTE:
-            _upsert_addresses(run, parsed, entry_ids, counts)
+            _upsert_addresses(run, rows, entry_ids, addresses, counts)
         counts["rejected"] += len(rejections)
         stored = list(run.rejections)
         stored.extend(rejections[: max(0, MAX_STORED_REJECTIONS - len(stored))])
-        run.counts, run.rejections, run.last_line = counts, stored, batch[-1][0]
+        run.counts, run.rejections, run.last_line = counts, stored, batch.last_line
         run.save(update_fields=["counts", "rejections", "last_line", "updated_at"])
 
 
+def _existing_addresses(rows: list[reader.Row]) -> dict[str, DirectoryAddress]:
+    """The batch's addresses already in the directory: one query serves the duplicate check and
+    the upsert."""
+    wanted = [row[2][0] for row in rows if row[2]]
+    return {a.address: a for a in DirectoryAddress.objects.filter(bulk.any_of("address", wanted))}
+
+
 def _drop_duplicate_addresses(
-    run: ImportRun, parsed: list[tuple[int, formats.ParsedRow]], rejections: list[list[Any]]
-) -> list[tuple[int, formats.ParsedRow]]:
-    addresses = [row.address[0] for _, row in parsed if row.address]
-    seen = set(
-        DirectoryAddress.objects.filter(
-            bulk.any_of("address", addresses), last_seen_import=run.id
-        ).values_list("address", flat=True)
-    )
+    run: ImportRun,
+    rows: list[reader.Row],
+    existing: dict[str, DirectoryAddress],
+    rejections: list[list[Any]],
+) -> list[reader.Row]:
+    seen = {address for address, a in existing.items() if a.last_seen_import == run.id}
     kept = []
-    for number, row in parsed:
-        assert row.address is not None  # every correspondence row has one
-        if row.address[0] in seen:
-            rejections.append([number, "adresse BAL en double (déjà lue plus haut)"])
+    for row in rows:
+        address = row[2]
+        assert address is not None  # every correspondence row has one
+        if address[0] in seen:
+            rejections.append([row[0], "adresse BAL en double (déjà lue plus haut)"])
             continue
-        seen.add(row.address[0])
-        kept.append((number, row))
+        seen.add(address[0])
+        kept.append(row)
     return kept
 
 
 def _upsert_entries(
-    run: ImportRun, parsed: list[tuple[int, formats.ParsedRow]], counts: dict[str, int]
+    run: ImportRun, rows: list[reader.Row], counts: dict[str, int]
 ) -> dict[str, int]:
-    wanted: dict[str, formats.ParsedRow] = {}
-    for _, row in parsed:
-        if row.entry["key"] in wanted:
+    wanted: dict[str, reader.Row] = {}
+    for row in rows:
+        if row[1] in wanted:
             counts["merged"] += 1
         else:
-            wanted[row.entry["key"]] = row
+            wanted[row[1]] = row
     existing = {
         entry.key: entry
         for entry in DirectoryEntry.objects.filter(bulk.any_of("key", list(wanted))).only(
             "id", "key", "row_hash", "active", "last_seen_import"
         )
     }
-    to_create: list[dict[str, Any]] = []
+    entry_ids = {key: entry.id for key, entry in existing.items()}
+    to_create: list[tuple[str, str, list[Any]]] = []
     to_update, unchanged = [], []
-    for key, row in wanted.items():
-        values, row_hash = _entry_values(row)
+    for key, (_, _, _, row_hash, values) in wanted.items():
         entry = existing.get(key)
         if entry is None:
-            to_create.append({"key": key, "row_hash": row_hash, **values})
+            to_create.append((key, row_hash, values))
         elif entry.last_seen_import == run.id:
             counts["merged"] += 1
         elif entry.row_hash != row_hash or not entry.active:
-            for name, value in values.items():
+            for name, value in zip(ENTRY_FIELDS, values, strict=True):
                 setattr(entry, name, value)
             entry.row_hash, entry.active, entry.last_seen_import = row_hash, True, run.id
             entry.updated_at = timezone.now()
             to_update.append(entry)
         else:
             unchanged.append(entry.id)
-    bulk.insert_entries(to_create, run.id)
+    entry_ids.update(bulk.insert_entries(ENTRY_FIELDS, to_create, run.id))
     DirectoryEntry.objects.bulk_update(
         to_update, [*ENTRY_FIELDS, "row_hash", "active", "last_seen_import", "updated_at"]
     )
@@ -293,25 +252,17 @@ def _upsert_entries(
     counts["created"] += len(to_create)
     counts["updated"] += len(to_update)
     counts["unchanged"] += len(unchanged)
-    return dict(
-        DirectoryEntry.objects.filter(bulk.any_of("key", list(wanted))).values_list("key", "id")
-    )
+    return entry_ids
 
 
 def _upsert_addresses(
     run: ImportRun,
-    parsed: list[tuple[int, formats.ParsedRow]],
+    rows: list[reader.Row],
     entry_ids: dict[str, int],
+    existing: dict[str, DirectoryAddress],
     counts: dict[str, int],
 ) -> None:
-    wanted = {
-        row.address[0]: (row.address[1], entry_ids[row.entry["key"]])
-        for _, row in parsed
-        if row.address
-    }
-    existing = {
-        a.address: a for a in DirectoryAddress.objects.filter(bulk.any_of("address", list(wanted)))
-    }
+    wanted = {row[2][0]: (row[2][1], entry_ids[row[1]]) for row in rows if row[2]}
     to_create: list[tuple[str, str, int]] = []
     to_update, unchanged = [], []
     for address, (kind, entry_id) in wanted.items():

@@ -222,3 +222,57 @@ def test_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
     # The high-water mark after a quarter of the file is (nearly) the one at the end.
     assert len(peaks) > 20
     assert peaks[-1] < peaks[len(peaks) // 4] * 1.1 + 64 * 1024, peaks
+
+
+def test_a_large_file_is_read_by_a_second_process_with_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From READER_PROCESS_BYTES on, a second process parses; the entries, hashes and counts
+    are the in-process ones: re-importing in process finds every entry unchanged."""
+    lines = MSS.read_text(encoding="utf-8").splitlines()
+    monkeypatch.setattr(importer, "READER_PROCESS_BYTES", 0)
+    real = importer.reader.ReaderProcess
+    processes: list[Any] = []
+
+    def counted(request: Any) -> Any:
+        processes.append(request)
+        return real(request)
+
+    monkeypatch.setattr(importer.reader, "ReaderProcess", counted)
+    counts = importer.import_file(MSS, batch_size=50).counts
+    assert processes and counts["created"] == 285 and counts["rejected"] == 5
+    monkeypatch.setattr(importer, "READER_PROCESS_BYTES", 1 << 40)
+    again = importer.import_file(write_lines(tmp_path / "same.txt", [*lines, ""])).counts
+    assert again["unchanged"] == 285 and again["created"] == again["updated"] == 0
+    assert len(processes) == 1
+
+
+def test_a_failing_reader_process_fails_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "READER_PROCESS_BYTES", 0)
+    path = write_lines(tmp_path / "m.txt", MSS.read_text(encoding="utf-8").splitlines())
+    real = importer.reader.ReaderProcess
+
+    def reader_of_a_vanished_file(request: Any) -> Any:
+        path.unlink()
+        return real(request)
+
+    monkeypatch.setattr(importer.reader, "ReaderProcess", reader_of_a_vanished_file)
+    with pytest.raises(RuntimeError, match="lecture de l'annuaire interrompue"):
+        importer.import_file(path)
+    assert ImportRun.objects.get().status == ImportRun.Status.RUNNING
+    assert not DirectoryEntry.objects.exists()
+
+
+@pytest.mark.postgres
+def test_the_word_indexes_pending_lists_are_merged_after_an_import() -> None:
+    from django.db import connection
+
+    from backend.directory.wordindex import WORD_INDEXES
+
+    importer.import_file(MSS)
+    with connection.cursor() as cursor:
+        for index in WORD_INDEXES.values():
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+            assert cursor.fetchone() == (0,), index  # nothing left to merge

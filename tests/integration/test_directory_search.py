@@ -11,7 +11,7 @@ from django.db import connection
 from backend.accounts.identifiers import make_rpps
 from backend.accounts.models import Mailbox
 from backend.audit.models import AuditEvent
-from backend.directory import importer
+from backend.directory import importer, wordindex
 from backend.directory.models import DirectoryEntry
 from backend.directory.wordindex import AllWordsStart
 from tests.conftest import Personas, assert_error, client_for
@@ -259,3 +259,39 @@ def test_every_word_must_start_a_word_of_the_entry(imported: Personas) -> None:
     assert not entries.filter(AllWordsStart("search_norm", ["upont"])).exists()
     both = entries.filter(AllWordsStart("search_norm", ["dup", "zzzqqq"]))
     assert not both.exists()
+
+
+def test_a_count_by_the_rarest_word_matches_the_same_entries(
+    imported: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``by_rarest`` reads one word by the index and checks the others on its rows: the same
+    entries, whichever word is the rarest (frequencies as the statistics would give them)."""
+    entries = DirectoryEntry.objects.filter(active=True)
+    queries = [["centre", "hospitalier"], ["jean", "dup"], ["dup", "zzzqqq"], ["hel", "lef"]]
+    for frequent in ({}, {"centre": 0.4, "hospitalier": 0.4, "jean": 0.3, "hel": 0.2}):
+        monkeypatch.setattr(
+            wordindex.FREQUENCIES, "get_many", lambda columns, f=frequent: {c: f for c in columns}
+        )
+        for column in ("search_norm", "name_norm"):
+            for query in queries:
+                every = entries.filter(AllWordsStart(column, query))
+                rarest = entries.filter(AllWordsStart(column, query, by_rarest=True))
+                ids = set(every.values_list("id", flat=True))
+                assert set(rarest.values_list("id", flat=True)) == ids, (column, query)
+    assert entries.filter(AllWordsStart("search_norm", ["centre", "hospitalier"])).exists()
+
+
+def test_the_rarest_word_alone_when_the_others_are_much_more_frequent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shares = {"centre": 0.26, "hospitalier": 0.26, "evreux": 0.09, "jean": 0.05, "moreau": 0.03}
+    monkeypatch.setattr(wordindex.FREQUENCIES, "get_many", lambda columns: {"x": shares})
+    assert wordindex.indexed_words("x", ["centre", "hospitalier", "evreux"]) == ["evreux"]
+    # A prefix counts every frequent word it starts: « c » as « centre », not rare.
+    assert wordindex.indexed_words("x", ["moreau", "c"]) == ["moreau"]
+    # Lists of about the same length: GIN intersects them.
+    assert wordindex.indexed_words("x", ["jean", "moreau"]) == ["jean", "moreau"]
+    # A word none of the frequent ones starts is the rarest; the longer one on a tie.
+    assert wordindex.indexed_words("x", ["jean", "zoe", "goff"]) == ["goff"]
+    monkeypatch.setattr(wordindex.FREQUENCIES, "get_many", lambda columns: {})
+    assert wordindex.indexed_words("x", ["centre", "evreux"]) == ["centre", "evreux"]
