@@ -195,11 +195,8 @@ def send_message(
     if not attachment_ids and options == PLAIN and send_statement.available():
         try:
             return _send_plain(sender, conversation_id, client_id, body, origin)
-        except send_statement.ClientIdTaken:  # a resend: nothing was written
-            stored = sending.stored_message(sender.pk, client_id)
-            if stored is not None:
-                return _existing(stored, conversation_id)
-            # The row that held the client_id was rolled back since: the general path stores it.
+        except send_statement.NothingSent:
+            pass  # not found, not taking part, or a resend: the general path answers
     try:
         return _send_message(
             sender, conversation_id, client_id, body, attachment_ids, origin, options

@@ -58,6 +58,13 @@ def deferred_fan_out() -> Iterator[list[Json]]:
 
 
 async def _group_send_all(layer: Any, user_ids: list[str], payload: Json) -> None:
+    many = getattr(layer, "group_send_many", None)
+    if many is not None and len(user_ids) > 1:  # Redis: one pipelined round trip
+        try:
+            await many([user_group(u) for u in user_ids], payload)
+        except Exception:
+            logger.exception("fan-out failed", extra={"event": payload.get("kind")})
+        return
     for user_id in user_ids:
         try:
             await layer.group_send(user_group(user_id), payload)

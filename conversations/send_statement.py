@@ -6,44 +6,52 @@ each paid in the daphne's CPU (psycopg) and in the send's latency. Here one stat
 data-modifying CTEs does it all, in autocommit, so it is its own transaction:
 
 - `conv`: the participation check, the row lock and the gapless seq (`sending.take_next_seq`'s
-  `UPDATE … WHERE id IN (<the user takes part>) RETURNING *`);
+  `UPDATE … WHERE id IN (<the user takes part>) RETURNING *`), only when this sender has no
+  message under this client_id yet;
 - `msg`: the message, `ON CONFLICT (sender, client_id) DO NOTHING`;
 - the sender's read state (upsert) and the audit row, both only when `msg` wrote;
-- the final SELECT reads the locked row and the participants, and calls `liaison_refuse` when
-  the client_id is already taken: the error aborts the whole statement, so the seq it took is
-  given back and nothing is written, as the rollback of the general path does. The caller then
-  answers with the stored message.
+- the final SELECT reads the locked row and the participants.
+
+No row back: the conversation is missing, the sender takes no part in it, or the client_id is
+taken (a resend). The general path (`actions._send_message`) then answers, as it always did.
+A resend racing its first send past the `NOT EXISTS` (both read before either committed) makes
+`msg` write nothing after `conv` took a seq: the final SELECT then calls `liaison_refuse`, whose
+error aborts the whole statement and so gives the seq back (`ClientIdTaken`).
+
+The statement is prepared on its connection (`backend.compiled.hot_cursor(prepared=True)`).
+psycopg forgets a prepared statement whose run failed and prepares it again under a new name:
+the rare race above leaves one prepared statement behind on that connection until it closes.
 
 The invariants hold: seq without gaps (the row lock is held to the statement's end, which is
 its commit), exactly once per client_id (the partial unique index), the audit row in the same
 transaction, fan-out after commit (the statement has committed when it returns; inside an outer
 transaction, as in the tests, it runs under a savepoint and `on_commit` waits for the outer one).
 Only plain sends come here: attachments, replies, urgent and forwarded messages take the
-general path in `actions._send_message`.
+general path.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from backend.audit.models import AuditEvent
 from backend.compiled import CompiledInsert, hot_cursor, instances_from_rows
-from backend.errors import NotFound
 from backend.observability import client_ip_var, current_request_id
 from backend.patients.models import Patient
 from conversations import sending
 from conversations.models import Conversation, Message, Participant, ReadState
 
-# The SQLSTATE `liaison_refuse` raises (migration conversations 0009).
-CLIENT_ID_TAKEN = "LS409"
+# The SQLSTATE `liaison_refuse` raises (migration conversations 0009): in the integrity
+# class, so that Django does not take the connection for broken and close it.
+CLIENT_ID_TAKEN = "23L09"
 
 
-class ClientIdTaken(Exception):
-    """This sender already stored a message under this client_id: nothing was written."""
+class NothingSent(Exception):
+    """Nothing was written: the general path answers (see the module's docstring)."""
 
 
 def available() -> bool:
@@ -125,9 +133,13 @@ class _Statement:
             f"WHERE p.{_column(Participant, 'conversation')} = {conv_id} "
             f"AND p.{_column(Participant, 'left_at')} IS NULL"
         )
+        not_yet = (
+            f" AND NOT EXISTS (SELECT 1 FROM {_qn(message.db_table)} m "  # noqa: S608  # nosec B608: model names
+            f"WHERE m.{_column(Message, 'sender')} = %s AND m.{_column(Message, 'client_id')} = %s)"
+        )
         self.width = len(conversation.concrete_fields)
         self.sql = (
-            f"WITH conv AS ({sending.next_seq_sql(inner)}), msg AS ({self.message_sql}), "  # noqa: S608  # nosec B608: model names
+            f"WITH conv AS ({sending.next_seq_sql(inner, not_yet)}), msg AS ({self.message_sql}), "  # noqa: S608  # nosec B608: model names
             f"own_read AS ({self.read_sql}), audit AS ({self.audit_sql}) "
             f"SELECT {columns}, "
             f"ARRAY(SELECT p.{user} {taking_part} AND p.{user} IS NOT NULL), "
@@ -150,8 +162,8 @@ def send_plain(
     sender: Any, conversation_id: Any, client_id: str, body: str
 ) -> tuple[Message, set[uuid.UUID], list[uuid.UUID]]:
     """The stored message (its conversation attached, locked seq and all), the users who take
-    part directly and the team mailboxes that take part. `NotFound` for a conversation that is
-    missing or that the sender does not take part in; `ClientIdTaken` for a resend."""
+    part directly and the team mailboxes that take part. `NothingSent` when nothing was written
+    and the general path must answer (not found, not taking part, a resend)."""
     key = sending.conversation_key(conversation_id)
     teams = sending.through_teams(sender)
     inner, inner_params = sending.participation_sql(teams, key, sender.pk)
@@ -177,13 +189,15 @@ def send_plain(
     params = [
         connection.ops.adapt_datetimefield_value(now),
         *inner_params,
+        sender.pk,
+        client_id,
         *_prepared(statement.message_fields, message),
         *_prepared(statement.read_fields, read),
         *_prepared(statement.audit_fields, audit),
     ]
     rows = _run(statement.sql, params)
     if not rows:
-        raise NotFound("Conversation introuvable.")
+        raise NothingSent
     row = rows[0]
     conversation = instances_from_rows(Conversation, [row[: statement.width]])[0]
     direct_ids, mailbox_ids = row[statement.width], row[statement.width + 1]
@@ -198,15 +212,15 @@ def _run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     try:
         if not connection.in_atomic_block:  # the statement is its own transaction
             return _execute(sql, params)
-        with transaction.atomic():  # a savepoint: the outer transaction survives a resend
+        with transaction.atomic():  # a savepoint: the outer transaction survives a refusal
             return _execute(sql, params)
     except DatabaseError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == CLIENT_ID_TAKEN:
-            raise ClientIdTaken from exc
+            raise NothingSent from exc
         raise
 
 
 def _execute(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with hot_cursor(prepared=True) as cursor:
         cursor.execute(sql, params)
-        return list(cursor.fetchall())
+        return cast(list[tuple[Any, ...]], cursor.fetchall())

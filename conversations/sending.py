@@ -67,7 +67,9 @@ def _participation(teams: bool) -> CompiledQuery:
 _ALLOWED = {True: _participation(teams=True), False: _participation(teams=False)}
 
 
-def next_seq_sql(inner: str) -> str:
+def next_seq_sql(inner: str, also: str = "") -> str:
+    """`also`: a further condition on the conversation's row (SQL, with its own parameters)."""
+
     def qn(name: str | None) -> str:
         return connection.ops.quote_name(str(name))
 
@@ -77,7 +79,7 @@ def next_seq_sql(inner: str) -> str:
     activity = qn(meta.get_field("last_activity_at").column)
     return (
         f"UPDATE {qn(meta.db_table)} SET {seq} = {seq} + 1, {activity} = %s "  # noqa: S608  # nosec B608: model names
-        f"WHERE {qn(meta.pk.column)} IN ({inner}) RETURNING {columns}"
+        f"WHERE {qn(meta.pk.column)} IN ({inner}){also} RETURNING {columns}"
     )
 
 

@@ -7,8 +7,11 @@ same rows and answers (the comparison tests run on both)."""
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from backend.accounts.models import Mailbox
 from backend.audit.models import AuditEvent
@@ -142,9 +145,56 @@ def test_on_postgresql_a_plain_send_is_one_statement_in_autocommit(
     with django_assert_num_queries(1):
         sent = actions.send_message(sender, conversation.pk, client_id="c-one", body="Un seul")
     assert sent.created and sent.message.seq == 2
-    # a resend: the refused statement, then the read of the stored message
-    with django_assert_num_queries(3):
-        again = actions.send_message(sender, conversation.pk, client_id="c-one", body="Un seul")
-    assert again.message.pk == sent.message.pk
+    again = actions.send_message(sender, conversation.pk, client_id="c-one", body="Un seul")
+    assert again.created is False and again.message.pk == sent.message.pk
     conversation.refresh_from_db()
     assert conversation.last_seq == 2
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_resend_racing_its_first_send_gets_the_stored_message_and_leaves_no_gap(personas):
+    """The first send holds the conversation's row, uncommitted, when its resend's statement
+    starts: the resend reads no stored message, waits for the row, then finds the client_id
+    taken. Its statement must abort (giving its seq back) and answer with the stored message."""
+    conversation = _about_morel(personas)
+    sender = personas.cardiologist
+    first_holds_the_row = threading.Event()
+    let_first_commit = threading.Event()
+    answers: dict[str, Any] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                answers["first"] = actions.send_message(
+                    sender, conversation.pk, client_id="c-race", body="Course"
+                )
+                first_holds_the_row.set()
+                let_first_commit.wait(10)
+        finally:
+            connections.close_all()
+
+    def resend() -> None:
+        try:
+            answers["resend"] = actions.send_message(
+                sender, conversation.pk, client_id="c-race", body="Course"
+            )
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_holds_the_row.wait(10)
+    b = threading.Thread(target=resend)
+    b.start()
+    b.join(0.5)
+    assert b.is_alive()  # waiting for the row the first send holds
+    let_first_commit.set()
+    a.join(10)
+    b.join(10)
+    assert answers["first"].created is True
+    assert answers["resend"].created is False
+    assert answers["resend"].message.pk == answers["first"].message.pk
+    following = actions.send_message(sender, conversation.pk, client_id="c-next", body="Suite")
+    assert following.message.seq == answers["first"].message.seq + 1  # no gap
+    assert AuditEvent.objects.filter(verb="message.sent").count() == 2
