@@ -1,7 +1,10 @@
 """Streaming, idempotent, resumable import of an Annuaire Santé extraction.
 
 - Streaming: the file is read line by line in batches; nothing grows with the file except the
-  capped list of stored rejections, so memory stays flat on the 500,000-row extractions.
+  capped list of stored rejections, so memory stays flat on the 500,000-row extractions. From
+  READER_PROCESS_BYTES on, a second process reads and parses the next batches while this one
+  writes the current batch (``reader``); it needs a free core to gain anything (measured at
+  load 4 on 2 cores: 3-17 % faster; at 116,000 lines this process's CPU went from 5.4 to 2.0 s).
 - Batches: each batch commits its upserts *and* the run's progress in one transaction, so a crash
   leaves committed batches plus a run that ``import_file`` on the same file resumes.
 - Idempotent: a row's content hash decides whether an entry changes; unchanged rows only get the
