@@ -1,4 +1,9 @@
-"""ASGI entry point: HTTP through Django, `/ws/` through the Channels consumer.
+"""ASGI entry point: HTTP through Django, `/ws/` through the chat consumer.
+
+A WebSocket goes through one frame (`GracefulWebSockets`) that checks the origin
+(backend.ws_origin), reads the signed-in user (backend.ws_auth) and runs the consumer: no chain
+of middleware and router frames and scope copies kept for the life of every socket (issue #21
+goal 5: memory per idle socket).
 
 Graceful shutdown under daphne: on SIGTERM, before daphne cancels its application instances,
 every open WebSocket receives a close frame with code 1012 (service restart) and the process
@@ -19,25 +24,29 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.security.websocket import WebsocketDenier  # noqa: E402
 
 from backend.body_limit import BodyLimitASGI  # noqa: E402
-from backend.ws_auth import SessionUserMiddleware  # noqa: E402
-from backend.ws_origin import PublicOriginValidator  # noqa: E402
-from conversations.routing import websocket_urlpatterns  # noqa: E402
+from backend.ws_auth import authenticate  # noqa: E402
+from backend.ws_origin import origin_allowed  # noqa: E402
+from conversations.consumers import ChatConsumer  # noqa: E402
 
 CLOSE_GRACE_SECONDS = 5.0
+WS_PATH = "/ws/"
 SERVICE_RESTART = 1012  # RFC 6455 close code registered for "service restart"
 
 
 class GracefulWebSockets:
-    """Remembers the daphne protocol of each open WebSocket so that the shutdown hook can close
+    """The WebSocket application: only from the public origin (ws_origin) and at WS_PATH (any
+    other handshake is refused: HTTP 403), with the signed-in user in the scope (ws_auth).
+
+    Remembers the daphne protocol of each open WebSocket so that the shutdown hook can close
     it with 1012. daphne hands the application `send=partial(server.handle_reply, protocol)`;
     the close goes straight to the protocol because autobahn's `sendClose` only allows 1000
     and 3000-4999 from applications."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self.protocols: set[Any] = set()
         self.draining = False
 
@@ -47,12 +56,16 @@ class GracefulWebSockets:
             await receive()
             await send({"type": "websocket.close"})
             return
+        if scope.get("path") != WS_PATH or not origin_allowed(scope):
+            await WebsocketDenier()(scope, receive, send)
+            return
         protocol = (getattr(send, "args", None) or (None,))[0]
         tracked = protocol is not None and hasattr(protocol, "sendCloseFrame")
         if tracked:
             self.protocols.add(protocol)
         try:
-            await self.app(scope, receive, send)
+            await authenticate(scope)
+            await ChatConsumer()(scope, receive, send)
         finally:
             # While draining, daphne cancels the instances: keep their protocols until closed.
             if tracked and not self.draining:
@@ -100,11 +113,10 @@ class GracefulWebSockets:
         reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
 
 
-websockets = GracefulWebSockets(
-    # (replaces Channels' AllowedHostsOriginValidator, which compares the host only, and its
-    # AuthMiddlewareStack, which keeps the session store and three scope copies per socket)
-    PublicOriginValidator(SessionUserMiddleware(URLRouter(websocket_urlpatterns)))
-)
+# (replaces Channels' AllowedHostsOriginValidator, which compares the host only, its
+# AuthMiddlewareStack, which keeps the session store and three scope copies per socket, and its
+# URLRouter, one more scope copy)
+websockets = GracefulWebSockets()
 websockets.install_shutdown_hook()
 
 application = ProtocolTypeRouter({"http": BodyLimitASGI(django_asgi_app), "websocket": websockets})

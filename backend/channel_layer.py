@@ -1,4 +1,12 @@
-"""The Redis pub/sub channel layer, told when its subscription comes back.
+"""The channel layers: addressed for the process hub (conversations/hub.py), and the Redis pub/sub
+one told when its subscription comes back.
+
+Addressing: a group message reaches the hub with its group's name (`GROUP_KEY`: added by the
+receiving process from the Redis channel it came by, or by the in-memory layer's group_send),
+and a `send` to a socket's channel name (`<hub channel>#<n>`) goes to its process's hub channel
+with that name (`SOCKET_KEY`), so the hub hands each message to the right local sockets.
+
+Resync:
 
 Redis pub/sub keeps nothing for a subscriber that is away: when Redis restarts (or the
 connection drops), what is published until channels_redis' receive loop has reconnected and
@@ -16,13 +24,50 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from channels.layers import InMemoryChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisSingleShardConnection
 
-__all__ = ["RECONNECTED", "ResyncingPubSubChannelLayer", "unwatch", "watch"]
+__all__ = [
+    "GROUP_KEY",
+    "RECONNECTED",
+    "SOCKET_KEY",
+    "SOCKET_MARK",
+    "AddressedInMemoryChannelLayer",
+    "ResyncingPubSubChannelLayer",
+    "hub",
+    "unwatch",
+    "watch",
+]
 
 logger = logging.getLogger(__name__)
 RECONNECTED = "layer.reconnected"
 _watchers: set[str] = set()  # channel names of this process's sockets that want the event
+_hubs: set[str] = set()  # channel names of this process's hubs (conversations/hub.py)
+GROUP_KEY = "__group__"
+SOCKET_KEY = "__socket__"
+SOCKET_MARK = "#"
+
+
+def _addressed(channel: str, message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    hub, mark, _ = channel.rpartition(SOCKET_MARK)
+    if not mark:
+        return channel, message
+    return hub, {**message, SOCKET_KEY: channel}
+
+
+class AddressedInMemoryChannelLayer(InMemoryChannelLayer):
+    """The in-memory layer (embedded mode, tests), addressed for the hub."""
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        await super().send(*_addressed(channel, message))
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        await super().group_send(group, {**message, GROUP_KEY: group})
+
+
+def hub(channel_name: str) -> None:
+    """This channel is a hub's: its group messages come with their group's name."""
+    _hubs.add(channel_name)
 
 
 def watch(channel_name: str) -> None:
@@ -54,6 +99,26 @@ class _Shard(RedisSingleShardConnection):
             connection.register_connect_callback(self._reconnected)
             self._watched = connection
 
+    def _receive_message(self, message: Any) -> None:
+        """As channels_redis', but a group message goes to a hub's channel (conversations/hub.py)
+        with the group's name: the hub hands it to that group's sockets. The name is read from
+        the Redis channel the message came by, so that every sender's message (a
+        `group_send_many` to several groups included) is addressed."""
+        if message is None:
+            return
+        layer = self.channel_layer
+        name = message["channel"]
+        if isinstance(name, bytes):
+            name = name.decode()
+        if name in layer.channels:
+            layer.channels[name].put_nowait(message["data"])
+        elif name in layer.groups:
+            group = name.removeprefix(layer._get_group_channel_name(""))
+            for channel in layer.groups[name]:
+                if channel in layer.channels:
+                    addressed = (group, message["data"]) if channel in _hubs else message["data"]
+                    layer.channels[channel].put_nowait(addressed)
+
     async def _reconnected(self, connection: Any) -> None:
         layer = self.channel_layer
         event = layer.channel_layer.serialize({"type": RECONNECTED})
@@ -70,6 +135,10 @@ class _Shard(RedisSingleShardConnection):
 
 
 class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
+    # (RedisPubSubChannelLayer proxies its methods to the layer of the running event loop)
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        await self._get_layer().send(*_addressed(channel, message))
+
     async def group_send_many(self, groups: list[str], message: dict[str, Any]) -> None:
         """`group_send` of one message to several groups: serialised once, and one pipelined
         round trip per shard instead of one PUBLISH each, under the shard's lock (issue #21:
@@ -82,6 +151,13 @@ class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
             by_shard.setdefault(layer._get_shard(name), []).append(name)
         for shard, names in by_shard.items():
             await shard.publish_many(names, data)
+
+    def deserialize(self, message: Any) -> dict[str, Any]:
+        """A group message comes with its group's name from `_Shard._receive_message`."""
+        if isinstance(message, tuple):
+            group, data = message
+            return {**super().deserialize(data), GROUP_KEY: group}
+        return dict(super().deserialize(message))
 
     def _get_layer(self) -> Any:
         layer = super()._get_layer()  # one per event loop, made on first use

@@ -63,18 +63,3 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
     same = parse_origin(f"{scheme}://{host}") if host else None
     allowed = {h.lower() for h in settings.ALLOWED_HOSTS}
     return origin == same and (origin[1] in allowed or f"[{origin[1]}]" in allowed)
-
-
-class PublicOriginValidator:
-    """ASGI middleware: refuses (HTTP 403 at the handshake) a socket from any other origin."""
-
-    def __init__(self, application: Any) -> None:
-        self.application = application
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if scope["type"] == "websocket" and not origin_allowed(scope):
-            # (imported here: backend/settings/base.py imports this module to check PUBLIC_ORIGIN)
-            from channels.security.websocket import WebsocketDenier
-
-            return await WebsocketDenier()(scope, receive, send)
-        return await self.application(scope, receive, send)

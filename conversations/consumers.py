@@ -12,18 +12,19 @@ from typing import Any, cast
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from backend import channel_layer as layer_events
 from backend import metrics
 from backend.accounts import sessions
 from backend.accounts.psc.tokens import PSC_SESSION
 from backend.api import parsers as bounded_json
 from backend.errors import DomainError
 from backend.observability import client_ip_var, new_request_id, request_id_var
-from conversations import events, fastpath, frames, liveness, presence
+from conversations import events, fastpath, frames, hub, liveness, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import FrameForm, FrameSerializer, validate_frame
 from conversations.ws_dispatch import HANDLERS, FrameError, TokenBucket
@@ -43,6 +44,62 @@ class ChatConsumer(AsyncWebsocketConsumer):
     session_key: str | None = None
     session_group = ""
     ended = False
+    group = ""  # the user's group, once joined
+    busy = False  # handling a message: what the hub hands meanwhile waits in `pending`
+    pending: list[dict[str, Any]] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """As Channels' AsyncConsumer, without a channel-layer channel of its own, nor its two
+        receive tasks and its queue: the process's hub (hub.py) receives for every socket and
+        hands this one its messages (`take`). Messages are handled one at a time, as there."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer()
+        self.hub = hub.of_this_loop()
+        self.channel_name = await self.hub.name()
+        try:
+            while True:
+                await self._in_turn(self.dispatch, await receive())
+        except StopConsumer:
+            pass
+        finally:
+            self._leave_hub()
+
+    async def take(self, message: dict[str, Any]) -> None:
+        """A message from the hub. Handled now, or after the message in hand (the hub hands it
+        out from its own task)."""
+        if self.busy:
+            if self.pending is None:
+                self.pending = []
+            self.pending.append(message)
+            return
+        await self._in_turn(self._hub_message, message)
+
+    async def _in_turn(
+        self, handler: Callable[[dict[str, Any]], Awaitable[None]], message: dict[str, Any]
+    ) -> None:
+        """`handler(message)`, then what the hub handed meanwhile."""
+        self.busy = True
+        try:
+            await handler(message)
+            while self.pending:
+                await self._hub_message(self.pending.pop(0))
+            self.pending = None
+        finally:
+            self.busy = False
+
+    async def _hub_message(self, message: dict[str, Any]) -> None:
+        try:
+            await self.dispatch(message)
+        except Exception:
+            # As a layer message's failure in a Channels consumer, minus the closed socket.
+            logger.exception("channel-layer message failed", extra={"event": message["type"]})
+
+    def _leave_hub(self) -> None:
+        self.hub.remove(self)
+        if self.group:
+            self.hub.leave(self.group, self)
+            self.group = ""
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """As Channels' own, without its `aclose_old_connections()` before every handler (a
@@ -79,13 +136,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Made at the first delayed job: most sockets never have one (an empty set is 216 B).
         self.timers: set[asyncio.Task[Any]] | None = None
         self.last_heard = time.monotonic()
-        await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
+        self.hub.add(self)
+        self.group = events.user_group(user.pk)
+        await self.hub.join(self.group, self)
         if self.session_key:
             # The session's name in `session.end` events (sent to the user group, sessions.py).
             self.session_group = sessions.session_group(self.session_key)
         await self.accept()
         liveness.of_this_loop().add(self)
-        layer_events.watch(self.channel_name)
         metrics.gauge_add("liaison_ws_connections", 1)
         before, after = await database_sync_to_async(presence.connect)(user.pk, self.channel_name)
         contacts, states = await database_sync_to_async(self._contacts_and_states)()
@@ -101,7 +159,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.user is None:
             return
         liveness.of_this_loop().remove(self)
-        layer_events.unwatch(self.channel_name)
+        self._leave_hub()
         for timer in list(self.timers or ()):
             timer.cancel()
         metrics.gauge_add("liaison_ws_connections", -1)
@@ -109,7 +167,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await ws_calls.leave_calls_of_channel(self.channel_name)  # a dropped socket hangs up
         except Exception:
             logger.exception("leaving calls on disconnect failed", extra={"event": "call.hangup"})
-        await self.channel_layer.group_discard(events.user_group(self.user.pk), self.channel_name)
         before, after = await database_sync_to_async(presence.disconnect)(
             self.user.pk, self.channel_name
         )

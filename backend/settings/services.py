@@ -50,7 +50,8 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # Redis pub/sub, and sockets told to resync when its subscription comes back.
+            # Redis pub/sub, addressed for the process hub (conversations/hub.py), and sockets
+            # told to resync when its subscription comes back.
             "BACKEND": "backend.channel_layer.ResyncingPubSubChannelLayer",
             "CONFIG": {
                 # After a Redis restart pooled connections are dead: a health check before
@@ -74,7 +75,13 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "backend.channel_layer.AddressedInMemoryChannelLayer",
+            # One channel per process carries every socket's messages (conversations/hub.py).
+            "CONFIG": {"capacity": 10_000},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Heavy work (PDF rendering, MSSanté, imports) never runs in a web request, in any mode: with
