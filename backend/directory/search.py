@@ -100,7 +100,7 @@ def _tiers(q: str) -> list[Q]:
         | Q(name_norm__startswith=folded)
         | Q(rev_norm__startswith=folded)
     )
-    all_in_name = Q(AllWordsStart("name_norm", query_words, by_rarest=True))
+    all_in_name = Q(AllWordsStart("name_norm", query_words))
     return [exact, starts & ~exact, all_in_name & ~starts & ~exact, ~all_in_name & ~starts & ~exact]
 
 
@@ -203,9 +203,9 @@ def _page(
         # A name tier (the name is the query, starts with it, or has every word of it) implies
         # the search column's condition (its words include the name's): those tiers are read
         # without it, so that the planner does not intersect its word index with the name's
-        # (« zoe le goff »: 22 of 24 ms reading « zoe », « le » and « goff » for 819 rows the
-        # name index had found in 0.1 ms; « centre hospitalier evreux »: the name's word
-        # index alone, 17 -> 7 ms; EXPLAIN ANALYZE at 510,000 entries).
+        # (« zoe le goff », exact tier: 22 of 24 ms reading « zoe », « le » and « goff » in the
+        # search column's index for 819 rows the name's B-tree had found in 0.1 ms; EXPLAIN
+        # ANALYZE at 510,000 entries).
         matching = (entries if last or base is None else base).filter(tier)
         walk = (short and index > 0) or (last and _dense(matching))
         split = None if short else _split(" ".join(query_words), index)
