@@ -24,11 +24,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import WebsocketDenier  # noqa: E402
 
 from backend.body_limit import BodyLimitASGI  # noqa: E402
 from backend.ws_auth import authenticate  # noqa: E402
+from backend.ws_daphne import daphne_protocol, lighter  # noqa: E402
 from backend.ws_origin import origin_allowed  # noqa: E402
 from conversations.consumers import ChatConsumer  # noqa: E402
 
@@ -59,7 +59,7 @@ class GracefulWebSockets:
         if scope.get("path") != WS_PATH or not origin_allowed(scope):
             await WebsocketDenier()(scope, receive, send)
             return
-        protocol = (getattr(send, "args", None) or (None,))[0]
+        protocol = daphne_protocol(send)
         tracked = protocol is not None and hasattr(protocol, "sendCloseFrame")
         if tracked:
             self.protocols.add(protocol)
@@ -119,4 +119,17 @@ class GracefulWebSockets:
 websockets = GracefulWebSockets()
 websockets.install_shutdown_hook()
 
-application = ProtocolTypeRouter({"http": BodyLimitASGI(django_asgi_app), "websocket": websockets})
+http = BodyLimitASGI(django_asgi_app)
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """HTTP through Django, WebSockets through `websockets`. (Not Channels' ProtocolTypeRouter:
+    this outermost frame lives as long as the socket, and its `receive` would keep daphne's
+    queue alive once `lighter` has replaced it.)"""
+    if scope["type"] == "http":
+        await http(scope, receive, send)
+    elif scope["type"] == "websocket":
+        receive = lighter(receive, send)
+        await websockets(scope, receive, send)
+    else:
+        raise ValueError(f"no application for {scope['type']!r}")

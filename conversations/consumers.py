@@ -24,6 +24,7 @@ from backend.accounts.psc.tokens import PSC_SESSION
 from backend.api import parsers as bounded_json
 from backend.errors import DomainError
 from backend.observability import client_ip_var, new_request_id, request_id_var
+from backend.ws_daphne import forget_handshake
 from conversations import events, fastpath, frames, hub, liveness, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import FrameForm, FrameSerializer, validate_frame
@@ -143,6 +144,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # The session's name in `session.end` events (sent to the user group, sessions.py).
             self.session_group = sessions.session_group(self.session_key)
         await self.accept()
+        forget_handshake(self.scope, self.base_send)
         liveness.of_this_loop().add(self)
         metrics.gauge_add("liaison_ws_connections", 1)
         before, after = await database_sync_to_async(presence.connect)(user.pk, self.channel_name)
