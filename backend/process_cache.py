@@ -49,5 +49,17 @@ class ProcessCache(Generic[K, V]):
                 result[key] = value
         return result
 
+    def peek_many(self, keys: Iterable[K]) -> dict[K, V] | None:
+        """The values of these keys when all are held and fresh, without loading (None
+        otherwise): for callers that must not touch the database (the event loop)."""
+        now = time.monotonic()
+        result: dict[K, V] = {}
+        for key in keys:
+            hit = self._entries.get(key)
+            if hit is None or now - hit[0] >= self.seconds:
+                return None
+            result[key] = hit[1]
+        return result
+
     def clear(self, **_: Any) -> None:
         self._entries.clear()

@@ -165,7 +165,7 @@ def post_system_message(conversation_id: uuid.UUID, text: str) -> Message:
         return _post_system_message(conversation, text)
 
 
-def _validate_body(body: str, has_attachments: bool) -> str:
+def validate_body(body: str, has_attachments: bool) -> str:
     if len(body) > settings.MESSAGE_MAX_CHARS:
         raise DomainError(
             "body_too_long",
@@ -191,7 +191,7 @@ def send_message(
     options: SendOptions = PLAIN,
 ) -> SendResult:
     """Stores the message once per (sender, client_id) and fans it out after commit."""
-    _validate_body(body, bool(attachment_ids))
+    validate_body(body, bool(attachment_ids))
     if not attachment_ids and options == PLAIN and send_statement.available():
         try:
             return _send_plain(sender, conversation_id, client_id, body, origin)
@@ -357,7 +357,7 @@ def _keep_version(message: Message, change: str, now: datetime.datetime) -> None
 @transaction.atomic
 def edit_message(user: User, message_id: Any, body: str, conversation_id: Any = None) -> Message:
     message = _own_message(user, message_id, conversation_id)
-    _validate_body(body, message.attachments.exists())
+    validate_body(body, message.attachments.exists())
     now = timezone.now()
     _keep_version(message, MessageVersion.Change.EDITED, now)
     message.body = body

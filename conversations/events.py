@@ -82,10 +82,8 @@ async def fan_out(pending: list[Json]) -> None:
         await _group_send_all(layer, item["users"], item["payload"])
 
 
-def _dispatch(user_ids: list[str], frame: Mapping[str, Any], origin: str | None) -> None:
-    layer = get_channel_layer()
-    if layer is None or not user_ids:
-        return
+def deliver_payload(frame: Mapping[str, Any], origin: str | None) -> Json:
+    """The channel-layer event that carries `frame` to the sockets of a user group."""
     # Serialised once for every recipient; the consumer sends the text as it is.
     kind = str(frame.get("type", ""))
     payload: Json = {"type": "deliver", "text": encode(frame), "kind": kind, "origin": origin}
@@ -94,6 +92,14 @@ def _dispatch(user_ids: list[str], frame: Mapping[str, Any], origin: str | None)
         conversation = frame.get("conversation")
         key = conversation.get("id") if isinstance(conversation, dict) else conversation
         payload["conversation"] = str(key)
+    return payload
+
+
+def _dispatch(user_ids: list[str], frame: Mapping[str, Any], origin: str | None) -> None:
+    layer = get_channel_layer()
+    if layer is None or not user_ids:
+        return
+    payload = deliver_payload(frame, origin)
     pending = _deferred.get()
     if pending is not None:
         pending.append({"users": user_ids, "payload": payload})

@@ -38,6 +38,7 @@ from typing import Any, cast
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
+from backend.accounts import sessions
 from backend.audit.models import AuditEvent
 from backend.compiled import CompiledInsert, hot_cursor, instances_from_rows
 from backend.observability import client_ip_var, current_request_id
@@ -89,7 +90,7 @@ def _insert_select(
 class _Statement:
     """The SQL, built once per process from the models, and the fields of its parameters."""
 
-    def __init__(self, inner: str) -> None:
+    def __init__(self, inner: str, session: bool) -> None:
         conversation = Conversation._meta
         columns = ", ".join(f"conv.{_qn(f.column)}" for f in conversation.concrete_fields)
         conv_id = f"conv.{_qn(conversation.pk.column)}"
@@ -137,6 +138,8 @@ class _Statement:
             f" AND NOT EXISTS (SELECT 1 FROM {_qn(message.db_table)} m "  # noqa: S608  # nosec B608: model names
             f"WHERE m.{_column(Message, 'sender')} = %s AND m.{_column(Message, 'client_id')} = %s)"
         )
+        if session:
+            not_yet += _session_alive_sql()
         self.width = len(conversation.concrete_fields)
         self.sql = (
             f"WITH conv AS ({sending.next_seq_sql(inner, not_yet)}), msg AS ({self.message_sql}), "  # noqa: S608  # nosec B608: model names
@@ -150,8 +153,32 @@ class _Statement:
         )
 
 
+def _session_alive_sql() -> str:
+    """The socket's session check (`sessions.session_is_alive`) as a condition: the session
+    exists and is not expired, its user is active, and was not revoked after it signed in."""
+    alive, _ = sessions.ALIVE.sql(uuid.uuid4(), "")
+    return (
+        f" AND EXISTS (SELECT 1 FROM ({alive}) alive (revoked) WHERE alive.revoked IS NULL "  # noqa: S608  # nosec B608: compiled ORM SQL
+        "OR CAST(%s AS double precision) >= EXTRACT(EPOCH FROM alive.revoked))"
+    )
+
+
 AUDIT_INSERT = CompiledInsert(AuditEvent)
-_STATEMENTS: dict[bool, _Statement] = {}
+_STATEMENTS: dict[tuple[bool, bool], _Statement] = {}
+
+
+def statement_for(teams: bool, session: bool) -> _Statement:
+    """The statement of one shape (through team mailboxes or not; with the socket's session
+    check or not), built once per process (it compiles ORM queries: not from the event loop)."""
+    statement = _STATEMENTS.get((teams, session))
+    if statement is None:
+        inner, _ = sending.participation_sql(teams, uuid.uuid4(), uuid.uuid4())
+        statement = _STATEMENTS[(teams, session)] = _Statement(inner, session)
+    return statement
+
+
+def built(teams: bool, session: bool) -> _Statement | None:
+    return _STATEMENTS.get((teams, session))
 
 
 def _prepared(insert_fields: list[models.Field[Any, Any]], obj: models.Model) -> list[Any]:
@@ -164,12 +191,28 @@ def send_plain(
     """The stored message (its conversation attached, locked seq and all), the users who take
     part directly and the team mailboxes that take part. `NothingSent` when nothing was written
     and the general path must answer (not found, not taking part, a resend)."""
-    key = sending.conversation_key(conversation_id)
     teams = sending.through_teams(sender)
-    inner, inner_params = sending.participation_sql(teams, key, sender.pk)
-    statement = _STATEMENTS.get(teams)
-    if statement is None:
-        statement = _STATEMENTS[teams] = _Statement(inner)
+    statement = statement_for(teams, session=False)
+    message, params = bind(statement, sender, teams, conversation_id, client_id, body)
+    rows = _run(statement.sql, params)
+    if not rows:
+        raise NothingSent
+    return stored(statement, message, rows[0])
+
+
+def bind(
+    statement: _Statement,
+    sender: Any,
+    teams: bool,
+    conversation_id: Any,
+    client_id: str,
+    body: str,
+    session: tuple[str, float | None] | None = None,
+) -> tuple[Message, list[Any]]:
+    """The message to store and the statement's parameters. `session`: (key, signed in at)
+    for the statement with the session check."""
+    key = sending.conversation_key(conversation_id)
+    _, inner_params = sending.participation_sql(teams, key, sender.pk)
     now = timezone.now()
     message = Message(
         id=uuid.uuid4(), conversation_id=key, seq=0, sender=sender, client_id=client_id, body=body
@@ -186,19 +229,25 @@ def send_plain(
         data={"message": str(message.pk), "attachments": 0},
         at=now,
     )
+    checks: list[Any] = [sender.pk, client_id]
+    if session is not None:
+        alive = sessions.ALIVE.sql(sender.pk, session[0])[1]
+        checks += [*alive, session[1]]
     params = [
         connection.ops.adapt_datetimefield_value(now),
         *inner_params,
-        sender.pk,
-        client_id,
+        *checks,
         *_prepared(statement.message_fields, message),
         *_prepared(statement.read_fields, read),
         *_prepared(statement.audit_fields, audit),
     ]
-    rows = _run(statement.sql, params)
-    if not rows:
-        raise NothingSent
-    row = rows[0]
+    return message, params
+
+
+def stored(
+    statement: _Statement, message: Message, row: tuple[Any, ...]
+) -> tuple[Message, set[uuid.UUID], list[uuid.UUID]]:
+    """The message as stored, from the statement's row."""
     conversation = instances_from_rows(Conversation, [row[: statement.width]])[0]
     direct_ids, mailbox_ids = row[statement.width], row[statement.width + 1]
     message.conversation = conversation

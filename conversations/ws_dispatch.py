@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 
 from backend.errors import DomainError
-from conversations import events, fastpath, frames, presence
+from conversations import async_send, events, fastpath, frames, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import (
     WsMessageAcknowledge,
@@ -97,9 +97,14 @@ def guard(handler: Handler) -> Handler:
 @guard
 async def on_message_send(consumer: ChatSocket, frame: dict[str, Any], ref: str | None) -> None:
     data = fastpath.message_send(frame) or consumer.validated(WsMessageSend, frame, ref)
-    done = await send_message(
-        consumer.user, data, consumer.channel_name, (consumer.session_key, consumer.auth_at)
-    )
+    session = (consumer.session_key, consumer.auth_at)
+    if not (data.get("attachments") or data.get("reply_to") or data.get("urgent")):
+        sent = await async_send.send(consumer.user, data, consumer.channel_name, session)
+        if sent is not None:  # stored and fanned out, from the event loop
+            consumer.session_checked = True
+            await consumer.send_frame(frames.message_ack(data["client_id"], sent, ref))
+            return
+    done = await send_message(consumer.user, data, consumer.channel_name, session)
     if done is None:
         await consumer.session_over()
         return

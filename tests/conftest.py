@@ -80,9 +80,12 @@ def _sqlite_flush_lifts_the_audit_delete_trigger(django_db_setup: Any) -> Any:
 @pytest.fixture(autouse=True)
 def _no_server_outlives_its_test() -> Any:
     yield
+    from conversations import async_send
     from tests.servers import stop_all
 
     stop_all()
+    # Sockets of in-process consumers send from their test's event loop on pooled connections.
+    async_send.close_all()
 
 
 @pytest.fixture(autouse=True)

@@ -56,5 +56,11 @@ def people_cached(user_ids: Iterable[uuid.UUID | str]) -> dict[str, Person]:
     return _cache.get_many(str(i) for i in user_ids if i)
 
 
+def people_peek(user_id: uuid.UUID | str) -> Person | None:
+    """A person held fresh in this process's cache, without loading (None otherwise)."""
+    found = _cache.peek_many([str(user_id)])
+    return None if found is None else found[str(user_id)]
+
+
 def person(user: User) -> Person:
     return people_by_id([user.pk])[str(user.pk)]

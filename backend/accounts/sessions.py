@@ -154,7 +154,7 @@ def session_is_alive(session_key: str | None, user_id: Any, auth_at: float | Non
         return False
     if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" and user_id:
         # One statement per frame, compiled once (the store's `exists` and the user otherwise).
-        sql, params = _ALIVE.sql(user_id, session_key)
+        sql, params = ALIVE.sql(user_id, session_key)
         with hot_cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
@@ -226,4 +226,5 @@ def _alive_query(user_id: uuid.UUID, session_key: str) -> Any:
     )
 
 
-_ALIVE = CompiledQuery(_alive_query, (uuid.UUID, str))
+# Also read by the one-statement message send (conversations.send_statement).
+ALIVE = CompiledQuery(_alive_query, (uuid.UUID, str))

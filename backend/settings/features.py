@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from backend.settings.env import env, env_int, env_list
+from backend.settings.env import env, env_bool, env_int, env_list
 
 # --- Calls -----------------------------------------------------------------------------------
 STUN_URLS = env_list("STUN_URLS", [])
@@ -36,6 +36,11 @@ URGENT_REMINDER_SECONDS = env_int("URGENT_REMINDER_SECONDS", 600, minimum=10)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
 WS_RATE_PER_SECOND = env_int("WS_RATE_PER_SECOND", 20, minimum=1)
 WS_RATE_BURST = env_int("WS_RATE_BURST", 60, minimum=1)
+# PostgreSQL: a plain message.send is stored from the event loop on a few pooled connections
+# of each web process (conversations/async_send.py), WS_SEND_POOL_SIZE of them (each one more
+# PostgreSQL connection per process); off, every send goes through a worker thread.
+WS_SEND_FROM_EVENT_LOOP = env_bool("WS_SEND_FROM_EVENT_LOOP", True)
+WS_SEND_POOL_SIZE = env_int("WS_SEND_POOL_SIZE", 4, minimum=1)
 
 # --- Metrics: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when it is set ---
 METRICS_TOKEN = env("METRICS_TOKEN")

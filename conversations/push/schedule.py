@@ -44,6 +44,17 @@ def any_subscribed(user_ids: Iterable[uuid.UUID]) -> bool:
     return any(_cache.get_many(user_ids).values())
 
 
+def may_be_subscribed(user_ids: list[uuid.UUID]) -> bool:
+    """False only when this process knows, without the database, that none subscribed."""
+    known = _cache.peek_many(user_ids)
+    return known is None or any(known.values())
+
+
+def schedule_now(message_id: str, user_ids: list[uuid.UUID]) -> None:
+    """The notice of a message already committed (the send from the event loop)."""
+    _schedule(message_id, user_ids)
+
+
 def _schedule(message_id: str, user_ids: list[uuid.UUID]) -> None:
     try:
         if any_subscribed(user_ids):
