@@ -1,7 +1,9 @@
-"""The framework's floor: a bare Channels relay, served by daphne like the product (same
-settings, so the same channel layer: in-memory by default, Redis with REDIS_URL), with no
-database, no session, no validation. `?me=<id>&peer=<id>`: a frame sent on the socket goes to
-the peer's group as `message.new`, and the sender gets a `message.ack`. Used by the benches
+"""The framework's floor: a bare Channels relay, served by daphne like the product, with no
+database, no session, no validation. Its channel layer is the stock one of the product's set-up
+(Channels' in-memory layer by default, channels_redis' pub/sub layer with REDIS_URL, same
+configuration), not the product's subclasses: the floor is Channels', not ours.
+`?me=<id>&peer=<id>`: a frame sent on the socket goes to the peer's group as `message.new`, and
+the sender gets a `message.ack`. Used by the benches
 only (`daphne tests.bench.relay:application`), never by the product."""
 
 from __future__ import annotations
@@ -15,6 +17,17 @@ import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 django.setup()
+
+from django.conf import settings  # noqa: E402
+
+STOCK_LAYERS = {
+    "backend.channel_layer.ResyncingPubSubChannelLayer": (
+        "channels_redis.pubsub.RedisPubSubChannelLayer"
+    ),
+    "backend.channel_layer.AddressedInMemoryChannelLayer": "channels.layers.InMemoryChannelLayer",
+}
+for layer in settings.CHANNEL_LAYERS.values():
+    layer["BACKEND"] = STOCK_LAYERS.get(layer["BACKEND"], layer["BACKEND"])
 
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
