@@ -27,7 +27,8 @@ STOCK_LAYERS = {
     "backend.channel_layer.AddressedInMemoryChannelLayer": "channels.layers.InMemoryChannelLayer",
 }
 for layer in settings.CHANNEL_LAYERS.values():
-    layer["BACKEND"] = STOCK_LAYERS.get(layer["BACKEND"], layer["BACKEND"])
+    backend = str(layer["BACKEND"])
+    layer["BACKEND"] = STOCK_LAYERS.get(backend, backend)
 
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
