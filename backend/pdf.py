@@ -11,6 +11,7 @@ is monochrome: an emoji prints as its black outline, never as a missing-glyph bo
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,12 +49,37 @@ class SubsetFont(TTFont):
         return super().splitString(text, doc, encoding)
 
 
+# reportlab's TrueType faces are shared by every document of the process, and writing a font
+# subset moves the face's one read position in the font file (`TTFontFile.makeSubset`): two
+# documents saved at once in two threads read each other's glyphs (IndexError, seen with ten
+# teleexpertise filings at once). Every document of ours is built under this lock.
+_BUILD_LOCK = threading.Lock()
+
+
+def build(doc: Any, story: Any, **options: Any) -> None:
+    """`doc.build(story, **options)`, one document at a time in this process."""
+    with _BUILD_LOCK:
+        doc.build(story, **options)
+
+
+_REGISTER_LOCK = threading.Lock()
+_registered = False
+
+
 def register_fonts() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(SubsetFont(FONT, str(_FONTS_DIR / "Vera.ttf")))
-        pdfmetrics.registerFont(SubsetFont(FONT_BOLD, str(_FONTS_DIR / "VeraBd.ttf")))
-        pdfmetrics.registerFont(SubsetFont(FONT_ITALIC, str(_FONTS_DIR / "VeraIt.ttf")))
-        pdfmetrics.registerFont(SubsetFont(FONT_SYMBOLS, str(_OWN_FONTS_DIR / "Symbola.ttf")))
+    # Once per process, all four together: a thread that found the first one registered used to
+    # go on while another was still registering the others (te-vera-bold unknown).
+    global _registered
+    if _registered:
+        return
+    with _REGISTER_LOCK:
+        if not _registered:
+            pdfmetrics.registerFont(SubsetFont(FONT, str(_FONTS_DIR / "Vera.ttf")))
+            pdfmetrics.registerFont(SubsetFont(FONT_BOLD, str(_FONTS_DIR / "VeraBd.ttf")))
+            pdfmetrics.registerFont(SubsetFont(FONT_ITALIC, str(_FONTS_DIR / "VeraIt.ttf")))
+            symbola = SubsetFont(FONT_SYMBOLS, str(_OWN_FONTS_DIR / "Symbola.ttf"))
+            pdfmetrics.registerFont(symbola)
+            _registered = True
 
 
 @cache

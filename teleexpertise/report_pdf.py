@@ -16,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from backend.accounts.models import Professional, User
 from backend.pdf import FONT, FONT_BOLD, TABLE_FONT, EmbeddedFontCanvas, register_fonts
+from backend.pdf import build as build_pdf
 from backend.pdfa import to_pdfa
 from teleexpertise.models import Report, TeleexpertiseRequest
 
@@ -157,7 +158,9 @@ def render(request: TeleexpertiseRequest, report: Report, *, dated: datetime.dat
             cell,
         ),
     ]
-    doc.build(story, onFirstPage=_on_page, onLaterPages=_on_page, canvasmaker=EmbeddedFontCanvas)
+    build_pdf(
+        doc, story, onFirstPage=_on_page, onLaterPages=_on_page, canvasmaker=EmbeddedFontCanvas
+    )
     # A health document: PDF/A-2b (DOMAIN.md, MSSanté documents).
     return to_pdfa(
         buffer.getvalue(),

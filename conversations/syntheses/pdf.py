@@ -41,6 +41,9 @@ from backend.pdf import (
     font_runs,
     register_fonts,
 )
+from backend.pdf import (
+    build as build_pdf,
+)
 from backend.pdfa import to_pdfa
 from conversations.syntheses.blocks import Measure, MessageBlock, TextStyle, measures
 
@@ -388,7 +391,7 @@ def render(data: SynthesisData, progress: Callable[[int], None] | None = None) -
         subject=f"Document {data.document_id}",
     )
     canvas = _footer_canvas(data.document_id, digest)
-    doc.build(_story(data, digest, styles), canvasmaker=canvas)
+    build_pdf(doc, _story(data, digest, styles), canvasmaker=canvas)
     # Sent as a health document: PDF/A-2b (DOMAIN.md, MSSanté documents).
     pdf = to_pdfa(
         buffer.getvalue(),
