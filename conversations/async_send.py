@@ -9,7 +9,7 @@ worker thread is involved, so:
   their commits together.
 
 What the statement needs besides is read once in a thread (the statement itself, built once per
-process; the sender's professional record and person, then held in memory). A send the event
+process; the sender's person, then held in memory). A send the event
 loop cannot finish goes down the general path (`ws_handlers.send_message`, in a worker thread),
 which answers as it always did: a statement that wrote nothing (not found, not taking part, a
 resend, a session that is over), a database error (the general path is idempotent by client_id, so a
@@ -30,7 +30,6 @@ from django.conf import settings
 from django.db import connection
 
 from backend import metrics
-from backend.accounts.models import User
 from backend.accounts.people import people_cached, people_peek
 from conversations import actions, events, frames, send_statement, sending
 from conversations.payloads import MessagePayload
@@ -38,8 +37,6 @@ from conversations.push import schedule as push
 from conversations.representations import message_payload
 
 logger = logging.getLogger(__name__)
-
-_PROFESSIONAL = User.professional.related
 
 
 class _Pool:
@@ -116,13 +113,13 @@ async def send(
     if not enabled() or not session[0]:
         return None
     actions.validate_body(data["body"], False)  # the DomainError answers the frame
-    # What the statement needs from the database besides itself is read once, in a thread: the
-    # user's professional record (cached on the socket's user), the statement (built once per
-    # process: it compiles ORM queries) and the sender's person (the process's people cache).
-    if _PROFESSIONAL.is_cached(user):
-        teams = sending.through_teams(user)
-    else:
-        teams = await database_sync_to_async(sending.through_teams)(user)
+    # The participation rule's shape with team mailboxes, whoever sends: it is the rule of an
+    # active professional (`sending.through_teams`), and for anyone else its team part finds no
+    # mailbox, while an inactive user fails the session check. So no read of the user's
+    # professional record (which, kept on each socket's user, would weigh on idle sockets).
+    teams = True
+    # Read once, in a thread: the statement (built once per process: it compiles ORM queries)
+    # and the sender's person (the process's people cache).
     statement = send_statement.built(teams, session=True)
     if statement is None:
         statement = await database_sync_to_async(send_statement.statement_for)(teams, True)
