@@ -39,9 +39,9 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from backend.accounts import sessions
+from backend.audit import log as audit_log
 from backend.audit.models import AuditEvent
 from backend.compiled import CompiledInsert, hot_cursor, instances_from_rows
-from backend.observability import client_ip_var, current_request_id
 from backend.patients.models import Patient
 from conversations import sending
 from conversations.models import Conversation, Message, Participant, ReadState
@@ -164,6 +164,7 @@ def _session_alive_sql() -> str:
 
 
 AUDIT_INSERT = CompiledInsert(AuditEvent)
+CONVERSATION_LABEL = Conversation._meta.label_lower
 _STATEMENTS: dict[tuple[bool, bool], _Statement] = {}
 
 
@@ -219,15 +220,11 @@ def bind(
     )
     message.created_at = now
     read = ReadState(conversation_id=key, user=sender, updated_at=now)
-    audit = AuditEvent(
-        actor=sender,
-        verb="message.sent",
-        object_type=Conversation._meta.label_lower,
-        object_id=str(key),
-        request_id=current_request_id() or "",
-        ip=client_ip_var.get(),
-        data={"message": str(message.pk), "attachments": 0},
-        at=now,
+    # The row `conversations.audit.audit_conversation` writes; its patient and organisation come
+    # from the conversation's row inside the statement.
+    data = {"message": str(message.pk), "attachments": 0}
+    audit = audit_log.build_event(
+        "message.sent", sender, None, CONVERSATION_LABEL, key, None, None, data
     )
     checks: list[Any] = [sender.pk, client_id]
     if session is not None:

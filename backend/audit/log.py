@@ -12,7 +12,7 @@ from backend.compiled import CompiledInsert
 from backend.observability import client_ip_var, current_request_id
 
 
-def _event(
+def build_event(
     verb: str,
     actor: Any,
     obj: models.Model | None,
@@ -50,7 +50,7 @@ def record(
     organization: Any = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    event = _event(verb, actor, obj, object_type, object_id, patient_id, organization, data)
+    event = build_event(verb, actor, obj, object_type, object_id, patient_id, organization, data)
     event.save(force_insert=True)
     return event
 
@@ -70,4 +70,4 @@ def append(
 ) -> None:
     """`record` for callers that do not need the event back: the same row, one plain INSERT
     (the event's id is not read back)."""
-    _INSERT.save(_event(verb, actor, obj, "", None, patient_id, organization, data))
+    _INSERT.save(build_event(verb, actor, obj, "", None, patient_id, organization, data))

@@ -50,16 +50,26 @@ def no_thread_path(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return calls
 
 
+async def sent_from_the_event_loop(
+    sender: Any, receiver: Any, conversation: Any, body: str, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    """After a first send (which warms this process's caches), `body` is stored and delivered
+    without the worker-thread path."""
+    await sender.send_message(conversation.pk, "premier")
+    await receiver.expect("message.new")
+    calls = no_thread_path(monkeypatch)
+    sent = await sender.send_message(conversation.pk, body)
+    received = await receiver.expect("message.new")
+    assert calls == []
+    assert received["message"]["id"] == sent["id"]
+    return sent
+
+
 async def test_after_the_first_send_a_plain_message_goes_from_the_event_loop(personas, monkeypatch):
     conversation = await conversation_of(personas.gp, personas.cardiologist)
     gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
-    await gp.send_message(conversation.pk, "premier")  # warms this process's caches
-    await cardio.expect("message.new")
+    sent = await sent_from_the_event_loop(gp, cardio, conversation, "depuis la boucle", monkeypatch)
     calls = no_thread_path(monkeypatch)
-    sent = await gp.send_message(conversation.pk, "depuis la boucle")
-    received = await cardio.expect("message.new")
-    assert calls == []
-    assert received["message"]["id"] == sent["id"]
     assert (sent["seq"], sent["body"]) == (2, "depuis la boucle")
     assert sent["sender"]["id"] == str(personas.gp.pk)
 
@@ -111,13 +121,26 @@ async def test_a_team_member_writes_from_the_event_loop_for_the_team(personas, m
     team = await sync_to_async(Mailbox.objects.get)(address=ORG_MAILBOX[0])
     conversation = await conversation_of(personas.gp, personas.cardiologist, mailboxes=[team])
     secretary, gp = await connect(personas.secretary), await connect(personas.gp)
-    await secretary.send_message(conversation.pk, "premier")
-    await gp.expect("message.new")
-    calls = no_thread_path(monkeypatch)
-    sent = await secretary.send_message(conversation.pk, "Reçu, le service rappelle")
-    received = await gp.expect("message.new")
-    assert calls == []
-    assert received["message"]["id"] == sent["id"]
+    text = "Reçu, le service rappelle"
+    sent = await sent_from_the_event_loop(secretary, gp, conversation, text, monkeypatch)
     assert sent["team"] is not None
     await secretary.close()
     await gp.close()
+
+
+async def test_a_body_over_the_limit_is_refused_by_the_event_loop_too(
+    personas, monkeypatch, settings
+):
+    settings.MESSAGE_MAX_CHARS = 100
+    conversation = await conversation_of(personas.gp, personas.cardiologist)
+    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
+    await sent_from_the_event_loop(gp, cardio, conversation, "court", monkeypatch)
+    client_id = str(uuid.uuid4())
+    frame = {"type": "message.send", "conversation": str(conversation.pk), "client_id": client_id}
+    await gp.send({**frame, "body": "x" * 101, "ref": "big"})
+    error = await gp.expect("error")
+    assert (error["code"], error["ref"]) == ("body_too_long", "big")
+    stored = await sync_to_async(Message.objects.filter(client_id=client_id).exists)()
+    assert not stored
+    await gp.close()
+    await cardio.close()
