@@ -6,10 +6,12 @@ rollback then erases. The channel layer is fan-out only; clients catch up from t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -105,10 +107,29 @@ def _dispatch(user_ids: list[str], frame: Mapping[str, Any], origin: str | None)
         pending.append({"users": user_ids, "payload": payload})
         return
     try:
-        # One hop into the event loop for all recipients, not one per recipient.
-        async_to_sync(_group_send_all)(layer, user_ids, payload)
+        if _loop_runs_here():
+            # Sync code called straight from a thread that runs an event loop, where
+            # async_to_sync refuses to work: the browser tests' own actions under Playwright's
+            # sync API, or a shell inside IPython. The product's paths reach here through
+            # sync_to_async threads and take the branch below.
+            sender = threading.Thread(
+                target=async_to_sync(_group_send_all), args=(layer, user_ids, payload)
+            )
+            sender.start()
+            sender.join()
+        else:
+            # One hop into the event loop for all recipients, not one per recipient.
+            async_to_sync(_group_send_all)(layer, user_ids, payload)
     except Exception:
         logger.exception("fan-out failed", extra={"event": frame.get("type")})
+
+
+def _loop_runs_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def send_event_on_commit(

@@ -1,3 +1,4 @@
+import { render } from "preact";
 import type { Conversation, Me, Message, Person } from "../src/api/types";
 import type { RealtimeLike } from "../src/state/chat";
 import type { SocketOptions } from "../src/ws/socket";
@@ -112,4 +113,21 @@ export function signedIn(over: Partial<Me> = {}): Me {
     otp: { enabled: false, required: false },
     ...over,
   };
+}
+
+const roots: HTMLElement[] = [];
+
+/** An element in the document for one test to render into; `unmountRoots` (afterEach) clears it. */
+export function newRoot(): HTMLElement {
+  const root = document.createElement("div");
+  document.body.appendChild(root);
+  roots.push(root);
+  return root;
+}
+
+export function unmountRoots(): void {
+  for (const root of roots.splice(0)) {
+    render(null, root);
+    root.remove();
+  }
 }

@@ -8,16 +8,10 @@ import { ConversationList } from "../src/screens/ConversationList";
 import { writePatientPath } from "../src/screens/conversation/PatientDialog";
 import { ChatController } from "../src/state/chat";
 import { type FrameState, reduceChatFrame, sortConversations } from "../src/state/chatFrames";
-import { BOB, CAROL, ME, conv, msg, patientRef } from "./fixtures";
+import { BOB, CAROL, ME, conv, msg, newRoot, patientRef, unmountRoots } from "./fixtures";
 
-let root: HTMLElement | null = null;
-afterEach(() => {
-  if (root) {
-    render(null, root);
-    root.remove();
-    root = null;
-  }
-});
+let root: HTMLElement;
+afterEach(unmountRoots);
 
 const reduce = (s: FrameState, frame: ServerFrame) => reduceChatFrame(s, frame, ME.id);
 const state = (conversations = [conv()]): FrameState => ({ conversations, messages: {}, presence: {}, typing: {} });
@@ -39,11 +33,10 @@ describe("a patient's identity (issue 18 item 6)", () => {
   });
 
   it("shows birth name, first name, birth date and status in the chip, and opens the panel", async () => {
-    root = document.createElement("div");
-    document.body.appendChild(root);
+    root = newRoot();
     let opened = 0;
     await act(async () => {
-      render(<PatientChip patient={patientRef({ birth_name: "LEFEBVRE", first_name: "Marie", sex: "F", birth_date: "1985-03-14", identity_status: "PROV" })} onOpen={() => opened++} />, root!);
+      render(<PatientChip patient={patientRef({ birth_name: "LEFEBVRE", first_name: "Marie", sex: "F", birth_date: "1985-03-14", identity_status: "PROV" })} onOpen={() => opened++} />, root);
     });
     const chip = root.querySelector('[data-testid="patient-chip"]') as HTMLButtonElement;
     expect(chip.textContent).toContain("LEFEBVRE");
@@ -93,15 +86,14 @@ describe("groups in the chat state (issue 18 item 7)", () => {
   });
 
   it("hides archived conversations behind « Archivées » and marks pinned and muted ones", async () => {
-    root = document.createElement("div");
-    document.body.appendChild(root);
+    root = newRoot();
     const chat = new ChatController({ api: {} as never, meId: ME.id });
     chat.upsertConversation(conv({ id: "p", display_title: "Épinglée", pinned: true, muted: true }));
     chat.upsertConversation(conv({ id: "x", display_title: "Rangée", archived: true }));
     await act(async () => {
-      render(<ConversationList chat={chat} meId={ME.id} activeId={null} onNew={() => {}} />, root!);
+      render(<ConversationList chat={chat} meId={ME.id} activeId={null} onNew={() => {}} />, root);
     });
-    const titles = () => Array.from(root!.querySelectorAll('[data-testid="conversation-item"] .conv-title')).map((e) => e.textContent);
+    const titles = () => Array.from(root.querySelectorAll('[data-testid="conversation-item"] .conv-title')).map((e) => e.textContent);
     expect(titles()).toEqual(["Épinglée"]);
     const item = root.querySelector('[data-testid="conversation-item"]')!;
     expect(item.querySelector('[data-testid="flag-pinned"]')).not.toBeNull();

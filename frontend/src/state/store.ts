@@ -37,12 +37,16 @@ export function useStore<T, S = T>(store: Store<T>, selector: (state: T) => S = 
   const value = selector(store.get());
   const valueRef = useRef(value);
   valueRef.current = value;
-  useEffect(
-    () =>
-      store.subscribe((state) => {
-        if (!Object.is(selectorRef.current(state), valueRef.current)) force(0);
-      }),
-    [store],
-  );
+  useEffect(() => {
+    const changed = (state: T) => !Object.is(selectorRef.current(state), valueRef.current);
+    const unsubscribe = store.subscribe((state) => {
+      if (changed(state)) force(0);
+    });
+    // Effects run after the paint, so a change made between the render and this subscription
+    // (the start-up probe failing at once offline) would otherwise be missed for good: seen as
+    // « Chargement… » that never left after an offline reload.
+    if (changed(store.get())) force(0);
+    return unsubscribe;
+  }, [store]);
   return value;
 }
