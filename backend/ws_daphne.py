@@ -81,3 +81,19 @@ def forget_handshake(scope: dict[str, Any], send: Any) -> None:
         http_headers.clear()
     if isinstance(getattr(protocol, "http_request_data", None), bytes):
         protocol.http_request_data = b""
+    forget_upgraded_request(protocol)
+
+
+def forget_upgraded_request(protocol: Any) -> None:
+    """daphne hands the connection to the WebSocket protocol, but Twisted's HTTPChannel stays
+    the transport's producer (it pauses reading when the send buffer is full) and keeps, in its
+    `requests`, the HTTP request that asked for the upgrade: its two header maps (a list per
+    header), its body buffer, its arguments. Nothing reads that request again once daphne has
+    handed over the transport (it set the request's `transport` to None then); dropped here."""
+    channel = getattr(getattr(protocol, "transport", None), "producer", None)
+    requests = getattr(channel, "requests", None)
+    if not isinstance(requests, list):
+        return
+    kept = [r for r in requests if getattr(r, "transport", None) is not None]
+    if len(kept) != len(requests):
+        requests[:] = kept

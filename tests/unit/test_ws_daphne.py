@@ -19,6 +19,7 @@ class FakeProtocol:
         self.http_headers = {"origin": "http://testserver"}
         self.http_request_data = b"GET /ws/ HTTP/1.1\r\n"
         self.state = self.STATE_OPEN
+        self.transport: Any = None
 
     def handle_reply(self, message: Any) -> None: ...
 
@@ -81,3 +82,36 @@ def test_the_handshake_is_forgotten_once_the_socket_is_open():
     forget_handshake(scope, send)
     assert scope["headers"] == [] and protocol.clean_headers == []
     assert protocol.http_headers == {} and protocol.http_request_data == b""
+
+
+def test_the_upgraded_http_request_is_let_go_once_the_socket_is_open():
+    """Twisted's HTTPChannel stays the transport's producer after daphne's upgrade; the request
+    daphne handed over (its transport set to None) leaves its `requests`, any other stays."""
+    from twisted.internet.testing import StringTransport
+    from twisted.web.http import HTTPChannel, Request
+
+    channel = HTTPChannel()
+    channel.makeConnection(StringTransport())
+    upgraded = Request(channel)
+    upgraded.requestHeaders.addRawHeader(b"cookie", b"sessionid=abc")
+    upgraded.transport = None  # as daphne leaves it after handing the transport over
+    other = Request(channel)
+    other.transport = channel.transport
+    channel.requests = [upgraded, other]
+    protocol = FakeProtocol()
+    protocol.transport = type("Transport", (), {"producer": channel})()
+    protocol.state = 1  # still connecting: nothing is let go yet
+    send = functools.partial(lambda protocol, message: None, protocol)
+    forget_handshake({"headers": protocol.clean_headers}, send)
+    assert channel.requests == [upgraded, other]
+    protocol.state = protocol.STATE_OPEN
+    forget_handshake({"headers": protocol.clean_headers}, send)
+    assert channel.requests == [other]
+
+
+def test_a_transport_without_an_http_channel_is_left_alone():
+    protocol = FakeProtocol()
+    protocol.transport = type("Transport", (), {"producer": None})()
+    send = functools.partial(lambda protocol, message: None, protocol)
+    forget_handshake({"headers": protocol.clean_headers}, send)
+    assert protocol.http_headers == {}
