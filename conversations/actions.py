@@ -26,7 +26,7 @@ from backend.patients.models import Patient
 from conversations import events, frames, send_statement, sending
 from conversations.access import access_conversation, participant_user_ids
 from conversations.audit import audit_chip_sent, audit_conversation, audit_conversations_shown
-from conversations.message_options import PLAIN, SendOptions, replied_message
+from conversations.message_options import PLAIN, SendOptions, is_plain, replied_message
 from conversations.models import (
     Attachment,
     Conversation,
@@ -192,7 +192,7 @@ def send_message(
 ) -> SendResult:
     """Stores the message once per (sender, client_id) and fans it out after commit."""
     validate_body(body, bool(attachment_ids))
-    if not attachment_ids and options == PLAIN and send_statement.available():
+    if is_plain(attachment_ids, options) and send_statement.available():
         try:
             return _send_plain(sender, conversation_id, client_id, body, origin)
         except send_statement.NothingSent:

@@ -23,6 +23,16 @@ class SendOptions:
 PLAIN = SendOptions()
 
 
+def of_frame(data: dict[str, Any]) -> SendOptions:
+    """The options of a validated `message.send` frame."""
+    return SendOptions(reply_to=data.get("reply_to"), urgent=bool(data.get("urgent")))
+
+
+def is_plain(attachment_ids: Any, options: SendOptions) -> bool:
+    """Text only: what the one-statement send stores (`conversations.send_statement`)."""
+    return not attachment_ids and options == PLAIN
+
+
 def replied_message(conversation: Conversation, reply_to: Any) -> Message | None:
     """The message a reply quotes: one of the same conversation (deleted or not)."""
     if reply_to in (None, ""):

@@ -12,7 +12,9 @@ def expire_unsent_uploads() -> int:
     return expire_unsent()
 
 
-@shared_task(name="conversations.tasks.remind_urgent", time_limit=60, acks_late=True)
+@shared_task(
+    name="conversations.tasks.remind_urgent", time_limit=60, soft_time_limit=50, acks_late=True
+)
 def remind_urgent(message_id: str) -> int:
     """Remind the recipients of an urgent message who have not acknowledged it (idempotent)."""
     from conversations.urgent import remind
@@ -20,7 +22,7 @@ def remind_urgent(message_id: str) -> int:
     return remind(message_id)
 
 
-@shared_task(name="conversations.tasks.remind_overdue_urgent", time_limit=120)
+@shared_task(name="conversations.tasks.remind_overdue_urgent", time_limit=120, soft_time_limit=110)
 def remind_overdue_urgent() -> int:
     """Beat: the reminders whose countdown task was lost (idempotent)."""
     from conversations.urgent import remind_overdue

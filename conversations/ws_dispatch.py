@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 
 from backend.errors import DomainError
-from conversations import async_send, events, fastpath, frames, presence
+from conversations import async_send, events, fastpath, frames, message_options, presence
 from conversations.calls import signalling as ws_calls
 from conversations.serializers import (
     WsMessageAcknowledge,
@@ -98,7 +98,7 @@ def guard(handler: Handler) -> Handler:
 async def on_message_send(consumer: ChatSocket, frame: dict[str, Any], ref: str | None) -> None:
     data = fastpath.message_send(frame) or consumer.validated(WsMessageSend, frame, ref)
     session = (consumer.session_key, consumer.auth_at)
-    if not (data.get("attachments") or data.get("reply_to") or data.get("urgent")):
+    if message_options.is_plain(data.get("attachments"), message_options.of_frame(data)):
         sent = await async_send.send(consumer.user, data, consumer.channel_name, session)
         if sent is not None:  # stored and fanned out, from the event loop
             consumer.session_checked = True

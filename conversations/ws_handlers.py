@@ -15,9 +15,8 @@ from django.db import InterfaceError, OperationalError, connection, connections
 from django.db.models import Q
 
 from backend.accounts import sessions
-from conversations import actions, events, urgent
+from conversations import actions, events, message_options, urgent
 from conversations.access import access_conversation, conversations_for, participant_user_ids
-from conversations.message_options import SendOptions
 from conversations.models import Message
 from conversations.payloads import MessagePayload
 from conversations.representations import message_json, messages_json
@@ -58,7 +57,7 @@ def _send(
             body=data["body"],
             attachment_ids=data.get("attachments") or [],
             origin=origin,
-            options=SendOptions(reply_to=data.get("reply_to"), urgent=bool(data.get("urgent"))),
+            options=message_options.of_frame(data),
         )
     return result.payload or message_json(result.message), pending
 

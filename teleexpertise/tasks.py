@@ -12,7 +12,7 @@ from teleexpertise.models import TeleexpertiseRequest
 from teleexpertise.representations import OPEN_STATUSES, answer_days
 
 
-@shared_task(acks_late=True, time_limit=300)
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def flag_overdue_requests() -> int:
     """Idempotent: each request is flagged once (``overdue_flagged_at``)."""
     limit = timezone.now() - datetime.timedelta(days=answer_days())

@@ -51,11 +51,8 @@ def may_be_subscribed(user_ids: list[uuid.UUID]) -> bool:
 
 
 def schedule_now(message_id: str, user_ids: list[uuid.UUID]) -> None:
-    """The notice of a message already committed (the send from the event loop)."""
-    _schedule(message_id, user_ids)
-
-
-def _schedule(message_id: str, user_ids: list[uuid.UUID]) -> None:
+    """The notice of a message already committed (on commit, or after the send from the event
+    loop, which commits by itself)."""
     try:
         if any_subscribed(user_ids):
             # By name: the task's module imports the actions' modules (no import cycle).
@@ -70,4 +67,4 @@ def push_on_commit(message: object, recipients: Iterable[uuid.UUID]) -> None:
     others = [u for u in recipients if u != sender]
     if others:
         message_id = str(getattr(message, "pk", ""))
-        transaction.on_commit(lambda: _schedule(message_id, others))
+        transaction.on_commit(lambda: schedule_now(message_id, others))

@@ -28,14 +28,24 @@ describe("useStore", () => {
 
   it("follows later changes and stops after unmount", async () => {
     const store = new Store({ status: "a" });
+    let reads = 0;
+    function Counted() {
+      const status = useStore(store, (s) => {
+        reads++;
+        return s.status;
+      });
+      return <p>{status}</p>;
+    }
     const root = newRoot();
     await act(async () => {
-      render(<Status store={store} />, root);
+      render(<Counted />, root);
     });
     await act(async () => store.set({ status: "b" }));
     expect(root.textContent).toBe("b");
     await act(async () => render(null, root));
+    const before = reads;
     store.set({ status: "c" });
+    expect(reads).toBe(before); // unsubscribed: the selector is not even called
     expect(root.textContent).toBe("");
   });
 });

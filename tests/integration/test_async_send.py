@@ -144,3 +144,29 @@ async def test_a_body_over_the_limit_is_refused_by_the_event_loop_too(
     assert not stored
     await gp.close()
     await cardio.close()
+
+
+async def test_an_urgent_message_or_a_reply_keeps_what_it_is(personas, monkeypatch):
+    """Only text goes from the event loop (its one statement stores nothing else): an urgent
+    message and a reply, after a first send, go to the thread path and are stored as such."""
+    conversation = await conversation_of(personas.gp, personas.cardiologist)
+    gp, cardio = await connect(personas.gp), await connect(personas.cardiologist)
+    first = await sent_from_the_event_loop(gp, cardio, conversation, "premier", monkeypatch)
+    calls = no_thread_path(monkeypatch)
+    base = {"type": "message.send", "conversation": str(conversation.pk)}
+    await gp.send({**base, "client_id": "urgent-0001", "body": "Rappelez-moi", "urgent": True})
+    urgent = (await gp.expect("message.ack", client_id="urgent-0001"))["message"]
+    await gp.send({**base, "client_id": "reply-0001", "body": "Oui", "reply_to": first["id"]})
+    reply = (await gp.expect("message.ack", client_id="reply-0001"))["message"]
+    assert len(calls) == 2
+    assert urgent["urgent"] is True and reply["reply_to"]["id"] == first["id"]
+
+    @sync_to_async
+    def rows() -> tuple[Any, ...]:
+        stored_urgent = Message.objects.get(pk=urgent["id"])
+        stored_reply = Message.objects.get(pk=reply["id"])
+        return stored_urgent.urgent, str(stored_reply.reply_to_id)
+
+    assert await rows() == (True, first["id"])
+    await gp.close()
+    await cardio.close()
